@@ -1,0 +1,1 @@
+//! cordon-net (to be written).

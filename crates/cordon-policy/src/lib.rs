@@ -1,0 +1,1 @@
+//! cordon-policy (to be written).

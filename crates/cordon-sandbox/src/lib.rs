@@ -1,0 +1,1 @@
+//! cordon-sandbox (to be written).

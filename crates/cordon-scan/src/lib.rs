@@ -1,0 +1,1 @@
+//! cordon-scan (to be written).
