@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod cmd;
 mod config;
 mod exit;
+mod paths;
 
 /// Contain, police and record AI agents on Linux.
 ///
