@@ -1,1 +1,367 @@
-//! cordon-sandbox (to be written).
+//! Linux containment for cordon.
+//!
+//! [`Sandbox::spawn`] starts a command in new user, mount, pid, ipc, uts,
+//! cgroup and network namespaces, with the host's tree read-only, the
+//! workspace writable, secrets hidden, Landlock as a second filesystem layer,
+//! every capability dropped, a seccomp filter, resource limits, a scrubbed
+//! environment and, when stdin is a terminal, a private pseudo-terminal.
+//!
+//! ```no_run
+//! use cordon_sandbox::{plan::{FsInputs, FsPlan}, Spec, Sandbox};
+//! let fs = FsPlan::build(&FsInputs {
+//!     home: std::env::var_os("HOME").map(Into::into),
+//!     workspace: std::env::current_dir().unwrap(),
+//!     ..Default::default()
+//! }).unwrap();
+//! let spec = Spec::new(vec!["bash".into()], fs);
+//! let sandbox = Sandbox::spawn(spec).unwrap();
+//! let outcome = sandbox.wait().unwrap();
+//! std::process::exit(outcome.code.into());
+//! ```
+//!
+//! Setup follows a fixed order (see [`init`]); each step that fails is
+//! reported by name and the command is not started: the sandbox never runs a
+//! command with weaker containment than asked for.
+//!
+//! The process structure: the supervisor (the caller) clones the sandbox's
+//! init (pid 1 of the new pid namespace). Init sets everything up, hands the
+//! pty master and the proxy's listening sockets to the supervisor over a
+//! socket, then forks the command and reaps. When init dies, the kernel kills
+//! every process of the sandbox; when the supervisor dies, init gets SIGKILL.
+
+pub mod caps;
+pub mod cgroup;
+pub mod env;
+mod fence;
+mod init;
+mod mounts;
+mod msg;
+pub mod plan;
+pub mod probe;
+mod relay;
+pub mod seccomp;
+mod sys;
+pub mod tables;
+
+pub use relay::Outcome;
+
+use std::ffi::OsString;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+
+/// How the command's stdin/stdout/stderr are connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StdioMode {
+    /// Pass the caller's descriptors through untouched (pipes, files; binary-safe).
+    #[default]
+    Inherit,
+    /// A pseudo-terminal of the sandbox's own, relayed by the supervisor.
+    Pty,
+}
+
+/// Protections the user explicitly accepts to run without.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Degraded {
+    /// Run even where the kernel enforces no Landlock.
+    pub landlock: bool,
+    /// Run with rlimits only where no cgroup can be created.
+    pub cgroups: bool,
+}
+
+/// Resource limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_procs: u64,
+    /// Bytes; `None` leaves memory unlimited (only with cgroups it defaults to 3/4 of RAM).
+    pub max_memory: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_procs: 4096,
+            max_memory: None,
+        }
+    }
+}
+
+/// Everything the sandbox needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    /// The command and its arguments (looked up in the scrubbed PATH).
+    pub argv: Vec<OsString>,
+    /// The complete environment inside (already scrubbed).
+    pub env: Vec<(OsString, OsString)>,
+    /// Working directory inside.
+    pub cwd: PathBuf,
+    /// The filesystem plan.
+    pub fs: plan::FsPlan,
+    pub limits: Limits,
+    pub stdio: StdioMode,
+    /// Addresses to bind inside the sandbox's network namespace; the listening
+    /// sockets are handed back in [`Sandbox::listeners`].
+    pub net_listen: Vec<SocketAddr>,
+    pub allow_degraded: Degraded,
+    /// Filled in by [`Sandbox::spawn`].
+    #[doc(hidden)]
+    pub seccomp: Vec<seccompiler::BpfProgram>,
+    #[doc(hidden)]
+    pub root_inside: bool,
+    #[doc(hidden)]
+    pub rlimits: Option<Limits>,
+}
+
+impl Spec {
+    /// A spec with defaults: inherited stdio, default limits, cwd = workspace.
+    pub fn new(argv: Vec<OsString>, fs: plan::FsPlan) -> Spec {
+        Spec {
+            argv,
+            cwd: fs.workspace.clone(),
+            fs,
+            ..Default::default()
+        }
+    }
+}
+
+/// A setup failure: which step, what happened, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxError {
+    pub step: String,
+    pub detail: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot set up the sandbox ({}): {}",
+            self.step, self.detail
+        )
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+fn err(step: &str, detail: impl ToString) -> SandboxError {
+    SandboxError {
+        step: step.into(),
+        detail: detail.to_string(),
+        hint: None,
+    }
+}
+
+/// What was actually enforced, for `-v` and the journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Enforced {
+    pub landlock: String,
+    pub limits: String,
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    pid: libc::pid_t,
+    sock: OwnedFd,
+    master: Option<OwnedFd>,
+    /// Listening sockets bound inside the sandbox's network namespace.
+    pub listeners: Vec<TcpListener>,
+    /// What is enforced.
+    pub enforced: Enforced,
+    _cgroup: Option<cgroup::Cgroup>,
+}
+
+fn total_ram() -> Option<u64> {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) };
+    // SAFETY: as above.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    (pages > 0 && size > 0).then(|| pages as u64 * size as u64)
+}
+
+impl Sandbox {
+    /// Start the command in a new sandbox. Must be called while the calling
+    /// process has a single thread (before starting a runtime): the sandbox's
+    /// init is forked from it. The calling thread must outlive the sandbox.
+    pub fn spawn(mut spec: Spec) -> Result<Sandbox, SandboxError> {
+        if spec.argv.is_empty() {
+            return Err(err("command", "no command given"));
+        }
+        // SAFETY: getuid/getgid cannot fail.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        spec.root_inside = uid == 0;
+        spec.seccomp = seccomp::compile().map_err(|e| err("seccomp", e))?;
+
+        // Limits: a cgroup where possible; otherwise rlimits for an
+        // unprivileged user (root is exempt from RLIMIT_NPROC, so root needs a cgroup).
+        let name = format!("cordon-{}", std::process::id());
+        let mem = spec
+            .limits
+            .max_memory
+            .or_else(|| total_ram().map(|r| r / 4 * 3));
+        let (cg, limits_desc) = match cgroup::Cgroup::create(&name, spec.limits.max_procs, mem) {
+            Ok(c) => {
+                let d = format!(
+                    "{}: {} processes, {} memory",
+                    c.describe(),
+                    spec.limits.max_procs,
+                    mem.map(human).unwrap_or_else(|| "unlimited".into())
+                );
+                (Some(c), d)
+            }
+            Err(why) => {
+                if spec.root_inside && !spec.allow_degraded.cgroups {
+                    return Err(SandboxError {
+                        step: "resource limits".into(),
+                        detail: format!("no cgroup could be created ({why}); as root, process limits need one"),
+                        hint: Some("run on a host with cgroups writable by root, or pass --allow-degraded cgroups".into()),
+                    });
+                }
+                spec.rlimits = Some(spec.limits);
+                (
+                    None,
+                    format!(
+                        "rlimits: {} processes, {} address space (no cgroup: {why})",
+                        spec.limits.max_procs,
+                        spec.limits
+                            .max_memory
+                            .map(human)
+                            .unwrap_or_else(|| "unlimited".into())
+                    ),
+                )
+            }
+        };
+
+        let (sup_sock, init_sock) = sys::seqpacket_pair().map_err(|e| err("control socket", e))?;
+        let flags = libc::CLONE_NEWUSER
+            | libc::CLONE_NEWNS
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWNET
+            | libc::SIGCHLD;
+        // SAFETY: a fork-like clone (no new stack, no shared memory): the child
+        // gets a copy of this single-threaded process and never returns here.
+        let pid = unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                flags as libc::c_ulong,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            )
+        } as libc::pid_t;
+        if pid < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(SandboxError {
+                step: "namespaces".into(),
+                detail: format!("clone: {e}"),
+                hint: Some(
+                    "this kernel or container forbids user namespaces; allow them (sysctl user.max_user_namespaces, or the container runtime's seccomp/AppArmor profile) and run `cordon doctor`".into(),
+                ),
+            });
+        }
+        if pid == 0 {
+            drop(sup_sock);
+            init::run(&spec, init_sock);
+        }
+        drop(init_sock);
+        let kill_child = |e: SandboxError| {
+            // SAFETY: killing and reaping our own child after a failed setup.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            e
+        };
+        // uid/gid maps.
+        let maps = if spec.root_inside {
+            vec![
+                ("uid_map", "0 0 1".to_string()),
+                ("gid_map", "0 0 1".to_string()),
+            ]
+        } else {
+            vec![
+                ("setgroups", "deny".to_string()),
+                ("uid_map", format!("{uid} {uid} 1")),
+                ("gid_map", format!("{gid} {gid} 1")),
+            ]
+        };
+        for (file, content) in maps {
+            std::fs::write(format!("/proc/{pid}/{file}"), content)
+                .map_err(|e| kill_child(err("user namespace maps", format!("{file}: {e}"))))?;
+        }
+        if let Some(c) = &cg {
+            c.add(pid).map_err(|e| {
+                kill_child(err("resource limits", format!("joining the cgroup: {e}")))
+            })?;
+        }
+        sys::send_msg(
+            &sup_sock,
+            &serde_json::to_vec(&msg::SupMsg::Go).unwrap_or_default(),
+            &[],
+        )
+        .map_err(|e| kill_child(err("starting init", e)))?;
+        let (data, mut fds) =
+            sys::recv_msg(&sup_sock).map_err(|e| kill_child(err("starting init", e)))?;
+        let m: msg::InitMsg = serde_json::from_slice(&data).map_err(|_| {
+            kill_child(err("starting init", "the sandbox's init died during setup"))
+        })?;
+        match m {
+            msg::InitMsg::Ready {
+                landlock,
+                listeners,
+                pty,
+            } => {
+                if fds.len() != listeners + usize::from(pty) {
+                    return Err(kill_child(err("starting init", "descriptors missing")));
+                }
+                let master = if pty { fds.pop() } else { None };
+                let listeners = fds.into_iter().map(TcpListener::from).collect();
+                Ok(Sandbox {
+                    pid,
+                    sock: sup_sock,
+                    master,
+                    listeners,
+                    enforced: Enforced {
+                        landlock,
+                        limits: limits_desc,
+                    },
+                    _cgroup: cg,
+                })
+            }
+            msg::InitMsg::Failed { step, detail, hint } => {
+                // SAFETY: reaping our own child, which exits after reporting.
+                unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+                Err(SandboxError { step, detail, hint })
+            }
+            msg::InitMsg::Exit { .. } => {
+                Err(kill_child(err("starting init", "unexpected message")))
+            }
+        }
+    }
+
+    /// The sandbox init's pid on the host.
+    pub fn pid(&self) -> libc::pid_t {
+        self.pid
+    }
+
+    /// Relay the terminal, forward signals, and wait for the command to end.
+    pub fn wait(mut self) -> Result<Outcome, SandboxError> {
+        let master = self.master.take();
+        let r = relay::supervise(self.pid, &self.sock, master).map_err(|e| err("supervising", e));
+        let _ = self.sock.as_raw_fd();
+        r
+    }
+}
+
+fn human(b: u64) -> String {
+    const G: u64 = 1 << 30;
+    const M: u64 = 1 << 20;
+    if b >= G {
+        format!("{:.1} GiB", b as f64 / G as f64)
+    } else {
+        format!("{} MiB", b / M)
+    }
+}

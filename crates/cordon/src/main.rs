@@ -17,7 +17,12 @@ mod paths;
 /// Start with `cordon doctor` to see what this machine supports, then
 /// `cordon run -- bash` for a contained shell. Every subcommand has --help.
 #[derive(Parser, Debug)]
-#[command(name = "cordon", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "cordon",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,9 +41,6 @@ enum Command {
     Init(cmd::init::Args),
     Mcp(cmd::mcp::Args),
     AllowDomain(cmd::allow_domain::Args),
-    /// Internal: the sandbox's init process (not for direct use).
-    #[command(hide = true, name = "__init")]
-    Init_(cmd::run::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,7 +57,6 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::main(a),
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
-        Command::Init_(a) => cmd::run::init_main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

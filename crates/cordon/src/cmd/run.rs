@@ -1,22 +1,290 @@
 //! `cordon run`: contain a command and everything it starts.
+use crate::cmd::netrun;
+use crate::config::{self, Config};
 use crate::exit::{CmdResult, Failure};
+use cordon_event::{Event, EventSink, Source};
+use cordon_sandbox::plan::{FsInputs, FsPlan};
+use cordon_sandbox::{Degraded, Limits, Sandbox, Spec, StdioMode};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Run a command in cordon's sandbox.
+///
+/// The command and every process it starts run in new namespaces with the
+/// host's files read-only, the workspace (default: the current directory)
+/// writable, a private /tmp, secrets such as ~/.ssh and ~/.aws hidden, no
+/// capabilities, a seccomp filter, process and memory limits, a scrubbed
+/// environment, and no network except through cordon's egress proxy.
+/// If a protection cannot be set up, cordon refuses (exit 125).
+///
+/// Examples:
+///   cordon run -- bash
+///   cordon run --net registries,anthropic --allow-write ~/.claude -- claude
+///   cordon run --env RUST_LOG --max-memory 8G -- cargo test
 #[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
+    /// The writable workspace [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Also make PATH writable (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub allow_write: Vec<PathBuf>,
+    /// Un-hide PATH from the default secret list (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub allow_read: Vec<PathBuf>,
+    /// Also hide PATH (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub deny_read: Vec<PathBuf>,
+    /// Pass NAME from the environment, or set NAME=VALUE (repeatable). Other
+    /// variables are dropped except an allowlist (PATH, HOME, LANG, TERM, ...).
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
+    /// Maximum number of processes [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub max_procs: Option<u64>,
+    /// Maximum memory, e.g. 4G or 512M [default: 3/4 of RAM with cgroups].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+    /// Run even though LAYER cannot be enforced on this machine: `landlock`
+    /// (weaker filesystem containment) or `cgroups` (rlimits only). Without
+    /// this flag cordon refuses to run with weaker containment.
+    #[arg(long, value_name = "LAYER", value_parser = ["landlock", "cgroups"])]
+    pub allow_degraded: Vec<String>,
+    /// Config file (in addition to ~/.config/cordon/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Say what is enforced and which environment variables were dropped.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub net: netrun::NetArgs,
     /// The command and its arguments.
-    #[arg(last = true, required = true)]
-    pub command: Vec<std::ffi::OsString>,
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
 }
 
-/// Internal arguments of the sandbox init.
-#[derive(clap::Args, Debug)]
-pub struct InitArgs {}
-
-pub fn main(_args: Args) -> CmdResult {
-    Err(Failure::refuse("not built yet"))
+fn isatty(fd: i32) -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
 }
 
-pub fn init_main(_args: InitArgs) -> CmdResult {
-    Err(Failure::refuse("internal command"))
+/// A session id: time and pid, hex.
+pub fn new_session_id() -> String {
+    format!(
+        "run-{:x}-{:x}",
+        cordon_event::now_ns() / 1_000_000,
+        std::process::id()
+    )
+}
+
+pub fn main(args: Args) -> CmdResult {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::refuse(format!("cannot read the current directory: {e}")))?;
+    let workspace = args
+        .workspace
+        .clone()
+        .map(|w| config::expand_path(&w.to_string_lossy(), &cwd))
+        .unwrap_or_else(|| cwd.clone());
+    let cfg = Config::load(args.config.as_deref(), Some(&workspace))?;
+    for w in &cfg.warnings {
+        eprintln!("cordon: warning: {w}");
+    }
+    let s = &cfg.file.sandbox;
+    let ws_base = workspace.clone();
+    let exp = |v: &Vec<String>| -> Vec<PathBuf> {
+        v.iter().map(|p| config::expand_path(p, &ws_base)).collect()
+    };
+    let mut allow_write = exp(&s.allow_write);
+    allow_write.extend(
+        args.allow_write
+            .iter()
+            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
+    );
+    let mut allow_read = exp(&s.allow_read);
+    allow_read.extend(
+        args.allow_read
+            .iter()
+            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
+    );
+    let mut deny_read = exp(&s.deny_read);
+    deny_read.extend(
+        args.deny_read
+            .iter()
+            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
+    );
+    let mut own = vec![crate::paths::data_dir()];
+    own.extend(crate::paths::config_dir());
+    let mut fs = FsPlan::build(&FsInputs {
+        home: config::home_dir(),
+        workspace: workspace.clone(),
+        allow_write,
+        allow_read,
+        deny_read,
+        own,
+    })
+    .map_err(|e| Failure::usage(e.0))?;
+
+    // Limits.
+    let max_procs = args.max_procs.or(s.max_procs).unwrap_or(4096);
+    if max_procs == 0 {
+        return Err(Failure::usage("--max-procs must be at least 1"));
+    }
+    let max_memory = match args.max_memory.as_deref().or(s.max_memory.as_deref()) {
+        Some(m) => Some(config::parse_size(m).ok_or_else(|| {
+            Failure::usage(format!("--max-memory {m}: not a size"))
+                .hint("use a size such as 512M or 4G")
+        })?),
+        None => None,
+    };
+    let mut degraded = Degraded::default();
+    for d in args.allow_degraded.iter().chain(s.allow_degraded.iter()) {
+        match d.as_str() {
+            "landlock" => degraded.landlock = true,
+            "cgroups" => degraded.cgroups = true,
+            other => {
+                return Err(
+                    Failure::usage(format!("allow_degraded: unknown layer `{other}`"))
+                        .hint("use landlock or cgroups"),
+                )
+            }
+        }
+    }
+
+    // Environment.
+    let host_env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let mut extra_env = s.env.clone();
+    extra_env.extend(args.env.iter().cloned());
+    let scrubbed = cordon_sandbox::env::scrub(&host_env, &extra_env);
+    let session = new_session_id();
+    let net_plan = netrun::plan(&args.net, &cfg)?;
+    let mut env: Vec<(OsString, OsString)> = scrubbed
+        .kept
+        .iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    let mut set = |k: &str, v: &str| {
+        env.retain(|(n, _)| n != k);
+        env.push((k.into(), v.into()));
+    };
+    set("CORDON_SANDBOX", "1");
+    set("CORDON_SESSION", &session);
+    for (k, v) in &net_plan.env {
+        set(k, v);
+    }
+
+    let stdio = if isatty(0) {
+        StdioMode::Pty
+    } else {
+        StdioMode::Inherit
+    };
+    fs.prepare()
+        .map_err(|e| Failure::refuse(format!("cannot prepare the workspace: {e}")))?;
+    let spec = Spec {
+        argv: args.command.clone(),
+        env,
+        cwd: if cwd.starts_with(&fs.workspace) || !cwd.starts_with("/") {
+            cwd.clone()
+        } else {
+            cwd.clone()
+        },
+        fs: fs.clone(),
+        limits: Limits {
+            max_procs,
+            max_memory,
+        },
+        stdio,
+        net_listen: net_plan.listen.clone(),
+        allow_degraded: degraded,
+        ..Default::default()
+    };
+    let sandbox = match Sandbox::spawn(spec) {
+        Ok(sb) => sb,
+        Err(e) => {
+            fs.finish();
+            let hint = e
+                .hint
+                .clone()
+                .unwrap_or_else(|| "run `cordon doctor` to see what this machine supports".into());
+            return Err(Failure::refuse(e.to_string()).hint(hint));
+        }
+    };
+    // From here on threads are fine (the sandbox is forked).
+    let sink: Arc<dyn EventSink> = Arc::new(cordon_event::NullSink);
+    let argv: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| String::from_utf8_lossy(&a.clone().into_vec()).into_owned())
+        .collect();
+    sink.emit(
+        Event::new(Source::Sandbox, "sandbox.start", &session).with(serde_json::json!({
+            "command": argv,
+            "workspace": fs.workspace,
+            "landlock": sandbox.enforced.landlock,
+            "limits": sandbox.enforced.limits,
+            "hidden": fs.hidden.len(),
+            "env_dropped": scrubbed.dropped,
+        })),
+    );
+    if args.verbose {
+        eprintln!("cordon: session {session}");
+        eprintln!("cordon: workspace {} (writable)", fs.workspace.display());
+        for w in &fs.writable {
+            eprintln!("cordon: also writable: {}", w.display());
+        }
+        eprintln!("cordon: hidden: {} paths", fs.hidden.len());
+        for h in &fs.hidden {
+            eprintln!("cordon:   {}", h.display());
+        }
+        eprintln!(
+            "cordon: read-only in the workspace: {} paths",
+            fs.protected.len()
+        );
+        eprintln!("cordon: Landlock: {}", sandbox.enforced.landlock);
+        eprintln!("cordon: limits: {}", sandbox.enforced.limits);
+        eprintln!(
+            "cordon: environment: dropped {}",
+            if scrubbed.dropped.is_empty() {
+                "nothing".to_string()
+            } else {
+                scrubbed.dropped.join(", ")
+            }
+        );
+    }
+    let listeners: Vec<std::net::TcpListener> = sandbox
+        .listeners
+        .iter()
+        .filter_map(|l| l.try_clone().ok())
+        .collect();
+    let net = netrun::start(&net_plan, listeners, &cfg, &session, sink.clone())?;
+    let outcome = sandbox.wait();
+    let summary = net.finish();
+    let quarantined = fs.finish();
+    for (from, to) in &quarantined {
+        eprintln!(
+            "cordon: warning: the command created {} (a place code runs from on the host); moved it to {}",
+            from.display(),
+            to.display()
+        );
+        sink.emit(
+            Event::new(Source::Sandbox, "sandbox.quarantine", &session)
+                .with(serde_json::json!({"path": from, "moved_to": to})),
+        );
+    }
+    if let Some(s) = summary {
+        eprintln!("{s}");
+    }
+    let outcome = outcome.map_err(|e| Failure::refuse(e.to_string()))?;
+    sink.emit(
+        Event::new(Source::Sandbox, "sandbox.exit", &session)
+            .with(serde_json::json!({"code": outcome.code, "exec_error": outcome.exec_error})),
+    );
+    if let Some(e) = &outcome.exec_error {
+        eprintln!("cordon: {e}");
+    }
+    Ok(outcome.code)
 }

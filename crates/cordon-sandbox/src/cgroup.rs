@@ -1,0 +1,158 @@
+//! Resource limits through cgroups: v2 where this process's cgroup delegates
+//! the memory and pids controllers, else v1 (root), else none (the caller then
+//! falls back to rlimits, or refuses).
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A cgroup created for one sandbox; removed on drop.
+#[derive(Debug)]
+pub struct Cgroup {
+    /// One directory (v2) or one per controller (v1).
+    dirs: Vec<PathBuf>,
+    v2: bool,
+}
+
+fn own_paths() -> Vec<(String, String)> {
+    // Lines "ID:controllers:path".
+    std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(3, ':');
+            let _id = it.next()?;
+            let ctrl = it.next()?.to_string();
+            let path = it.next()?.to_string();
+            Some((ctrl, path))
+        })
+        .collect()
+}
+
+fn rel(p: &str) -> &str {
+    p.trim_start_matches('/')
+}
+
+impl Cgroup {
+    /// Create a cgroup with these limits, or say why none could be made.
+    pub fn create(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
+        match Self::create_v2(name, max_procs, max_memory) {
+            Ok(c) => Ok(c),
+            Err(e2) => Self::create_v1(name, max_procs, max_memory)
+                .map_err(|e1| format!("cgroup v2: {e2}; cgroup v1: {e1}")),
+        }
+    }
+
+    fn create_v2(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
+        let base = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+            PathBuf::from("/sys/fs/cgroup")
+        } else if Path::new("/sys/fs/cgroup/unified/cgroup.controllers").exists() {
+            PathBuf::from("/sys/fs/cgroup/unified")
+        } else {
+            return Err("no cgroup2 hierarchy mounted".into());
+        };
+        let own = own_paths()
+            .into_iter()
+            .find(|(c, _)| c.is_empty())
+            .map(|(_, p)| p)
+            .ok_or("no cgroup2 entry in /proc/self/cgroup")?;
+        let parent = base.join(rel(&own));
+        let enabled =
+            std::fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
+        let has = |c: &str| enabled.split_whitespace().any(|x| x == c);
+        if !(has("memory") && has("pids")) {
+            // Try to enable them (works where this cgroup holds no processes of its own).
+            let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+memory +pids");
+            let enabled =
+                std::fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
+            let has = |c: &str| enabled.split_whitespace().any(|x| x == c);
+            if !(has("memory") && has("pids")) {
+                return Err(format!(
+                    "{} does not delegate the memory and pids controllers",
+                    parent.display()
+                ));
+            }
+        }
+        let dir = parent.join(name);
+        std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        let cg = Cgroup {
+            dirs: vec![dir.clone()],
+            v2: true,
+        };
+        std::fs::write(dir.join("pids.max"), max_procs.to_string())
+            .map_err(|e| format!("pids.max: {e}"))?;
+        if let Some(m) = max_memory {
+            std::fs::write(dir.join("memory.max"), m.to_string())
+                .map_err(|e| format!("memory.max: {e}"))?;
+            let _ = std::fs::write(dir.join("memory.swap.max"), "0");
+        }
+        Ok(cg)
+    }
+
+    fn create_v1(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
+        let own = own_paths();
+        let find = |ctrl: &str| {
+            own.iter()
+                .find(|(c, _)| c.split(',').any(|x| x == ctrl))
+                .map(|(_, p)| p.clone())
+        };
+        let mut cg = Cgroup {
+            dirs: vec![],
+            v2: false,
+        };
+        let pids = find("pids").ok_or("no pids controller")?;
+        let dir = Path::new("/sys/fs/cgroup/pids").join(rel(&pids)).join(name);
+        std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        cg.dirs.push(dir.clone());
+        std::fs::write(dir.join("pids.max"), max_procs.to_string())
+            .map_err(|e| format!("pids.max: {e}"))?;
+        if let Some(m) = max_memory {
+            let mem = find("memory").ok_or("no memory controller")?;
+            let dir = Path::new("/sys/fs/cgroup/memory")
+                .join(rel(&mem))
+                .join(name);
+            std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+            cg.dirs.push(dir.clone());
+            std::fs::write(dir.join("memory.limit_in_bytes"), m.to_string())
+                .map_err(|e| format!("memory.limit_in_bytes: {e}"))?;
+        }
+        Ok(cg)
+    }
+
+    /// Move a process into the cgroup.
+    pub fn add(&self, pid: libc::pid_t) -> io::Result<()> {
+        for d in &self.dirs {
+            std::fs::write(d.join("cgroup.procs"), pid.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// "cgroup v2" or "cgroup v1".
+    pub fn describe(&self) -> &'static str {
+        if self.v2 {
+            "cgroup v2"
+        } else {
+            "cgroup v1"
+        }
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        for d in &self.dirs {
+            // Anything left (there should be nothing: init kills all) is killed first.
+            if self.v2 {
+                let _ = std::fs::write(d.join("cgroup.kill"), "1");
+            } else if let Ok(s) = std::fs::read_to_string(d.join("cgroup.procs")) {
+                for pid in s.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                    // SAFETY: kill of a pid that is in our own sandbox cgroup.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
+            for _ in 0..50 {
+                if std::fs::remove_dir(d).is_ok() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! The sandbox's init: the first process in the new namespaces.
+//!
+//! Fixed order, each step failing with its own name (sent to the supervisor,
+//! which refuses to run the command):
+//! 1. wait for the supervisor to write the uid/gid maps and join the cgroup;
+//! 2. new cgroup namespace, hostname;
+//! 3. the mount plan, then pivot_root into it;
+//! 4. loopback up and the proxy's listeners bound, handed to the supervisor;
+//! 5. the pseudo-terminal (from the sandbox's own devpts), master handed over;
+//! 6. a fresh session keyring, descriptors closed;
+//! 7. Landlock (no_new_privs), capabilities dropped, securebits locked;
+//! 8. seccomp;
+//! 9. fork the command (setsid, controlling terminal, exec), then reap zombies,
+//!    forward signals, and report the exit status.
+use crate::msg::{InitMsg, SupMsg};
+use crate::sys;
+use crate::{Spec, StdioMode};
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// A failed setup step.
+struct StepError {
+    step: &'static str,
+    detail: String,
+    hint: Option<String>,
+}
+
+fn step<T>(name: &'static str, r: io::Result<T>) -> Result<T, StepError> {
+    r.map_err(|e| StepError {
+        step: name,
+        detail: e.to_string(),
+        hint: None,
+    })
+}
+
+fn send(sock: &OwnedFd, m: &InitMsg, fds: &[RawFd]) {
+    let _ = sys::send_msg(sock, &serde_json::to_vec(m).unwrap_or_default(), fds);
+}
+
+/// Entry point of the cloned child. Never returns.
+pub fn run(spec: &Spec, sock: OwnedFd) -> ! {
+    match setup_and_run(spec, &sock) {
+        Ok(code) => {
+            // SAFETY: _exit is always safe; no destructors must run after fork.
+            unsafe { libc::_exit(code as i32) }
+        }
+        Err(e) => {
+            send(
+                &sock,
+                &InitMsg::Failed {
+                    step: e.step.to_string(),
+                    detail: e.detail,
+                    hint: e.hint,
+                },
+                &[],
+            );
+            // SAFETY: as above.
+            unsafe { libc::_exit(125) }
+        }
+    }
+}
+
+fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
+    // Die with the supervisor.
+    step(
+        "parent-death signal",
+        sys::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            "prctl(PDEATHSIG)",
+        ),
+    )?;
+    // 1. Wait for the supervisor's go.
+    let (buf, _) = step("waiting for the supervisor", sys::recv_msg(sock))?;
+    match serde_json::from_slice::<SupMsg>(&buf) {
+        Ok(SupMsg::Go) => {}
+        _ => {
+            return Err(StepError {
+                step: "waiting for the supervisor",
+                detail: "supervisor went away".into(),
+                hint: None,
+            })
+        }
+    }
+    if spec.root_inside {
+        // Drop supplementary groups inherited from the host (root only: an
+        // unprivileged user namespace cannot, because setgroups is denied).
+        // SAFETY: setgroups with an empty list.
+        if unsafe { libc::setgroups(0, std::ptr::null()) } != 0 {
+            return Err(StepError {
+                step: "dropping supplementary groups",
+                detail: io::Error::last_os_error().to_string(),
+                hint: None,
+            });
+        }
+    }
+    // 2. cgroup namespace (after the supervisor moved us into our cgroup) and hostname.
+    // SAFETY: unshare with a namespace flag; affects only this process.
+    if unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } != 0 {
+        return Err(StepError {
+            step: "cgroup namespace",
+            detail: io::Error::last_os_error().to_string(),
+            hint: None,
+        });
+    }
+    let host = b"cordon";
+    // SAFETY: valid buffer and length.
+    unsafe { libc::sethostname(host.as_ptr() as *const libc::c_char, host.len()) };
+
+    // 3. Mounts.
+    crate::mounts::build(spec).map_err(|(s, e)| StepError {
+        step: s,
+        detail: e.to_string(),
+        hint: Some("run `cordon doctor` to see what this kernel supports".into()),
+    })?;
+    step(
+        "entering the workspace",
+        std::env::set_current_dir(&spec.cwd),
+    )?;
+
+    // 4. Network: loopback up, listeners for the proxy.
+    let mut pass: Vec<OwnedFd> = Vec::new();
+    step("loopback interface", loopback_up())?;
+    for addr in &spec.net_listen {
+        let l = step("proxy listener", std::net::TcpListener::bind(addr))?;
+        pass.push(l.into());
+    }
+    let n_listeners = pass.len();
+
+    // 5. Pseudo-terminal from the sandbox's own devpts.
+    let mut slave: Option<OwnedFd> = None;
+    if spec.stdio == StdioMode::Pty {
+        let (m, s) = step("pseudo-terminal", open_pty())?;
+        pass.push(m);
+        slave = Some(s);
+    }
+
+    // 6. Fresh session keyring; close every inherited descriptor.
+    // SAFETY: KEYCTL_JOIN_SESSION_KEYRING with a null name creates an anonymous keyring.
+    unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            1, /* KEYCTL_JOIN_SESSION_KEYRING */
+            0usize,
+        )
+    };
+    let mut keep = vec![sock.as_raw_fd()];
+    keep.extend(pass.iter().map(|f| f.as_raw_fd()));
+    if let Some(s) = &slave {
+        keep.push(s.as_raw_fd());
+    }
+    sys::close_fds_except(&keep);
+
+    // 7. Landlock, capabilities.
+    let ll = crate::fence::apply(spec).map_err(|e| StepError {
+        step: "Landlock",
+        detail: e,
+        hint: Some("pass --allow-degraded landlock to run without it (weaker), or use a kernel with Landlock enabled".into()),
+    })?;
+    step(
+        "no_new_privs",
+        sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, "prctl(NO_NEW_PRIVS)"),
+    )?;
+    step("dropping capabilities", crate::caps::drop_all())?;
+
+    // 8. seccomp.
+    step(
+        "seccomp",
+        crate::seccomp::apply(&spec.seccomp).map_err(io::Error::other),
+    )?;
+
+    if let Some(l) = spec.rlimits {
+        step("rlimits", set_rlimit(libc::RLIMIT_NPROC, l.max_procs))?;
+        if let Some(m) = l.max_memory {
+            step("rlimits", set_rlimit(libc::RLIMIT_AS, m))?;
+        }
+    }
+
+    // Hand the listeners and the pty master to the supervisor.
+    let raw: Vec<RawFd> = pass.iter().map(|f| f.as_raw_fd()).collect();
+    send(
+        sock,
+        &InitMsg::Ready {
+            landlock: ll,
+            listeners: n_listeners,
+            pty: slave.is_some(),
+        },
+        &raw,
+    );
+    drop(pass);
+
+    // 9. The command.
+    let (err_r, err_w) = step("exec pipe", sys::pipe())?;
+    install_forwarders();
+    // SAFETY: fork in a single-threaded process.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(StepError {
+            step: "fork",
+            detail: io::Error::last_os_error().to_string(),
+            hint: None,
+        });
+    }
+    if pid == 0 {
+        drop(err_r);
+        exec_command(spec, slave, err_w);
+    }
+    drop(err_w);
+    drop(slave);
+    CHILD.store(pid, Ordering::SeqCst);
+    // Exec result: EOF means exec succeeded.
+    let mut b = [0u8; 4];
+    // SAFETY: valid buffer.
+    let n = unsafe { libc::read(err_r.as_raw_fd(), b.as_mut_ptr() as *mut libc::c_void, 4) };
+    let exec_errno = (n == 4).then(|| i32::from_ne_bytes(b));
+    let code = reap(pid);
+    if let Some(errno) = exec_errno {
+        let (code, what) = match errno {
+            libc::ENOENT => (127u8, "command not found"),
+            _ => (126u8, "cannot execute"),
+        };
+        send(
+            sock,
+            &InitMsg::Exit {
+                code,
+                exec_error: Some(format!(
+                    "{}: {what}: {}",
+                    spec.argv[0].to_string_lossy(),
+                    io::Error::from_raw_os_error(errno)
+                )),
+            },
+            &[],
+        );
+        return Ok(code);
+    }
+    send(
+        sock,
+        &InitMsg::Exit {
+            code,
+            exec_error: None,
+        },
+        &[],
+    );
+    Ok(code)
+}
+
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill is async-signal-safe. The command leads its own process group.
+        unsafe {
+            libc::kill(-pid, sig);
+        }
+    }
+}
+
+fn install_forwarders() {
+    for sig in [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+    ] {
+        // SAFETY: a zeroed sigaction with a valid handler; forward() is async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Reap until the command exits; then end every other process in the sandbox
+/// and reap them too. Returns the command's status as an exit code.
+fn reap(cmd: libc::pid_t) -> u8 {
+    let mut code: Option<u8> = None;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer.
+        let r = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if r < 0 {
+            if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            break; // ECHILD: nothing left
+        }
+        if r == cmd {
+            code = Some(if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status) as u8
+            } else if libc::WIFSIGNALED(status) {
+                128u8.wrapping_add(libc::WTERMSIG(status) as u8)
+            } else {
+                continue;
+            });
+            // The command is done: nothing else in the sandbox outlives it.
+            // SAFETY: pid 1 killing every process of its namespace.
+            unsafe { libc::kill(-1, libc::SIGKILL) };
+        }
+    }
+    code.unwrap_or(125)
+}
+
+fn exec_command(spec: &Spec, slave: Option<OwnedFd>, err_w: OwnedFd) -> ! {
+    let fail = |errno: i32| -> ! {
+        let _ = sys::write_all(err_w.as_raw_fd(), &errno.to_ne_bytes());
+        // SAFETY: _exit after fork.
+        unsafe { libc::_exit(127) }
+    };
+    // Default signal dispositions and an empty mask for the command.
+    // SAFETY: resetting handlers and mask in the child before exec.
+    unsafe {
+        for sig in 1..32 {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+    // A new session: no controlling terminal from the host.
+    // SAFETY: setsid in a fresh child.
+    if unsafe { libc::setsid() } < 0 {
+        fail(
+            io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EPERM),
+        );
+    }
+    if let Some(s) = slave {
+        let fd = s.into_raw_fd();
+        // SAFETY: fd is the pty slave we own; TIOCSCTTY makes it our controlling terminal.
+        unsafe {
+            libc::ioctl(fd, libc::TIOCSCTTY, 0);
+            libc::dup2(fd, 0);
+            libc::dup2(fd, 1);
+            libc::dup2(fd, 2);
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+    let env: Vec<CString> = spec
+        .env
+        .iter()
+        .filter_map(|(k, v)| {
+            let mut b = k.as_bytes().to_vec();
+            b.push(b'=');
+            b.extend_from_slice(v.as_bytes());
+            CString::new(b).ok()
+        })
+        .collect();
+    let argv: Vec<CString> = spec
+        .argv
+        .iter()
+        .filter_map(|a| CString::new(a.as_bytes()).ok())
+        .collect();
+    if argv.len() != spec.argv.len() || argv.is_empty() {
+        fail(libc::EINVAL);
+    }
+    let mut envp: Vec<*const libc::c_char> = env.iter().map(|c| c.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    let mut argvp: Vec<*const libc::c_char> = argv.iter().map(|c| c.as_ptr()).collect();
+    argvp.push(std::ptr::null());
+    let prog = spec.argv[0].as_bytes();
+    let candidates: Vec<PathBuf> = if prog.contains(&b'/') {
+        vec![PathBuf::from(&spec.argv[0])]
+    } else {
+        let path = spec
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+        path.split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| Path::new(d).join(&spec.argv[0]))
+            .collect()
+    };
+    let mut errno = libc::ENOENT;
+    for c in candidates {
+        let Ok(cp) = sys::cstr(&c) else { continue };
+        // SAFETY: valid NUL-terminated argv/envp arrays kept alive above.
+        unsafe { libc::execve(cp.as_ptr(), argvp.as_ptr(), envp.as_ptr()) };
+        let e = io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::ENOENT);
+        if e != libc::ENOENT && e != libc::ENOTDIR {
+            errno = e; // remember EACCES etc. but keep searching like execvp
+        }
+    }
+    fail(errno)
+}
+
+fn loopback_up() -> io::Result<()> {
+    // SAFETY: plain socket for the interface ioctls.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: we own fd.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: zeroed ifreq is valid; name "lo" fits.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (i, b) in b"lo".iter().enumerate() {
+        req.ifr_name[i] = *b as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS with a valid ifreq.
+    unsafe {
+        if libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        if libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS, &req) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
+    let ptmx = sys::cstr("/dev/pts/ptmx")?;
+    // SAFETY: valid path.
+    let m = unsafe {
+        libc::open(
+            ptmx.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if m < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: we own m.
+    let master = unsafe { OwnedFd::from_raw_fd(m) };
+    let mut unlock: libc::c_int = 0;
+    let mut n: libc::c_uint = 0;
+    // SAFETY: TIOCSPTLCK/TIOCGPTN with valid int pointers on a pty master.
+    unsafe {
+        if libc::ioctl(m, libc::TIOCSPTLCK, &mut unlock) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::ioctl(m, libc::TIOCGPTN, &mut n) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    let name = sys::cstr(format!("/dev/pts/{n}"))?;
+    // SAFETY: valid path.
+    let s = unsafe {
+        libc::open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if s < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: we own s.
+    Ok((master, unsafe { OwnedFd::from_raw_fd(s) }))
+}
+
+fn set_rlimit(res: libc::__rlimit_resource_t, v: u64) -> io::Result<()> {
+    let r = libc::rlimit {
+        rlim_cur: v,
+        rlim_max: v,
+    };
+    // SAFETY: valid rlimit struct.
+    if unsafe { libc::setrlimit(res, &r) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! Messages between the supervisor and the sandbox's init (JSON datagrams on a
+//! SOCK_SEQPACKET pair; descriptors ride along as SCM_RIGHTS).
+use serde::{Deserialize, Serialize};
+
+/// Init to supervisor.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum InitMsg {
+    /// Setup done. Descriptors attached: `listeners` listening sockets, then the pty master if `pty`.
+    Ready {
+        landlock: String,
+        listeners: usize,
+        pty: bool,
+    },
+    /// A setup step failed; the command was not started.
+    Failed {
+        step: String,
+        detail: String,
+        hint: Option<String>,
+    },
+    /// The command ended with this exit code (128+N for signal N).
+    Exit {
+        code: u8,
+        exec_error: Option<String>,
+    },
+}
+
+/// Supervisor to init.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum SupMsg {
+    /// uid/gid maps written and cgroup joined: go on.
+    Go,
+}

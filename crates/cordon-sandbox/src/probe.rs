@@ -1,0 +1,152 @@
+//! What this kernel supports, for `cordon doctor`.
+use std::path::Path;
+
+/// One line of the doctor's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    /// `true` when the protection is available as cordon needs it.
+    pub ok: bool,
+    pub detail: String,
+    /// What happens without it, or how to fix it.
+    pub fix: Option<String>,
+}
+
+/// The Landlock ABI the kernel reports (0: none).
+pub fn landlock_abi() -> i32 {
+    // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns a number.
+    let v = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0usize, 0usize, 1u32) };
+    v.max(0) as i32
+}
+
+fn seccomp_available() -> bool {
+    // SAFETY: PR_GET_SECCOMP only reads the current mode.
+    unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 }
+}
+
+fn userns_works() -> Result<(), String> {
+    let flags = libc::CLONE_NEWUSER
+        | libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWNET
+        | libc::SIGCHLD;
+    // SAFETY: fork-like clone whose child exits at once.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            flags as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    if pid == 0 {
+        // SAFETY: _exit in the child.
+        unsafe { libc::_exit(0) };
+    }
+    let mut st = 0;
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(pid as libc::pid_t, &mut st, 0) };
+    Ok(())
+}
+
+fn cgroup_mode() -> (bool, String) {
+    let name = format!("cordon-doctor-{}", std::process::id());
+    match crate::cgroup::Cgroup::create(&name, 16, Some(64 << 20)) {
+        Ok(c) => (true, format!("{} (writable)", c.describe())),
+        Err(e) => (false, e),
+    }
+}
+
+/// Probe everything. Creates and removes a test cgroup and a test namespace.
+pub fn checks() -> Vec<Check> {
+    let mut out = Vec::new();
+    out.push(Check {
+        name: "kernel",
+        ok: true,
+        detail: crate::sys::kernel_release(),
+        fix: None,
+    });
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    out.push(Check {
+        name: "running as",
+        ok: true,
+        detail: if uid == 0 {
+            "root: the sandbox maps root to root but drops every capability, masks kernel knobs and keeps the host read-only".into()
+        } else {
+            format!("uid {uid} (unprivileged user namespace)")
+        },
+        fix: None,
+    });
+    let u = userns_works();
+    out.push(Check {
+        name: "namespaces",
+        ok: u.is_ok(),
+        detail: match &u {
+            Ok(()) => "user, mount, pid, ipc, uts, cgroup, network: available".into(),
+            Err(e) => format!("user namespaces unavailable: {e}"),
+        },
+        fix: u.err().map(|_| {
+            "cordon cannot run without them: allow unprivileged user namespaces or run as root"
+                .into()
+        }),
+    });
+    let abi = landlock_abi();
+    out.push(Check {
+        name: "Landlock",
+        ok: abi > 0,
+        detail: match abi {
+            0 => "not available".into(),
+            1 => "ABI 1: files; renames across directories are always refused".into(),
+            2..=3 => format!("ABI {abi}: files (no device ioctl control, no signal/socket scoping)"),
+            4..=5 => format!("ABI {abi}: files (no signal/abstract-socket scoping)"),
+            6..=8 => format!("ABI {abi}: files, signal and abstract unix socket scoping (pathname unix sockets not confined: needs ABI 9)"),
+            _ => format!("ABI {abi}: files, scoping and pathname unix sockets"),
+        },
+        fix: (abi == 0).then(|| {
+            "cordon refuses to run without it; boot with lsm=...,landlock or pass --allow-degraded landlock (weaker)".into()
+        }),
+    });
+    let sc = seccomp_available();
+    out.push(Check {
+        name: "seccomp",
+        ok: sc,
+        detail: if sc {
+            format!("available; {} rules", crate::seccomp::table().len())
+        } else {
+            "not available".into()
+        },
+        fix: (!sc).then(|| "cordon cannot run without seccomp".into()),
+    });
+    let (cg_ok, cg) = cgroup_mode();
+    out.push(Check {
+        name: "limits",
+        ok: cg_ok || uid != 0,
+        detail: if cg_ok { cg } else { format!("no cgroup: {cg}") },
+        fix: if cg_ok {
+            None
+        } else if uid == 0 {
+            Some("as root cordon refuses without a cgroup; pass --allow-degraded cgroups to use rlimits (root is exempt from the process limit)".into())
+        } else {
+            Some("process and memory limits fall back to rlimits (per process, not per sandbox)".into())
+        },
+    });
+    let tiocsti = std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti").ok();
+    out.push(Check {
+        name: "terminal",
+        ok: Path::new("/dev/ptmx").exists(),
+        detail: format!(
+            "private pty when stdin is a terminal; TIOCSTI/TIOCLINUX refused by seccomp{}",
+            tiocsti
+                .map(|v| format!(" (kernel legacy_tiocsti={})", v.trim()))
+                .unwrap_or_default()
+        ),
+        fix: None,
+    });
+    out
+}
