@@ -112,11 +112,13 @@ pub struct PermissionsSection {
     pub deny: Vec<String>,
 }
 
-/// `[hook]`: agent adapters.
+/// `[hook]`: agent adapters (`cordon hook claude`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HookSection {
-    /// "enforce" (default) or "monitor".
+    /// "enforce" (default): answer the agent with allow / ask / deny.
+    /// "monitor": decide and journal only, give the agent no decision (widens;
+    /// ignored in a project file).
     pub mode: Option<String>,
 }
 
@@ -259,8 +261,10 @@ impl Config {
         }
         if let Some(p) = explicit {
             if !p.is_file() {
-                return Err(Failure::usage(format!("{}: no such config file", p.display()))
-                    .hint("check the path given to --config"));
+                return Err(
+                    Failure::usage(format!("{}: no such config file", p.display()))
+                        .hint("check the path given to --config"),
+                );
             }
             cfg.merge_file(p, Origin::User)?;
         }
@@ -319,7 +323,12 @@ impl Config {
         // [permissions]
         let p = f.permissions;
         let take_pa = widen("permissions", "allow", !p.allow.is_empty());
-        let take_hook = widen("hook", "mode", f.hook.mode.is_some());
+        // `enforce` narrows and is welcome anywhere; `monitor` turns enforcement off.
+        let take_hook = widen(
+            "hook",
+            "mode",
+            f.hook.mode.as_deref().is_some_and(|m| m != "enforce"),
+        );
 
         let me = &mut self.file;
         if take_aw {
@@ -457,7 +466,11 @@ mod tests {
         assert_eq!(c.file.network.deny, ["b.com"]);
         assert!(c.file.permissions.allow.is_empty());
         assert_eq!(c.warnings.len(), 3, "{:?}", c.warnings);
-        assert!(c.warnings[0].contains(".cordon.toml:3:"), "{}", c.warnings[0]);
+        assert!(
+            c.warnings[0].contains(".cordon.toml:3:"),
+            "{}",
+            c.warnings[0]
+        );
     }
 
     #[test]

@@ -1,0 +1,261 @@
+//! Per-session state that outlives each hook process.
+//!
+//! Claude Code starts one `cordon hook claude` per event, several at once when
+//! the model calls tools in parallel. What one process learns (the session is
+//! tainted, an ask is waiting for the user) must reach the next, so each
+//! session has one JSON file, `<data dir>/sessions/<session_id>.json`, and every
+//! process changes it the same way:
+//!
+//! 1. `flock` `<session_id>.lock` (exclusive; held only around read-modify-write),
+//! 2. read the JSON (missing means a new session; unreadable means stop: fail closed),
+//! 3. change it in memory,
+//! 4. write `<session_id>.json.<pid>.tmp` and `rename` it over the file, so a
+//!    reader never sees half a file and a crash leaves the old state whole.
+//!
+//! The session id comes from the agent's input, so it is checked before it
+//! becomes part of a path: letters, digits, `-`, `_`, `.`, at most 128, not
+//! starting with a dot.
+
+use super::engine::SessionState;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// At most this many unanswered asks are remembered per session.
+const MAX_PENDING: usize = 256;
+
+/// Everything cordon keeps about one agent session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HookState {
+    /// The decision engine's state: taint and what it has seen.
+    pub policy: SessionState,
+    pub started_ns: u64,
+    pub ended_ns: Option<u64>,
+    pub counts: Counts,
+    /// Asks sent to Claude Code, by `tool_use_id`, until the tool runs (approved)
+    /// or the session ends (declined or abandoned).
+    pub pending_asks: BTreeMap<String, PendingAsk>,
+}
+
+/// How many of each thing happened in the session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Counts {
+    pub pre_tool_use: u64,
+    pub post_tool_use: u64,
+    pub prompts: u64,
+    pub allow: u64,
+    pub ask: u64,
+    pub deny: u64,
+    pub no_opinion: u64,
+    pub approved_asks: u64,
+    pub flagged: u64,
+}
+
+/// An ask that Claude Code put to the user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct PendingAsk {
+    pub tool: String,
+    pub reason: String,
+    pub asked_ns: u64,
+}
+
+impl HookState {
+    /// Remember an ask, forgetting the oldest beyond [`MAX_PENDING`].
+    pub fn remember_ask(&mut self, tool_use_id: &str, ask: PendingAsk) {
+        self.pending_asks.insert(tool_use_id.to_string(), ask);
+        while self.pending_asks.len() > MAX_PENDING {
+            let oldest = self
+                .pending_asks
+                .iter()
+                .min_by_key(|(_, a)| a.asked_ns)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => self.pending_asks.remove(&k),
+                None => break,
+            };
+        }
+    }
+}
+
+/// Check that a session id is safe to use as a file name.
+pub fn validate_id(id: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if id.is_empty() || id.len() > 128 || id.starts_with('.') || !id.chars().all(ok_char) {
+        let shown: String = id.chars().take(40).collect();
+        return Err(format!(
+            "session_id {shown:?} is not a valid session id (letters, digits, '-', '_', '.', at most 128, not starting with '.')"
+        ));
+    }
+    Ok(())
+}
+
+/// The directory of session files.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Sessions under `<data_dir>/sessions`.
+    pub fn new(data_dir: &Path) -> Self {
+        Store {
+            dir: data_dir.join("sessions"),
+        }
+    }
+
+    /// Where a session's state lives.
+    pub fn path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.json"))
+    }
+
+    /// Read, change and write one session's state under its lock.
+    pub fn update<T>(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut HookState) -> T,
+    ) -> Result<T, String> {
+        validate_id(id)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        let lock_path = self.dir.join(format!("{id}.lock"));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let path = self.path(id);
+        let mut state = read(&path)?;
+        let out = change(&mut state);
+        write(&path, &state)?;
+        // The lock is released when `lock` is closed.
+        drop(lock);
+        Ok(out)
+    }
+}
+
+fn read(path: &Path) -> Result<HookState, String> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "session state {} is unreadable ({e}); remove it to start the session over",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(HookState::default()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write(path: &Path, state: &HookState) -> Result<(), String> {
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    let bytes =
+        serde_json::to_vec(state).map_err(|e| format!("cannot encode session state: {e}"))?;
+    let result = (|| {
+        let mut f: File = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&bytes)?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_could_leave_the_directory_are_refused() {
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "a/b",
+            ".hidden",
+            "a\0b",
+            "x y",
+            &"a".repeat(129),
+        ] {
+            assert!(validate_id(bad).is_err(), "{bad:?}");
+        }
+        for good in ["9f1c2c3e-7a4b-4c3e-9a51-0d2f6c8e1b7a", "s1", "a.b_c-d"] {
+            validate_id(good).unwrap();
+        }
+    }
+
+    #[test]
+    fn state_persists_and_a_corrupt_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.update("s1", |s| s.counts.allow += 2).unwrap();
+        store.update("s1", |s| s.counts.allow += 1).unwrap();
+        assert_eq!(store.update("s1", |s| s.clone()).unwrap().counts.allow, 3);
+        fs::write(store.path("s1"), b"{oops").unwrap();
+        let e = store.update("s1", |_| ()).unwrap_err();
+        assert!(e.contains("unreadable"), "{e}");
+    }
+
+    #[test]
+    fn concurrent_updates_are_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        store
+                            .update("busy", |s| s.counts.pre_tool_use += 1)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            store
+                .update("busy", |s| s.clone())
+                .unwrap()
+                .counts
+                .pre_tool_use,
+            400
+        );
+    }
+
+    #[test]
+    fn pending_asks_are_bounded() {
+        let mut s = HookState::default();
+        for i in 0..(MAX_PENDING as u64 + 10) {
+            s.remember_ask(
+                &format!("t{i}"),
+                PendingAsk {
+                    asked_ns: i,
+                    ..Default::default()
+                },
+            );
+        }
+        assert_eq!(s.pending_asks.len(), MAX_PENDING);
+        assert!(!s.pending_asks.contains_key("t0"));
+    }
+}

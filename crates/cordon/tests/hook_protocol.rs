@@ -1,0 +1,307 @@
+//! `cordon hook claude` against Claude Code's documented hook protocol: one
+//! fixture per event and tool, malformed input, fail-closed paths, modes and
+//! concurrent hook processes of one session. Every test runs the real binary.
+
+mod hook_support;
+use hook_support::Env;
+use serde_json::{json, Value};
+
+/// Every tool call cordon decides gets a documented allow/ask/deny answer.
+#[test]
+fn every_tool_gets_a_documented_decision() {
+    let env = Env::new();
+    for f in [
+        "pre_bash.json",
+        "pre_bash_exfil.json",
+        "pre_read.json",
+        "pre_read_ssh_key.json",
+        "pre_write.json",
+        "pre_edit.json",
+        "pre_multiedit.json",
+        "pre_notebookedit.json",
+        "pre_glob.json",
+        "pre_glob_ssh.json",
+        "pre_grep.json",
+        "pre_webfetch.json",
+        "pre_websearch.json",
+        "pre_task.json",
+        "pre_mcp.json",
+    ] {
+        let r = env.send(f);
+        let d = r.decision();
+        assert!(!r.reason().is_empty(), "{f}: {r:?}");
+        eprintln!("{f}: {d}: {}", r.reason());
+    }
+}
+
+#[test]
+fn secrets_and_exfiltration_are_never_allowed() {
+    let env = Env::new();
+    for f in [
+        "pre_read_ssh_key.json",
+        "pre_glob_ssh.json",
+        "pre_bash_exfil.json",
+    ] {
+        let r = env.send(f);
+        assert_ne!(r.decision(), "allow", "{f}: {r:?}");
+    }
+}
+
+#[test]
+fn subagents_are_allowed_with_a_reason() {
+    let env = Env::new();
+    let r = env.send("pre_task.json");
+    assert_eq!(r.decision(), "allow");
+    assert!(r.reason().contains("subagent"), "{r:?}");
+}
+
+#[test]
+fn conversation_only_tools_get_no_opinion() {
+    let env = Env::new();
+    let r = env.send("pre_todowrite.json");
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+}
+
+/// Input that cannot be decided is denied (PreToolUse) with the reason.
+#[test]
+fn undecidable_tool_calls_are_denied_with_the_reason() {
+    let env = Env::new();
+    for (f, says) in [
+        ("pre_unknown_tool.json", "Teleport"),
+        ("pre_bad_tool_input.json", "tool_input.command"),
+        ("pre_tool_input_not_object.json", "not an object"),
+        ("malformed_missing_tool_name.json", "tool_name"),
+        ("malformed_session_traversal.json", "not a valid session id"),
+        ("malformed_missing_session.json", "session_id"),
+    ] {
+        let r = env.send(f);
+        assert_eq!(r.decision(), "deny", "{f}: {r:?}");
+        assert!(r.reason().contains(says), "{f}: {r:?}");
+    }
+    // Nothing was created outside the data directory by the traversal attempt.
+    assert!(!env.dir.path().join("evil.json").exists());
+    assert!(!std::path::Path::new("/tmp/evil.json").exists());
+}
+
+/// Input that is not an event at all: exit 2 (blocking) with one line on stderr.
+#[test]
+fn malformed_input_is_a_blocking_error() {
+    let env = Env::new();
+    for (f, says) in [
+        ("malformed_not_json.txt", "not JSON"),
+        ("malformed_truncated.json", "not JSON"),
+        ("malformed_array.json", "not an object"),
+        ("malformed_unknown_event.json", "Teleported"),
+        ("malformed_post_missing_session.json", "session_id"),
+        ("post_missing_response.json", "tool_response"),
+    ] {
+        let r = env.send(f);
+        assert_eq!(r.code, 2, "{f}: {r:?}");
+        assert_eq!(r.stdout, "", "{f}: {r:?}");
+        assert!(r.stderr.starts_with("cordon: "), "{f}: {r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{f}: {r:?}");
+        assert!(r.stderr.contains(says), "{f}: {r:?}");
+    }
+    let r = env.send_bytes(b"");
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn huge_input_is_refused_not_allowed() {
+    let env = Env::new();
+    // A PreToolUse whose command is 70 MiB long.
+    let mut ev = env.event("pre_bash.json");
+    ev["tool_input"]["command"] = json!(format!("echo {}", "a".repeat(70 << 20)));
+    let r = env.send_json(&ev);
+    if r.code == 0 {
+        assert_eq!(
+            r.decision(),
+            "deny",
+            "{}",
+            &r.stdout[..r.stdout.len().min(500)]
+        );
+    } else {
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("larger than"), "{}", r.stderr);
+    }
+    assert!(!r.stdout.contains("\"allow\""));
+}
+
+#[test]
+fn session_events_answer_nothing_and_keep_state() {
+    let env = Env::new();
+    for f in ["session_start.json", "user_prompt_submit.json"] {
+        let r = env.send(f);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{f}: {r:?}");
+    }
+    let r = env.send("pre_bash.json");
+    let asked = r.decision() == "ask";
+    let r = env.send("post_bash.json");
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.send("post_tool_use_failure.json");
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    let s = env.state();
+    assert!(s["started_ns"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["counts"]["prompts"], 1, "{s}");
+    assert_eq!(s["counts"]["pre_tool_use"], 1, "{s}");
+    assert_eq!(s["counts"]["post_tool_use"], 1, "{s}");
+    // The ask (if any) was followed by the tool running: the user approved it.
+    assert_eq!(s["counts"]["approved_asks"], u64::from(asked), "{s}");
+    assert!(s["pending_asks"].as_object().unwrap().is_empty(), "{s}");
+    let r = env.send("session_end.json");
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    assert!(env.state()["ended_ns"].as_u64().is_some());
+}
+
+#[test]
+fn an_unanswered_ask_is_reported_at_session_end() {
+    let env = Env::new();
+    let r = env.send("pre_bash_exfil.json");
+    if r.decision() != "ask" {
+        return; // denied outright: nothing waits for the user.
+    }
+    assert!(env.state()["pending_asks"]["toolu_bash_exfil"].is_object());
+    env.send("session_end.json");
+    assert!(env.state()["pending_asks"].as_object().unwrap().is_empty());
+}
+
+#[test]
+fn state_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.send("pre_bash.json");
+    let mode = std::fs::metadata(env.state_file())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "{mode:o}");
+    let dir = std::fs::metadata(env.data().join("sessions"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir & 0o077, 0, "{dir:o}");
+}
+
+/// A corrupt state file is not silently reset (taint would be lost): deny.
+#[test]
+fn unreadable_state_fails_closed() {
+    let env = Env::new();
+    env.send("session_start.json");
+    std::fs::write(env.state_file(), "{ truncated").unwrap();
+    let r = env.send("pre_read.json");
+    assert_eq!(r.decision(), "deny", "{r:?}");
+    assert!(r.reason().contains("unreadable"), "{r:?}");
+    let r = env.send("post_webfetch_clean.json");
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+/// Root ignores file permissions, so the data directory is made unusable by
+/// putting a file where the directory should be.
+#[test]
+fn no_journal_no_decision() {
+    let mut env = Env::new();
+    let blocked = env.dir.path().join("not-a-dir");
+    std::fs::write(&blocked, "").unwrap();
+    env.extra
+        .push(("CORDON_DATA_DIR".into(), blocked.to_str().unwrap().into()));
+    let r = env.send("pre_read.json");
+    assert_eq!(r.decision(), "deny", "{r:?}");
+    assert!(
+        r.reason().contains("journal") || r.reason().contains("data"),
+        "{r:?}"
+    );
+    let r = env.send("user_prompt_submit.json");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.starts_with("cordon: "), "{r:?}");
+    // --no-journal is the explicit way to run unaudited; state still needs a place.
+    env.extra.pop();
+    env.args = vec!["--no-journal".into()];
+    let r = env.send("pre_read.json");
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn a_bad_config_denies_with_the_file_and_line() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.dir.path().join("xdg/cordon")).unwrap();
+    std::fs::write(
+        env.dir.path().join("xdg/cordon/config.toml"),
+        "[hook]\nmode = \"enforce\"\nmood = 1\n",
+    )
+    .unwrap();
+    let r = env.send("pre_bash.json");
+    assert_eq!(r.decision(), "deny", "{r:?}");
+    assert!(r.reason().contains("config.toml:3"), "{r:?}");
+    std::fs::write(
+        env.dir.path().join("xdg/cordon/config.toml"),
+        "[hook]\nmode = \"lenient\"\n",
+    )
+    .unwrap();
+    let r = env.send("pre_bash.json");
+    assert_eq!(r.decision(), "deny", "{r:?}");
+    assert!(r.reason().contains("lenient"), "{r:?}");
+}
+
+/// Monitor mode decides and journals but never gives a permission decision.
+#[test]
+fn monitor_mode_steps_aside() {
+    let mut env = Env::new();
+    let cfg = env.dir.path().join("monitor.toml");
+    std::fs::write(&cfg, "[hook]\nmode = \"monitor\"\n").unwrap();
+    env.args = vec!["--config".into(), cfg.to_str().unwrap().into()];
+    for f in [
+        "pre_bash_exfil.json",
+        "pre_unknown_tool.json",
+        "pre_read.json",
+    ] {
+        let r = env.send(f);
+        assert_eq!(r.code, 0, "{f}: {r:?}");
+        if !r.stdout.is_empty() {
+            let v = r.json();
+            assert!(v.get("hookSpecificOutput").is_none(), "{f}: {r:?}");
+            assert!(
+                v["systemMessage"].as_str().unwrap().contains("monitor"),
+                "{f}: {r:?}"
+            );
+        }
+    }
+    let r = env.send("pre_unknown_tool.json");
+    assert!(r.stdout.contains("would deny"), "{r:?}");
+    // A project file may not switch a user's enforce off.
+    let env2 = Env::new();
+    std::fs::write(
+        env2.ws().join(".cordon.toml"),
+        "[hook]\nmode = \"monitor\"\n",
+    )
+    .unwrap();
+    let r = env2.send("pre_unknown_tool.json");
+    assert_eq!(r.decision(), "deny", "{r:?}");
+}
+
+/// Parallel tool calls start parallel hook processes: no update may be lost.
+#[test]
+fn concurrent_hook_processes_share_one_state() {
+    let env = Env::new();
+    let input = env.fixture("pre_read.json");
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            let mut c = env
+                .command(&["hook", "claude"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            c
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["hookSpecificOutput"]["permissionDecision"].is_string());
+    }
+    assert_eq!(env.state()["counts"]["pre_tool_use"], 16);
+}
