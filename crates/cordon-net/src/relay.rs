@@ -1,0 +1,153 @@
+//! Moving bytes through a tunnel, with the ClientHello check on the way in.
+//!
+//! Each direction reads into a buffer that only exists while data flows:
+//! an idle tunnel holds two sockets and a small task, nothing more (10,000
+//! idle tunnels are a benchmark target).
+use crate::pattern::{normalise_name, Host};
+use crate::policy::Refusal;
+use crate::tls::{self, Hello};
+use std::io;
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::net::TcpStream;
+
+const BUF: usize = 64 * 1024;
+
+/// Bytes moved each way.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Client to destination.
+    pub up: AtomicU64,
+    /// Destination to client.
+    pub down: AtomicU64,
+}
+
+/// Why a tunnel ended early.
+#[derive(Debug)]
+pub enum TunnelError {
+    Io(io::Error),
+    Refused(Refusal),
+}
+
+impl From<io::Error> for TunnelError {
+    fn from(e: io::Error) -> Self {
+        TunnelError::Io(e)
+    }
+}
+
+/// Relay between `client` and `upstream` until both sides are done.
+/// `prefix` holds bytes the client already sent. If the client starts a TLS
+/// handshake, its SNI must name `host`, else the tunnel is cut.
+pub async fn tunnel(
+    client: &TcpStream,
+    upstream: &TcpStream,
+    prefix: &[u8],
+    host: &Host,
+    n: &Counters,
+) -> Result<(), TunnelError> {
+    let c2s = async {
+        let mut first = Vec::with_capacity(prefix.len().max(2048));
+        first.extend_from_slice(prefix);
+        let mut eof = false;
+        loop {
+            match tls::inspect(&first) {
+                Hello::NeedMore => {}
+                Hello::NotTls => break,
+                Hello::ClientHello { sni } => {
+                    check_sni(sni.as_deref(), host)?;
+                    break;
+                }
+                Hello::Malformed(why) => {
+                    return Err(TunnelError::Refused(Refusal::new(
+                        "bad-tls",
+                        format!("the TLS ClientHello sent to {host} cannot be checked: {why}"),
+                        None,
+                    )))
+                }
+            }
+            if eof {
+                break;
+            }
+            client.readable().await?;
+            first.reserve(4096);
+            match client.try_read_buf(&mut first) {
+                Ok(0) => eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !first.is_empty() {
+            write_all(upstream, &first).await?;
+            n.up.fetch_add(first.len() as u64, Ordering::Relaxed);
+        }
+        drop(first);
+        if eof {
+            let _ = socket2::SockRef::from(upstream).shutdown(Shutdown::Write);
+            return Ok(());
+        }
+        pump(client, upstream, &n.up).await?;
+        Ok::<(), TunnelError>(())
+    };
+    let s2c = async {
+        pump(upstream, client, &n.down).await?;
+        Ok::<(), TunnelError>(())
+    };
+    tokio::try_join!(c2s, s2c)?;
+    Ok(())
+}
+
+fn check_sni(sni: Option<&str>, host: &Host) -> Result<(), TunnelError> {
+    let Some(sni) = sni else { return Ok(()) };
+    let same = match (normalise_name(sni), host) {
+        (Ok(s), Host::Name(h)) => &s == h,
+        _ => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(TunnelError::Refused(Refusal::new(
+        "sni-mismatch",
+        format!(
+            "the TLS handshake names `{sni}` but the tunnel was opened to {host} (domain fronting)"
+        ),
+        None,
+    )))
+}
+
+/// Copy `from` to `to` until end of stream, then half-close `to`.
+pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        from.readable().await?;
+        if buf.capacity() == 0 {
+            buf = Vec::with_capacity(BUF);
+        }
+        match from.try_read_buf(&mut buf) {
+            Ok(0) => {
+                let _ = socket2::SockRef::from(to).shutdown(Shutdown::Write);
+                return Ok(());
+            }
+            Ok(k) => {
+                write_all(to, &buf).await?;
+                count.fetch_add(k as u64, Ordering::Relaxed);
+                buf.clear();
+            }
+            // Drained: give the buffer back while the tunnel waits.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => buf = Vec::new(),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn write_all(to: &TcpStream, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        to.writable().await?;
+        match to.try_write(data) {
+            Ok(k) => data = &data[k..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
