@@ -305,3 +305,62 @@ fn concurrent_hook_processes_share_one_state() {
     }
     assert_eq!(env.state()["counts"]["pre_tool_use"], 16);
 }
+
+/// Every event is journaled, with the decision, what was answered and why.
+#[test]
+fn every_event_is_journaled() {
+    let env = Env::new();
+    for f in [
+        "session_start.json",
+        "user_prompt_submit.json",
+        "pre_bash_exfil.json",
+        "pre_todowrite.json",
+        "post_bash.json",
+        "post_tool_use_failure.json",
+        "session_end.json",
+    ] {
+        assert_eq!(env.send(f).code, 0, "{f}");
+    }
+    let recs = env.journal();
+    let kinds: Vec<&str> = recs.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "hook.session_start",
+            "hook.user_prompt",
+            "hook.pre_tool_use",
+            "hook.pre_tool_use",
+            "hook.post_tool_use",
+            "hook.post_tool_use_failure",
+            "hook.session_end"
+        ]
+    );
+    for r in &recs {
+        assert_eq!(r.source, "hook");
+        assert_eq!(r.session, env.session);
+        assert_eq!(r.payload["mode"], "enforce");
+    }
+    let exfil = &recs[2].payload;
+    assert_eq!(exfil["tool"], "Bash");
+    assert_eq!(exfil["action"], "bash");
+    assert!(exfil["command"].as_str().unwrap().contains("id_rsa"));
+    assert_ne!(exfil["decision"], "allow");
+    assert_eq!(exfil["answered"], exfil["decision"]);
+    assert!(!exfil["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(recs[3].payload["decision"], "none");
+    // The prompt's text is not copied into the journal, only its size.
+    assert!(recs[1].payload.get("prompt").is_none());
+    assert!(recs[1].payload["prompt_chars"].as_u64().unwrap() > 10);
+}
+
+/// In monitor mode the journal still has what would have happened.
+#[test]
+fn monitor_mode_journals_the_decision_it_did_not_give() {
+    let mut env = Env::new();
+    env.args = vec!["--mode".into(), "monitor".into()];
+    env.send("pre_unknown_tool.json");
+    let recs = env.journal();
+    assert_eq!(recs[0].payload["decision"], "deny");
+    assert_eq!(recs[0].payload["answered"], "none");
+    assert_eq!(recs[0].payload["mode"], "monitor");
+}

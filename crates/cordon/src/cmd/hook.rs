@@ -120,13 +120,13 @@ impl Mode {
 /// A failure to handle an event: denied (PreToolUse) or exit 2 (everything else).
 struct Refusal {
     msg: String,
-    hint: &'static str,
+    hint: String,
 }
 
-fn refusal(msg: impl Into<String>, hint: &'static str) -> Refusal {
+fn refusal(msg: impl Into<String>, hint: impl Into<String>) -> Refusal {
     Refusal {
         msg: msg.into(),
-        hint,
+        hint: hint.into(),
     }
 }
 
@@ -258,10 +258,10 @@ fn handle(args: &ClaudeArgs, input: &[u8]) -> Handled {
     let journal = if args.no_journal {
         None
     } else {
-        Some(Journal::open(&data).map_err(|e| {
+        Some(Journal::open(&data).map_err(|(what, fix)| {
             fail(refusal(
-                format!("cannot open the journal in {}: {e}", data.display()),
-                "make cordon's data directory writable (or set CORDON_DATA_DIR), or pass --no-journal to run unaudited",
+                format!("cannot open the journal: {what}"),
+                format!("{fix}; or pass --no-journal to run unaudited"),
             ))
         })?)
     };
@@ -387,10 +387,10 @@ impl Run<'_> {
             payload.insert("permission_mode".into(), json!(pm));
         }
         let ev = JournalEvent::new(Source::Hook, kind, self.id()).with(Value::Object(payload));
-        j.append(&ev).map_err(|e| {
+        j.append(&ev).map_err(|(what, fix)| {
             refusal(
-                format!("cannot write the journal: {e}"),
-                "make cordon's data directory writable, or pass --no-journal to run unaudited",
+                format!("cannot write the journal: {what}"),
+                format!("{fix}; or pass --no-journal to run unaudited"),
             )
         })
     }

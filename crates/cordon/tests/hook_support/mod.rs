@@ -165,3 +165,31 @@ impl Env {
         serde_json::from_str(&self.fixture(fixture)).unwrap()
     }
 }
+
+/// One journal record, as the tests look at it.
+#[derive(Debug, Clone)]
+pub struct Rec {
+    pub session: String,
+    pub source: String,
+    pub kind: String,
+    pub payload: Value,
+}
+
+impl Env {
+    /// Every record in this environment's journal, oldest first; the chain must verify.
+    pub fn journal(&self) -> Vec<Rec> {
+        let j = cordon_audit::Journal::open_read_only(&self.data()).unwrap();
+        let report = j.verify().unwrap();
+        assert!(report.ok(), "{report}");
+        j.records(&cordon_audit::Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| Rec {
+                payload: r.payload_json(),
+                session: r.session,
+                source: r.source,
+                kind: r.kind,
+            })
+            .collect()
+    }
+}

@@ -117,24 +117,16 @@ pub struct Screened {
     pub findings: Vec<Finding>,
 }
 
-pub struct Journal {
-    path: PathBuf,
-}
+/// The audit journal, as the hook uses it: errors are (what happened, how to fix it).
+pub struct Journal(cordon_audit::Journal);
 
 impl Journal {
-    pub fn open(dir: &std::path::Path) -> Result<Journal, String> {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        Ok(Journal {
-            path: dir.join("hook-journal.jsonl"),
-        })
+    pub fn open(dir: &std::path::Path) -> Result<Journal, (String, String)> {
+        cordon_audit::Journal::open(dir)
+            .map(Journal)
+            .map_err(|e| (e.what, e.fix))
     }
-    pub fn append(&self, ev: &cordon_event::Event) -> Result<(), String> {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| e.to_string())?;
-        writeln!(f, "{}", serde_json::to_string(ev).unwrap()).map_err(|e| e.to_string())
+    pub fn append(&self, ev: &cordon_event::Event) -> Result<(), (String, String)> {
+        self.0.append(ev).map(|_| ()).map_err(|e| (e.what, e.fix))
     }
 }
