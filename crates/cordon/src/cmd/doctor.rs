@@ -1,10 +1,34 @@
 //! `cordon doctor`: what this kernel supports and which protections are active.
 use crate::exit::CmdResult;
 
-/// Explain what this machine supports, which protections `cordon run` will apply, and what would degrade.
+/// Explain what this machine supports, which protections `cordon run` will
+/// apply, and what would degrade. Exits 0 when `cordon run` can start with
+/// full containment, 1 when it would refuse (and says how to fix that).
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
 pub fn main(_args: Args) -> CmdResult {
-    Ok(0)
+    let checks = cordon_sandbox::probe::checks();
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(8);
+    let mut all_ok = true;
+    for c in &checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        all_ok &= c.ok;
+        println!("{mark} {:width$}  {}", c.name, c.detail);
+        if let Some(f) = &c.fix {
+            println!("     {:width$}  -> {f}", "");
+        }
+    }
+    println!();
+    println!("cordon run will also: hide {} secret paths by default, keep {} persistence points read-only inside the workspace,",
+        cordon_sandbox::tables::HIDDEN.len(), cordon_sandbox::tables::PERSISTENCE.len());
+    println!("mount a private /tmp, /run and /dev, drop every capability, set no_new_privs, scrub the environment,");
+    println!("and give the command no network but cordon's egress proxy.");
+    if all_ok {
+        println!("\nAll protections are available: `cordon run -- bash` starts a fully contained shell.");
+        Ok(0)
+    } else {
+        println!("\nSome protections are missing: `cordon run` refuses to start (exit 125) unless you accept the named degradation.");
+        Ok(1)
+    }
 }

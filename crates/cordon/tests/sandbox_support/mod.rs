@@ -1,0 +1,140 @@
+//! Shared helpers for the sandbox integration tests: a fake home with planted
+//! secrets, a workspace, and `cordon run` as root or as an unprivileged uid.
+#![allow(dead_code)]
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+pub const NOBODY: u32 = 65534;
+pub const SECRET: &str = "SECRET-CANARY-7f3a";
+
+/// Who runs cordon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum As {
+    Root,
+    Nobody,
+}
+
+/// A test world: a fake home (with secrets), a workspace inside it, and an
+/// "outside" directory on the host filesystem.
+pub struct World {
+    pub root: tempfile::TempDir,
+    pub home: PathBuf,
+    pub ws: PathBuf,
+    pub outside: PathBuf,
+    pub who: As,
+}
+
+fn chown_r(p: &Path, uid: u32) {
+    let _ = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{uid}:{uid}"))
+        .arg(p)
+        .status();
+}
+
+impl World {
+    pub fn new(who: As) -> World {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::create_dir_all(&base).unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("sbx-")
+            .tempdir_in(&base)
+            .unwrap();
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let home = root.path().join("home");
+        let ws = home.join("project");
+        let outside = root.path().join("outside");
+        for d in [&home, &ws, &outside] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        // Planted secrets.
+        for (rel, content) in [
+            (".ssh/id_rsa", SECRET),
+            (".aws/credentials", SECRET),
+            (".netrc", SECRET),
+            (".git-credentials", SECRET),
+            (".cargo/credentials.toml", SECRET),
+            (".config/gh/hosts.yml", SECRET),
+            (".docker/config.json", SECRET),
+            (".kube/config", SECRET),
+            (".bash_history", SECRET),
+            (".config/cordon/config.toml", ""),
+        ] {
+            let p = home.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+        }
+        std::fs::write(home.join(".bashrc"), "# rc\n").unwrap();
+        std::fs::write(outside.join("host-file"), "host\n").unwrap();
+        if who == As::Nobody {
+            chown_r(root.path(), NOBODY);
+        }
+        World {
+            root,
+            home,
+            ws,
+            outside,
+            who,
+        }
+    }
+
+    /// `cordon` with a clean environment: HOME = the fake home, cwd = workspace.
+    pub fn cordon(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cordon"));
+        c.env_clear()
+            .env("PATH", PATH)
+            .env("HOME", &self.home)
+            .env("CORDON_DATA_DIR", self.home.join(".local/share/cordon"))
+            .env("LANG", "C.UTF-8")
+            .current_dir(&self.ws)
+            .stdin(Stdio::null());
+        if self.who == As::Nobody {
+            c.uid(NOBODY).gid(NOBODY);
+        }
+        c
+    }
+
+    /// `cordon run [extra] -- bash -c script`.
+    pub fn run(&self, extra: &[&str], script: &str) -> Output {
+        let mut c = self.cordon();
+        c.arg("run").args(extra).arg("--").arg("bash").arg("-c").arg(script);
+        c.output().expect("spawn cordon")
+    }
+
+    /// Run a Python program inside the sandbox.
+    pub fn py(&self, extra: &[&str], program: &str) -> Output {
+        let mut c = self.cordon();
+        c.arg("run")
+            .args(extra)
+            .arg("--")
+            .arg("/usr/bin/python3")
+            .arg("-c")
+            .arg(program);
+        c.output().expect("spawn cordon")
+    }
+}
+
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Assert success and return stdout.
+pub fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "cordon failed: {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        out(o),
+        err(o)
+    );
+    out(o)
+}
+
+/// Both ways cordon is run in CI.
+pub const BOTH: [As; 2] = [As::Root, As::Nobody];
