@@ -90,10 +90,11 @@ impl Key {
 
     fn parse_skey(text: &str) -> Option<Key> {
         let rest = text.trim().strip_prefix("PRIVATE+KEY+")?;
-        let mut parts = rest.rsplitn(3, '+');
-        let raw = B64.decode(parts.next()?).ok()?;
-        let _id = parts.next()?;
+        // Names cannot contain '+', base64 can: split from the left.
+        let mut parts = rest.splitn(3, '+');
         let name = parts.next()?;
+        let _id = parts.next()?;
+        let raw = B64.decode(parts.next()?).ok()?;
         if raw.len() != 33 || raw[0] != ALG_ED25519 {
             return None;
         }
@@ -175,12 +176,13 @@ impl Verifier {
                 "pass the line from audit.pub (name+keyid+base64)",
             )
         };
-        let mut parts = vkey.trim().rsplitn(3, '+');
+        // Names cannot contain '+', base64 can: split from the left.
+        let mut parts = vkey.trim().splitn(3, '+');
+        let name = parts.next().ok_or_else(bad)?;
+        let id_hex = parts.next().ok_or_else(bad)?;
         let raw = B64
             .decode(parts.next().ok_or_else(bad)?)
             .map_err(|_| bad())?;
-        let id_hex = parts.next().ok_or_else(bad)?;
-        let name = parts.next().ok_or_else(bad)?;
         if raw.len() != 33 || raw[0] != ALG_ED25519 || id_hex.len() != 8 {
             return Err(bad());
         }
@@ -352,4 +354,37 @@ pub fn check(journal: &Journal, note: &str, vkey: Option<&str>) -> Result<Relati
         None if journal.is_pruned(cp.size)? => Relation::Pruned { size: cp.size },
         None => Relation::Rewritten { size: cp.size },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_roundtrip_whatever_their_base64() {
+        for i in 0..64u8 {
+            let key = Key::from_seed("cordon-audit/x", [i.wrapping_mul(37); 32]);
+            let back = Key::parse_skey(&key.skey()).unwrap();
+            assert_eq!(back.vkey(), key.vkey());
+            let cp = Checkpoint {
+                origin: "cordon-audit/x".into(),
+                size: i as u64,
+                hash: [i; 32],
+            };
+            assert_eq!(Checkpoint::open(&cp.sign(&key), &key.vkey()).unwrap(), cp);
+        }
+    }
+
+    #[test]
+    fn other_keys_do_not_verify() {
+        let a = Key::from_seed("cordon-audit/x", [1; 32]);
+        let b = Key::from_seed("cordon-audit/x", [2; 32]);
+        let cp = Checkpoint {
+            origin: "cordon-audit/x".into(),
+            size: 1,
+            hash: [0; 32],
+        };
+        let e = Checkpoint::open(&cp.sign(&a), &b.vkey()).unwrap_err();
+        assert!(e.what.contains("not signed by"), "{e}");
+    }
 }

@@ -10,8 +10,13 @@
 //! | `host` | the network host a decision is about |
 //! | `command` | the shell command a decision is about |
 //! | `prompt_avoided` | `true`/`false` overrides [`PROMPT_AVOIDING_SOURCES`] |
-//! | `tainted` | `true`: a taint event |
-//! | `verdict` | a [`TAINT_VERDICTS`] value on a `scan.*` record: a taint event |
+//! | `taint_event` | `true`: a taint event |
+//! | `untrusted` | a non-empty string (where untrusted content came from): a taint event |
+//! | `verdict`, `level`, `scan.verdict`, `scan.level` | a [`TAINT_VERDICTS`] value: a taint event |
+//!
+//! A kind containing `taint` (`taint.set`, `policy.tainted`) is always a taint
+//! event. (`tainted: true` on a decision only says the session *was* tainted
+//! and is not counted again.)
 //!
 //! ```
 //! use cordon_audit::stats::{classify_parts, Decision};
@@ -61,11 +66,16 @@ pub const DECISION_WORDS: &[(&str, Decision)] = &[
 /// agent would otherwise have shown (unless the payload says `prompt_avoided: false`).
 pub const PROMPT_AVOIDING_SOURCES: &[&str] = &["hook", "mcp"];
 
-/// Kind prefixes that are taint events whatever the payload says.
-pub const TAINT_KIND_PREFIXES: &[&str] = &["taint."];
-
-/// `verdict` values of `scan.*` records that count as taint events.
+/// Screening results that count as taint events.
 pub const TAINT_VERDICTS: &[&str] = &["suspicious", "injected"];
+
+/// Payload paths whose value is checked against [`TAINT_VERDICTS`].
+pub const TAINT_VERDICT_FIELDS: &[&[&str]] = &[
+    &["verdict"],
+    &["level"],
+    &["scan", "verdict"],
+    &["scan", "level"],
+];
 
 /// What one record means for the statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,12 +115,15 @@ pub fn classify_parts(source: &str, kind: &str, p: &Value) -> Class {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     };
-    let taint = TAINT_KIND_PREFIXES.iter().any(|t| kind.starts_with(t))
-        || p["tainted"].as_bool() == Some(true)
-        || (kind.starts_with("scan.")
-            && p["verdict"]
+    let taint = kind.contains("taint")
+        || p["taint_event"].as_bool() == Some(true)
+        || p["untrusted"].as_str().is_some_and(|s| !s.is_empty())
+        || TAINT_VERDICT_FIELDS.iter().any(|path| {
+            path.iter()
+                .fold(p, |v, k| &v[*k])
                 .as_str()
-                .is_some_and(|v| TAINT_VERDICTS.contains(&v)));
+                .is_some_and(|v| TAINT_VERDICTS.iter().any(|t| t.eq_ignore_ascii_case(v)))
+        });
     Class {
         decision,
         prompt_avoided,
@@ -276,7 +289,9 @@ mod tests {
     fn taint() {
         assert!(classify_parts("scan", "scan.result", &json!({"verdict": "injected"})).taint);
         assert!(!classify_parts("scan", "scan.result", &json!({"verdict": "clean"})).taint);
+        assert!(classify_parts("hook", "h", &json!({"scan": {"level": "Suspicious"}})).taint);
         assert!(classify_parts("policy", "taint.set", &json!({})).taint);
-        assert!(classify_parts("hook", "x", &json!({"tainted": true})).taint);
+        assert!(classify_parts("hook", "x", &json!({"untrusted": "web"})).taint);
+        assert!(!classify_parts("hook", "x", &json!({"tainted": true, "untrusted": null})).taint);
     }
 }

@@ -29,7 +29,7 @@ pub fn rfc3339(ns: u64) -> String {
 pub fn parse_since(s: &str, now_ns: u64) -> Option<u64> {
     let t = s.trim();
     if let Some(secs) = t.strip_prefix('@') {
-        return secs.parse::<u64>().ok().map(|v| v * NS);
+        return secs.parse::<u64>().ok().map(|v| v.saturating_mul(NS));
     }
     for (suffix, mult) in [
         ("s", 1u64),
@@ -40,7 +40,7 @@ pub fn parse_since(s: &str, now_ns: u64) -> Option<u64> {
     ] {
         if let Some(n) = t.strip_suffix(suffix) {
             if let Ok(v) = n.parse::<u64>() {
-                return Some(now_ns.saturating_sub(v * mult * NS));
+                return Some(now_ns.saturating_sub(v.saturating_mul(mult).saturating_mul(NS)));
             }
         }
     }
@@ -103,7 +103,12 @@ pub fn parse_rfc3339(t: &str) -> Option<u64> {
     if secs < 0 {
         return None;
     }
-    Some(secs as u64 * NS + nanos as u64)
+    // Times past 2554 saturate: nothing in a journal is that late.
+    Some(
+        (secs as u64)
+            .saturating_mul(NS)
+            .saturating_add(nanos as u64),
+    )
 }
 
 // Howard Hinnant's civil calendar algorithms.
@@ -144,5 +149,7 @@ mod tests {
             parse_rfc3339("2026-11-24T05:00:00Z")
         );
         assert_eq!(parse_since("yesterday", 0), None);
+        assert_eq!(parse_since("2999-01-01", 0), Some(u64::MAX));
+        assert_eq!(parse_since("99999999999d", 5), Some(0));
     }
 }
