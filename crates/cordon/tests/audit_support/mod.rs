@@ -35,6 +35,17 @@ impl Data {
             .env("HOME", self.tmp.path())
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME");
+        // Exports to 127.0.0.1 must not detour through a proxy from the environment.
+        for v in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ] {
+            c.env_remove(v);
+        }
         c
     }
 
