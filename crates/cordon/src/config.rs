@@ -378,6 +378,20 @@ impl Config {
                 me.hook.mode = Some(m);
             }
         }
+        // [scan]: a project file may only lower thresholds (screen more strictly).
+        let d = cordon_scan::Thresholds::default();
+        me.scan.suspicious_threshold = narrow_score(
+            me.scan.suspicious_threshold,
+            f.scan.suspicious_threshold,
+            d.suspicious,
+            project,
+        );
+        me.scan.injected_threshold = narrow_score(
+            me.scan.injected_threshold,
+            f.scan.injected_threshold,
+            d.injected,
+            project,
+        );
         if !project {
             if f.audit.max_age_days.is_some() {
                 me.audit.max_age_days = f.audit.max_age_days;
@@ -385,14 +399,17 @@ impl Config {
             if f.audit.max_size.is_some() {
                 me.audit.max_size = f.audit.max_size;
             }
-            if f.scan.suspicious_threshold.is_some() {
-                me.scan.suspicious_threshold = f.scan.suspicious_threshold;
-            }
-            if f.scan.injected_threshold.is_some() {
-                me.scan.injected_threshold = f.scan.injected_threshold;
-            }
             me.mcp.servers.extend(f.mcp.servers);
         }
+    }
+}
+
+/// A score threshold: a project file may only lower it (below the current or built-in value).
+fn narrow_score(old: Option<f64>, new: Option<f64>, default: f32, project: bool) -> Option<f64> {
+    match (old, new) {
+        (o, Some(n)) if project => Some(n.min(o.unwrap_or(default as f64))),
+        (_, Some(n)) => Some(n),
+        (o, None) => o,
     }
 }
 
