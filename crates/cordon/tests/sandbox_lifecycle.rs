@@ -1,0 +1,208 @@
+//! Normal work under `cordon run`, exit statuses, signals, the terminal, and
+//! the sandbox's lifetime.
+mod sandbox_support;
+use sandbox_support::*;
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[test]
+fn exit_statuses() {
+    let w = World::new(As::Root);
+    assert_eq!(w.run(&[], "exit 3").status.code(), Some(3));
+    assert_eq!(w.run(&[], "kill -9 $$").status.code(), Some(137));
+    let o = w.cordon().args(["run", "--", "no-such-command-xyz"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(127), "{}", err(&o));
+    assert!(err(&o).contains("command not found"), "{}", err(&o));
+    std::fs::write(w.ws.join("notexec"), "#!/bin/sh\n").unwrap();
+    let o = w.cordon().args(["run", "--", "./notexec"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(126), "{}", err(&o));
+    let o = w.cordon().args(["run", "--no-such-flag", "--", "true"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let w = World::new(As::Root);
+    std::fs::write(w.ws.join(".cordon.toml"), "[sandbox]\nmax_procs = 10\nallow_wirte = []\n").unwrap();
+    let o = w.cordon().args(["run", "--", "true"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.contains(".cordon.toml:3") && e.contains("allow_wirte"), "{e}");
+}
+
+#[test]
+fn project_file_cannot_widen() {
+    let w = World::new(As::Root);
+    std::fs::write(
+        w.ws.join(".cordon.toml"),
+        format!("[sandbox]\nallow_write = [\"{}\"]\n", w.outside.display()),
+    )
+    .unwrap();
+    let o = w.run(&[], &format!("touch {}/x 2>/dev/null && echo WIDENED; echo done", w.outside.display()));
+    assert!(ok(&o).contains("done"));
+    assert!(!out(&o).contains("WIDENED"));
+    assert!(err(&o).contains("may only narrow"), "{}", err(&o));
+}
+
+#[test]
+fn refuses_home_or_root_as_workspace() {
+    let w = World::new(As::Root);
+    for ws in [w.home.to_str().unwrap(), "/"] {
+        let o = w.cordon().args(["run", "--workspace", ws, "--", "true"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{ws}: {}", err(&o));
+    }
+}
+
+#[test]
+fn stdin_and_stdout_pass_through_binary_safe() {
+    let w = World::new(As::Root);
+    let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+    let mut c = w.cordon();
+    c.args(["run", "--", "cat"]).stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let d2 = data.clone();
+    let t = std::thread::spawn(move || stdin.write_all(&d2).unwrap());
+    let o = child.wait_with_output().unwrap();
+    t.join().unwrap();
+    assert!(o.status.success());
+    assert_eq!(o.stdout.len(), data.len());
+    assert!(o.stdout == data, "bytes changed in transit");
+}
+
+#[test]
+fn signals_are_forwarded() {
+    let w = World::new(As::Root);
+    let mut child = w.cordon().args(["run", "--", "sleep", "30"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let t = Instant::now();
+    let st = child.wait().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(st.code(), Some(143));
+}
+
+fn find_host_pid(marker: &str) -> Option<i32> {
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        if let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() {
+            if let Ok(c) = std::fs::read(format!("/proc/{pid}/cmdline")) {
+                if String::from_utf8_lossy(&c).starts_with(marker) {
+                    return Some(pid);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn the_sandbox_dies_with_cordon() {
+    let w = World::new(As::Root);
+    let secs = format!("{}", 3000 + std::process::id() % 1000);
+    let marker = format!("sleep\0{secs}");
+    let mut child = w.cordon().args(["run", "--", "sleep", &secs]).spawn().unwrap();
+    let t = Instant::now();
+    while find_host_pid(&marker).is_none() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(find_host_pid(&marker).is_some(), "sleep did not start");
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let t = Instant::now();
+    while find_host_pid(&marker).is_some() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(find_host_pid(&marker).is_none(), "the sandboxed process outlived cordon");
+}
+
+#[test]
+fn background_processes_end_with_the_command() {
+    let w = World::new(As::Root);
+    let secs = format!("{}", 4000 + std::process::id() % 1000);
+    let o = w.run(&[], &format!("sleep {secs} & echo started"));
+    assert!(ok(&o).contains("started"));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(find_host_pid(&format!("sleep\0{secs}")).is_none());
+    assert!(find_host_pid("bash\0-c\0sleep").is_none());
+}
+
+#[test]
+fn python_git_and_a_compiled_program_work() {
+    for who in BOTH {
+        let w = World::new(who);
+        std::fs::write(w.ws.join("hello.c"), "#include <stdio.h>\nint main(void){puts(\"compiled-ok\");return 0;}\n").unwrap();
+        std::fs::write(w.ws.join("s.py"), "import json,sys,tempfile\nwith tempfile.NamedTemporaryFile() as f: pass\nprint(json.dumps({'py':'ok'}))\n").unwrap();
+        let o = ok(&w.run(
+            &[],
+            "cc -o hello hello.c && ./hello && /usr/bin/python3 s.py && git init -q r && cd r && git -c user.name=a -c user.email=a@b commit -q --allow-empty -m x && git log --format=%s",
+        ));
+        assert!(o.contains("compiled-ok"), "{who:?}: {o}");
+        assert!(o.contains("{\"py\": \"ok\"}"), "{o}");
+        assert!(o.trim_end().ends_with('x'), "{o}");
+    }
+}
+
+/// Drive cordon through a real terminal with Python's pty module.
+fn through_pty(w: &World, argv: &[&str], input: &[u8]) -> String {
+    let driver = r#"
+import os, pty, sys, time, select, struct, fcntl, termios
+argv = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+data = sys.stdin.buffer.read()
+out = b""
+deadline = time.time() + 20
+sent = False
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if not sent and b"READY" in out:
+        os.write(fd, data); sent = True
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+"#;
+    let mut c = std::process::Command::new("/usr/bin/python3");
+    c.arg("-c").arg(driver).arg(env!("CARGO_BIN_EXE_cordon")).args(argv);
+    c.env_clear()
+        .env("PATH", PATH)
+        .env("HOME", &w.home)
+        .env("TERM", "xterm")
+        .current_dir(&w.ws)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn interactive_program_through_a_private_pty() {
+    let w = World::new(As::Root);
+    let program = "import os,sys,shutil; print('TTY', os.ttyname(0), shutil.get_terminal_size()); print('READY'); sys.stdout.flush(); line=input(); print('GOT', line.upper())";
+    let o = through_pty(&w, &["run", "--", "/usr/bin/python3", "-c", program], b"hello\r");
+    assert!(o.contains("TTY /dev/pts/"), "{o}");
+    assert!(o.contains("columns=111, lines=33"), "window size not relayed: {o}");
+    assert!(o.contains("GOT HELLO"), "{o}");
+}
+
+#[test]
+fn terminal_injection_is_refused() {
+    let w = World::new(As::Root);
+    // TIOCSTI would push characters into the input queue of the terminal.
+    let program = "import fcntl,termios,sys,os\nprint('READY')\ntry:\n  fcntl.ioctl(0, termios.TIOCSTI, b'x'); print('INJECTED')\nexcept OSError as e:\n  print('REFUSED', e.errno)\n";
+    let o = through_pty(&w, &["run", "--", "/usr/bin/python3", "-c", program], b"");
+    assert!(o.contains("REFUSED 1"), "{o}");
+    assert!(!o.contains("INJECTED"), "{o}");
+}
