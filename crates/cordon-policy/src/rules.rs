@@ -1,0 +1,583 @@
+//! Permission rules in Claude Code's syntax.
+//!
+//! | rule | matches |
+//! | --- | --- |
+//! | `Bash` or `Bash(*)` | every command |
+//! | `Bash(npm run test:*)` | `npm run test` and `npm run test ...` (legacy prefix form, word boundary) |
+//! | `Bash(git push *)` | `*` is any text; a lone trailing ` *` is optional (`git push` matches too) |
+//! | `Read(./.env)`, `Read(.env)` | relative to the working directory; a name without `/` matches at any depth |
+//! | `Edit(/src/**)` | a leading `/` is the workspace root |
+//! | `Read(~/.ssh/**)` | `~/` is the home directory |
+//! | `Read(//etc/shadow)` | `//` is an absolute path |
+//! | `WebFetch(domain:example.com)` | fetches from that host (`*.example.com` for subdomains) |
+//! | `mcp__github`, `mcp__github__*` | every tool of that MCP server |
+//! | `mcp__github__create_issue` | one MCP tool |
+//!
+//! A Bash rule is checked against every simple command of a compound command.
+//! `Read` rules also apply to files Bash commands read, `Edit`/`Write` rules to
+//! files they write, and `WebFetch(domain:...)` rules to hosts they contact
+//! (deny and ask only: an allow rule for one tool never allows another).
+//! Deny beats ask beats allow; the first matching rule in that order decides.
+
+use crate::Verdict;
+use std::fmt;
+
+/// One parsed rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The rule exactly as written.
+    pub text: String,
+    kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    /// A tool name without a specifier: every use of it.
+    Tool(String),
+    Bash(BashPat),
+    /// `Read(...)` (read = true) or `Edit(...)`/`Write(...)` (read = false).
+    Path {
+        read: bool,
+        pattern: String,
+    },
+    Domain(String),
+    WebSearch(String),
+    Mcp {
+        server: String,
+        tool: Option<String>,
+    },
+    /// A tool cordon does not model (`Agent(x)`, `Skill(y)`): kept, never matches.
+    Other,
+}
+
+#[derive(Clone, Debug)]
+enum BashPat {
+    /// `prefix:*`
+    Prefix(String),
+    /// A `*` glob; `optional_tail` when it ends in a lone ` *`.
+    Glob { pat: String, optional_tail: bool },
+}
+
+/// A malformed rule: which list, where, the text and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    pub list: &'static str,
+    pub index: usize,
+    pub rule: String,
+    pub problem: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "permissions.{}[{}] `{}`: {}",
+            self.list, self.index, self.rule, self.problem
+        )
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// The allow / ask / deny lists.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    allow: Vec<Rule>,
+    ask: Vec<Rule>,
+    deny: Vec<Rule>,
+}
+
+const PATH_READ_TOOLS: &[&str] = &["Read", "Grep", "Glob", "LS"];
+const PATH_EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
+
+impl Rule {
+    /// Parse one rule.
+    pub fn parse(text: &str) -> Result<Rule, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("the rule is empty".into());
+        }
+        let (tool, spec) = match t.find('(') {
+            Some(i) => {
+                let Some(inner) = t[i + 1..].strip_suffix(')') else {
+                    return Err(
+                        "missing `)` at the end (rules look like `Tool` or `Tool(specifier)`)"
+                            .into(),
+                    );
+                };
+                (&t[..i], Some(inner.trim()))
+            }
+            None => {
+                if t.contains(')') {
+                    return Err("unbalanced `)`".into());
+                }
+                (t, None)
+            }
+        };
+        let name_ok = tool
+            .strip_prefix("mcp__")
+            .map_or(tool, |r| r.trim_end_matches('*'));
+        if tool.is_empty()
+            || !name_ok
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || !tool.starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return Err(format!(
+                "`{tool}` is not a tool name (expected Bash, Read, Edit, Write, WebFetch, WebSearch or mcp__server__tool)"
+            ));
+        }
+        let text = t.to_string();
+        let spec = match spec {
+            Some("") => {
+                return Err(format!(
+                    "empty parentheses; write `{tool}` to match every use, or put a pattern inside"
+                ))
+            }
+            Some("*") if tool == "Bash" => None,
+            s => s,
+        };
+        if let Some(rest) = tool.strip_prefix("mcp__") {
+            if spec.is_some() {
+                return Err(
+                    "MCP rules take no parentheses (use mcp__server__tool or mcp__server__*)"
+                        .into(),
+                );
+            }
+            let (server, tool) = match rest.split_once("__") {
+                Some((s, t)) => (s, Some(t)),
+                None => (rest, None),
+            };
+            if server.is_empty() {
+                return Err("missing the server name after `mcp__`".into());
+            }
+            let tool = tool
+                .filter(|t| *t != "*" && !t.is_empty())
+                .map(str::to_string);
+            return Ok(Rule {
+                text,
+                kind: Kind::Mcp {
+                    server: server.to_string(),
+                    tool,
+                },
+            });
+        }
+        let Some(spec) = spec else {
+            return Ok(Rule {
+                text,
+                kind: Kind::Tool(tool.to_string()),
+            });
+        };
+        let kind =
+            match tool {
+                "Bash" => Kind::Bash(bash_pattern(spec)),
+                t if PATH_READ_TOOLS.contains(&t) => Kind::Path {
+                    read: true,
+                    pattern: spec.to_string(),
+                },
+                t if PATH_EDIT_TOOLS.contains(&t) => Kind::Path {
+                    read: false,
+                    pattern: spec.to_string(),
+                },
+                "WebFetch" => match spec.strip_prefix("domain:") {
+                    Some(d) if !d.trim().is_empty() => Kind::Domain(d.trim().to_ascii_lowercase()),
+                    _ => return Err(
+                        "WebFetch rules take `domain:HOST`, such as WebFetch(domain:example.com)"
+                            .into(),
+                    ),
+                },
+                "WebSearch" => Kind::WebSearch(spec.to_string()),
+                _ => Kind::Other,
+            };
+        Ok(Rule { text, kind })
+    }
+}
+
+fn bash_pattern(spec: &str) -> BashPat {
+    let norm = spec.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(prefix) = norm.strip_suffix(":*") {
+        return BashPat::Prefix(prefix.to_string());
+    }
+    let optional_tail = norm.ends_with(" *") && norm.matches('*').count() == 1;
+    BashPat::Glob {
+        pat: norm,
+        optional_tail,
+    }
+}
+
+impl BashPat {
+    fn matches(&self, cmd: &str) -> bool {
+        match self {
+            BashPat::Prefix(p) => {
+                cmd == p
+                    || (cmd.starts_with(p.as_str()) && cmd.as_bytes().get(p.len()) == Some(&b' '))
+            }
+            BashPat::Glob { pat, optional_tail } => {
+                wildcard(pat.as_bytes(), cmd.as_bytes())
+                    || (*optional_tail && cmd == &pat[..pat.len() - 2])
+            }
+        }
+    }
+}
+
+/// `*` matches any run of bytes (including `/` and spaces).
+pub(crate) fn wildcard(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let (mut star, mut mark) = (usize::MAX, 0);
+    while si < s.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = pi;
+            mark = si;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == s[si] {
+            pi += 1;
+            si += 1;
+        } else if star != usize::MAX {
+            pi = star + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Match one path segment against a segment pattern with `*` and `?`.
+fn seg_match(p: &[u8], s: &[u8]) -> bool {
+    if !p.contains(&b'?') {
+        return wildcard(p, s);
+    }
+    match (p.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => seg_match(&p[1..], s) || (!s.is_empty() && seg_match(p, &s[1..])),
+        (Some(b'?'), Some(_)) => seg_match(&p[1..], &s[1..]),
+        (Some(a), Some(b)) if a == b => seg_match(&p[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+/// Gitignore-style match of an absolute pattern against an absolute path:
+/// `*` and `?` stay within a segment, `**` spans segments. The pattern also
+/// matches everything below a path it matches (a matched directory covers its
+/// contents).
+pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let s: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    segs_match(&p, &s)
+}
+
+/// Segment-wise glob match (see [`path_glob`]).
+pub(crate) fn segs_match(p: &[&str], s: &[&str]) -> bool {
+    match p.first() {
+        None => true, // pattern done: the path is it or below it
+        Some(&"**") => (0..=s.len()).any(|k| segs_match(&p[1..], &s[k..])),
+        Some(seg) => {
+            !s.is_empty()
+                && seg_match(seg.as_bytes(), s[0].as_bytes())
+                && segs_match(&p[1..], &s[1..])
+        }
+    }
+}
+
+/// Where paths are resolved from.
+pub(crate) struct Base<'a> {
+    pub cwd: &'a str,
+    pub workspace: &'a str,
+    pub home: Option<&'a str>,
+}
+
+/// Turn a rule's path pattern into an absolute pattern (Claude Code's anchors).
+fn anchor(pattern: &str, b: &Base) -> String {
+    if let Some(rest) = pattern.strip_prefix("//") {
+        return format!("/{rest}");
+    }
+    if let Some(rest) = pattern.strip_prefix("~/") {
+        return format!("{}/{rest}", b.home.unwrap_or("~"));
+    }
+    if pattern == "~" {
+        return b.home.unwrap_or("~").to_string();
+    }
+    if let Some(rest) = pattern.strip_prefix('/') {
+        return format!("{}/{rest}", b.workspace.trim_end_matches('/'));
+    }
+    let rest = pattern.strip_prefix("./").unwrap_or(pattern);
+    let cwd = b.cwd.trim_end_matches('/');
+    if rest.trim_end_matches('/').contains('/') {
+        format!("{cwd}/{rest}")
+    } else {
+        format!("{cwd}/**/{rest}")
+    }
+}
+
+/// Host matching for domain rules and network policies: exact, `*.suffix`
+/// (subdomains and the domain itself), or `*` (everything).
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let pattern = pattern.trim().to_ascii_lowercase();
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host == suffix || host.ends_with(&format!(".{suffix}")),
+        None => host == pattern,
+    }
+}
+
+impl Rules {
+    /// Parse the three lists; the first malformed rule is reported.
+    pub fn from_lists(
+        allow: &[String],
+        ask: &[String],
+        deny: &[String],
+    ) -> Result<Rules, RuleError> {
+        let parse = |list: &'static str, v: &[String]| -> Result<Vec<Rule>, RuleError> {
+            v.iter()
+                .enumerate()
+                .map(|(index, r)| {
+                    Rule::parse(r).map_err(|problem| RuleError {
+                        list,
+                        index,
+                        rule: r.clone(),
+                        problem,
+                    })
+                })
+                .collect()
+        };
+        Ok(Rules {
+            allow: parse("allow", allow)?,
+            ask: parse("ask", ask)?,
+            deny: parse("deny", deny)?,
+        })
+    }
+
+    /// No rules at all.
+    pub fn is_empty(&self) -> bool {
+        self.allow.is_empty() && self.ask.is_empty() && self.deny.is_empty()
+    }
+
+    /// The first rule matching, deny first, then ask, then allow.
+    fn find(&self, allow_too: bool, pred: impl Fn(&Kind) -> bool) -> Option<(Verdict, &Rule)> {
+        let lists: [(Verdict, &Vec<Rule>); 3] = [
+            (Verdict::Deny, &self.deny),
+            (Verdict::Ask, &self.ask),
+            (Verdict::Allow, &self.allow),
+        ];
+        for (v, list) in lists {
+            if v == Verdict::Allow && !allow_too {
+                break;
+            }
+            if let Some(r) = list.iter().find(|r| pred(&r.kind)) {
+                return Some((v, r));
+            }
+        }
+        None
+    }
+
+    /// Rules for one simple command's text.
+    pub(crate) fn bash(&self, text: &str) -> Option<(Verdict, &Rule)> {
+        self.find(true, |k| match k {
+            Kind::Tool(t) => t == "Bash",
+            Kind::Bash(p) => p.matches(text),
+            _ => false,
+        })
+    }
+
+    /// Path rules for a file read (`read`) or written, by a file tool
+    /// (`allow_too`) or by a shell command (deny and ask only).
+    pub(crate) fn path(
+        &self,
+        read: bool,
+        path: &str,
+        b: &Base,
+        allow_too: bool,
+    ) -> Option<(Verdict, &Rule)> {
+        let tools = if read {
+            PATH_READ_TOOLS
+        } else {
+            PATH_EDIT_TOOLS
+        };
+        self.find(allow_too, |k| match k {
+            Kind::Tool(t) => allow_too && tools.contains(&t.as_str()),
+            Kind::Path { read: r, pattern } => *r == read && path_glob(&anchor(pattern, b), path),
+            _ => false,
+        })
+    }
+
+    /// Domain rules for a host; `tool` (`WebFetch`) also matches the bare tool rule.
+    pub(crate) fn domain(
+        &self,
+        host: &str,
+        allow_too: bool,
+        tool: Option<&str>,
+    ) -> Option<(Verdict, &Rule)> {
+        self.find(allow_too, |k| match k {
+            Kind::Tool(t) => tool == Some(t.as_str()),
+            Kind::Domain(d) => host_matches(d, host),
+            _ => false,
+        })
+    }
+
+    pub(crate) fn web_search(&self, query: &str) -> Option<(Verdict, &Rule)> {
+        self.find(true, |k| match k {
+            Kind::Tool(t) => t == "WebSearch",
+            Kind::WebSearch(p) => wildcard(p.as_bytes(), query.as_bytes()),
+            _ => false,
+        })
+    }
+
+    pub(crate) fn mcp(&self, server: &str, tool: &str) -> Option<(Verdict, &Rule)> {
+        self.find(true, |k| match k {
+            Kind::Mcp { server: s, tool: t } => {
+                s == server
+                    && t.as_ref()
+                        .is_none_or(|t| wildcard(t.as_bytes(), tool.as_bytes()))
+            }
+            _ => false,
+        })
+    }
+
+    /// Every rule as (list, text), for listing and import.
+    pub fn iter(&self) -> impl Iterator<Item = (Verdict, &str)> {
+        self.deny
+            .iter()
+            .map(|r| (Verdict::Deny, r.text.as_str()))
+            .chain(self.ask.iter().map(|r| (Verdict::Ask, r.text.as_str())))
+            .chain(self.allow.iter().map(|r| (Verdict::Allow, r.text.as_str())))
+    }
+
+    /// Rules naming tools cordon does not model (kept but never matching).
+    pub fn unmodelled(&self) -> Vec<&str> {
+        self.deny
+            .iter()
+            .chain(&self.ask)
+            .chain(&self.allow)
+            .filter(|r| matches!(r.kind, Kind::Other))
+            .map(|r| r.text.as_str())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bash(rule: &str, cmd: &str) -> bool {
+        match Rule::parse(rule).unwrap().kind {
+            Kind::Bash(p) => p.matches(cmd),
+            Kind::Tool(_) => true,
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn bash_prefix_and_glob_forms() {
+        assert!(bash("Bash(npm run test:*)", "npm run test"));
+        assert!(bash("Bash(npm run test:*)", "npm run test -- --watch"));
+        assert!(!bash("Bash(npm run test:*)", "npm run testx"));
+        assert!(bash("Bash(git push *)", "git push origin main"));
+        assert!(bash("Bash(git push *)", "git push"));
+        assert!(!bash("Bash(git push *)", "git pushx"));
+        assert!(bash("Bash(ls*)", "lsof"));
+        assert!(bash("Bash(git * main)", "git push origin main"));
+        assert!(!bash("Bash(git status)", "git status --short"));
+        assert!(bash("Bash(git  status)", "git status"));
+        assert!(bash("Bash", "anything at all"));
+        assert!(bash("Bash(*)", "anything at all"));
+    }
+
+    #[test]
+    fn malformed_rules_say_what_is_wrong() {
+        let e =
+            Rules::from_lists(&[], &[], &["Read(~/.ssh/**)".into(), "Bash(rm".into()]).unwrap_err();
+        assert_eq!(e.list, "deny");
+        assert_eq!(e.index, 1);
+        assert!(
+            e.to_string()
+                .contains("permissions.deny[1] `Bash(rm`: missing `)`"),
+            "{e}"
+        );
+        for bad in [
+            "",
+            "Bash()",
+            "WebFetch(example.com)",
+            "mcp__x__y(z)",
+            "1Bash",
+            "Ba sh",
+        ] {
+            assert!(Rule::parse(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "Agent(explore)",
+            "mcp__github",
+            "mcp__github__*",
+            "WebSearch",
+            "Skill(x *)",
+        ] {
+            assert!(Rule::parse(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn path_anchors_follow_claude_code() {
+        let b = Base {
+            cwd: "/w/sub",
+            workspace: "/w",
+            home: Some("/home/u"),
+        };
+        let m = |pat: &str, path: &str| path_glob(&anchor(pat, &b), path);
+        assert!(m("~/.ssh/**", "/home/u/.ssh/id_rsa"));
+        assert!(m("~/.ssh", "/home/u/.ssh/id_rsa"));
+        assert!(m("//etc/shadow", "/etc/shadow"));
+        assert!(m("/src/**", "/w/src/a/b.rs"));
+        assert!(!m("/src/**", "/w/sub/src/a.rs"));
+        assert!(m("./.env", "/w/sub/.env"));
+        assert!(m(".env", "/w/sub/deep/.env"));
+        assert!(m("*.log", "/w/sub/x/y.log"));
+        assert!(!m("src/*.rs", "/w/sub/src/a/b.rs"));
+        assert!(m("src/**/*.rs", "/w/sub/src/a/b.rs"));
+        assert!(m("src/?.rs", "/w/sub/src/a.rs"));
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(host_matches("example.com", "EXAMPLE.com."));
+        assert!(!host_matches("example.com", "a.example.com"));
+        assert!(host_matches("*.example.com", "a.b.example.com"));
+        assert!(host_matches("*.example.com", "example.com"));
+        assert!(!host_matches("*.example.com", "badexample.com"));
+    }
+
+    #[test]
+    fn deny_beats_ask_beats_allow() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r = Rules::from_lists(
+            &s(&["Bash(git *)"]),
+            &s(&["Bash(git push *)"]),
+            &s(&["Bash(git push --force *)"]),
+        )
+        .unwrap();
+        assert_eq!(r.bash("git status").unwrap().0, Verdict::Allow);
+        assert_eq!(r.bash("git push origin").unwrap().0, Verdict::Ask);
+        assert_eq!(r.bash("git push --force origin").unwrap().0, Verdict::Deny);
+        assert!(r.bash("ls").is_none());
+    }
+
+    #[test]
+    fn mcp_rules() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r = Rules::from_lists(
+            &s(&["mcp__github__*", "mcp__fs"]),
+            &[],
+            &s(&["mcp__github__delete_repo"]),
+        )
+        .unwrap();
+        assert_eq!(r.mcp("github", "create_issue").unwrap().0, Verdict::Allow);
+        assert_eq!(r.mcp("github", "delete_repo").unwrap().0, Verdict::Deny);
+        assert_eq!(r.mcp("fs", "read").unwrap().0, Verdict::Allow);
+        assert!(r.mcp("slack", "post").is_none());
+    }
+}

