@@ -347,7 +347,9 @@ fn every_event_is_journaled() {
     assert_ne!(exfil["decision"], "allow");
     assert_eq!(exfil["answered"], exfil["decision"]);
     assert!(!exfil["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(exfil["prompt_avoided"], exfil["decision"] == "deny");
     assert_eq!(recs[3].payload["decision"], "none");
+    assert_eq!(recs[3].payload["prompt_avoided"], false);
     // The prompt's text is not copied into the journal, only its size.
     assert!(recs[1].payload.get("prompt").is_none());
     assert!(recs[1].payload["prompt_chars"].as_u64().unwrap() > 10);

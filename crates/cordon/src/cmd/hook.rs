@@ -86,6 +86,9 @@ struct ClaudeArgs {
     /// Do not write the journal. Without it, cordon refuses to decide when the journal cannot be written.
     #[arg(long)]
     no_journal: bool,
+    /// Read the event from FILE instead of stdin (to replay a saved event, or to benchmark).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> CmdResult {
@@ -138,15 +141,20 @@ fn claude(args: ClaudeArgs) -> CmdResult {
         std::process::exit(i32::from(crate::exit::USAGE));
     }));
     let mut input = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .take(MAX_INPUT + 1)
-        .read_to_end(&mut input);
+    let read = match &args.input {
+        Some(p) => {
+            std::fs::File::open(p).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut input))
+        }
+        None => std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut input),
+    };
     let answered = match read {
         Err(e) => Err((
             None,
             refusal(
-                format!("cannot read the hook event on stdin: {e}"),
+                format!("cannot read the hook event: {e}"),
                 "run it as a Claude Code hook, with the event on stdin",
             ),
         )),
@@ -454,6 +462,7 @@ impl Run<'_> {
                     .filter(|_| self.mode == Mode::Enforce);
                 let tool = call.tool_name.clone();
                 self.state(|s| {
+                    let was_tainted = engine::is_tainted(&s.policy);
                     let judged: Vec<Judgement> = actions
                         .iter()
                         .map(|a| self.engine.decide(a, &self.ctx, &mut s.policy))
@@ -462,12 +471,24 @@ impl Run<'_> {
                         .iter()
                         .map(|j| j.verdict)
                         .fold(Permission::Allow, strictest);
-                    let summary = judged
+                    let mut summary = judged
                         .iter()
                         .filter(|j| j.verdict == verdict)
                         .map(|j| j.summary.as_str())
                         .collect::<Vec<_>>()
                         .join("; ");
+                    // Say so when taint is part of why: the model should know
+                    // that what it read earlier is what is being held back.
+                    if was_tainted
+                        && verdict != Permission::Allow
+                        && judged.iter().any(|j| j.egress)
+                        && !summary.contains("untrusted")
+                    {
+                        summary.push_str(&format!(
+                            "; this session has taken in untrusted content ({}), so sending data out is held back",
+                            engine::taint_summary(&s.policy)
+                        ));
+                    }
                     let mut classes: Vec<String> =
                         judged.iter().flat_map(|j| j.classes.clone()).collect();
                     classes.sort();
@@ -509,6 +530,14 @@ impl Run<'_> {
             json!(verdict.map_or("none", Permission::as_str)),
         );
         payload.insert("answered".into(), json!(answered));
+        // A prompt was avoided when cordon's allow or deny stood in for one
+        // Claude Code would have shown.
+        payload.insert(
+            "prompt_avoided".into(),
+            json!(
+                matches!(answered, "allow" | "deny") && tools::prompts_by_default(&call.tool_name)
+            ),
+        );
         payload.insert("classes".into(), json!(classes));
         payload.insert("reasons".into(), json!(reasons));
         payload.insert("tainted".into(), json!(tainted));
@@ -528,56 +557,52 @@ impl Run<'_> {
         })
     }
 
-    /// Where a tool's output comes from, if that source is untrusted: (source, detail).
-    fn untrusted_source(&self, call: &ToolCall) -> Option<(&'static str, String)> {
-        let Ok(Mapped::Actions(actions)) =
-            tools::map(&call.tool_name, &call.tool_input, &self.ctx.cwd)
-        else {
+    /// Where a tool's output comes from, if the engine counts that source as
+    /// untrusted (web, MCP, network commands, files outside the workspace).
+    /// Where output comes from does not depend on the session, so a fresh state is used.
+    fn untrusted_source(&self, ran: &Result<Mapped, String>) -> Option<(String, String)> {
+        let Ok(Mapped::Actions(actions)) = ran else {
             return None;
         };
-        actions.iter().find_map(|a| match a {
-            Action::WebFetch { url } => Some(("web", url.clone())),
-            Action::WebSearch { query } => Some(("web-search", query.clone())),
-            Action::Mcp { server, tool, .. } => Some(("mcp", format!("{server}/{tool}"))),
-            Action::Net { host, port } => Some(("network", format!("{host}:{port}"))),
-            Action::Bash { command } => self
-                .engine
-                .touches_network(a, &self.ctx)
-                .then(|| ("network-command", cut(command, 200))),
-            Action::Read { path } if !path.starts_with(&self.ctx.workspace) => {
-                Some(("file-outside-workspace", path.display().to_string()))
-            }
-            _ => None,
-        })
+        let fresh = engine::SessionState::default();
+        actions
+            .iter()
+            .find_map(|a| self.engine.taint_of(a, &self.ctx, &fresh))
     }
 
+    /// Untrusted output is screened and taints the session; output of local
+    /// tools (builds, workspace files) is neither.
     fn post_tool_use(&self, call: &ToolCall) -> Result<Option<Answer>, Refusal> {
+        let ran = tools::map(&call.tool_name, &call.tool_input, &self.ctx.cwd);
+        let source = self.untrusted_source(&ran);
         let mut text = String::new();
-        if let Some(r) = &call.tool_response {
-            response_text(r, &mut text);
-        }
-        let source = self.untrusted_source(call);
-        let screened: Screened = self.engine.screen(&text);
-        let flagged = screened.level != Level::Clean;
-        let taint_by = match (&source, flagged) {
-            (Some((src, detail)), _) => Some((src.to_string(), detail.clone())),
-            (None, true) => Some(("flagged-output".to_string(), call.tool_name.clone())),
-            (None, false) => None,
-        };
+        let screened: Option<Screened> = source.as_ref().map(|_| {
+            if let Some(r) = &call.tool_response {
+                response_text(r, &mut text);
+            }
+            self.engine.screen(&text)
+        });
+        let flagged = screened.as_ref().is_some_and(|v| v.level != Level::Clean);
         let tool_use_id = call.tool_use_id.clone();
         let (approved, tainted) = self.state(|s| {
             s.counts.post_tool_use += 1;
+            if let Some((src, detail)) = &source {
+                engine::taint(&mut s.policy, src, detail);
+            }
             if flagged {
                 s.counts.flagged += 1;
-            }
-            if let Some((src, detail)) = &taint_by {
-                engine::taint(&mut s.policy, src, detail);
+                engine::taint(&mut s.policy, "scan", &format!("{} output", call.tool_name));
             }
             let approved = tool_use_id
                 .as_ref()
                 .and_then(|id| s.pending_asks.remove(id));
             if approved.is_some() {
                 s.counts.approved_asks += 1;
+                if let Ok(Mapped::Actions(actions)) = &ran {
+                    actions
+                        .iter()
+                        .for_each(|a| engine::approve(&mut s.policy, a));
+                }
             }
             (approved, engine::is_tainted(&s.policy))
         })?;
@@ -593,14 +618,14 @@ impl Run<'_> {
         p.insert("tool".into(), json!(call.tool_name));
         p.insert("tool_use_id".into(), json!(call.tool_use_id));
         p.insert("screened_bytes".into(), json!(text.len()));
-        p.insert("untrusted".into(), json!(source.as_ref().map(|s| s.0)));
+        p.insert("untrusted".into(), json!(source.as_ref().map(|s| &s.0)));
         p.insert("source".into(), json!(source.as_ref().map(|s| &s.1)));
         p.insert("scan".into(), json!(screened));
         p.insert("tainted".into(), json!(tainted));
         self.journal("hook.post_tool_use", p)?;
-        if !flagged {
+        let Some(screened) = screened.filter(|_| flagged) else {
             return Ok(None);
-        }
+        };
         let origin = match &source {
             Some((_, detail)) => format!("{} ({})", call.tool_name, cut(detail, 120)),
             None => call.tool_name.clone(),
@@ -716,5 +741,43 @@ impl Run<'_> {
         p.insert("tainted".into(), json!(tainted));
         self.journal("hook.session_end", p)?;
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strictest_verdict_wins() {
+        use Permission::*;
+        assert_eq!([Allow, Ask, Allow].into_iter().fold(Allow, strictest), Ask);
+        assert_eq!([Ask, Deny, Allow].into_iter().fold(Allow, strictest), Deny);
+        assert_eq!([Allow].into_iter().fold(Allow, strictest), Allow);
+    }
+
+    #[test]
+    fn every_string_of_a_response_is_screened() {
+        let v = json!({"stdout": "a", "n": 3, "nested": [{"text": "b"}, null, "c"]});
+        let mut out = String::new();
+        response_text(&v, &mut out);
+        for s in ["a\n", "b\n", "c\n"] {
+            assert!(out.contains(s), "{out:?}");
+        }
+        assert!(!out.contains('3'));
+    }
+
+    #[test]
+    fn cut_counts_characters_not_bytes() {
+        assert_eq!(cut("héllo", 2), "hé…");
+        assert_eq!(cut("hé", 2), "hé");
+    }
+
+    #[test]
+    fn the_event_of_an_oversized_input_is_found_in_its_head() {
+        let head =
+            br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_input":{"command":"aaaa"#;
+        assert_eq!(sniff_event(head).as_deref(), Some("PreToolUse"));
+        assert_eq!(sniff_event(b"xxxx"), None);
     }
 }

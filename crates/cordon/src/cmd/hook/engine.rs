@@ -1,120 +1,121 @@
-//! TEMPORARY stand-ins for cordon-policy / cordon-scan / cordon-audit until they land.
-#![allow(dead_code)]
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Bash {
-        command: String,
-    },
-    Read {
-        path: PathBuf,
-    },
-    Write {
-        path: PathBuf,
-    },
-    Edit {
-        path: PathBuf,
-    },
-    WebFetch {
-        url: String,
-    },
-    WebSearch {
-        query: String,
-    },
-    Mcp {
-        server: String,
-        tool: String,
-        arguments: serde_json::Value,
-    },
-    Net {
-        host: String,
-        port: u16,
-    },
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SessionState {
-    pub taint: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub cwd: PathBuf,
-    pub workspace: PathBuf,
-    pub home: Option<PathBuf>,
-    pub sandboxed: bool,
-    pub allowed_domains: Vec<String>,
-}
+//! The decision engine, the injection screen and the journal, as the hook uses them.
+//!
+//! A thin layer over `cordon-policy`, `cordon-scan` and `cordon-audit` that
+//! turns their answers into what the hook protocol needs (a permission, one
+//! line of reasons, the taint an action brings) and keeps per-process costs
+//! low: the screen's model is only loaded when a tool's output is screened.
 
 use super::protocol::Permission;
+use crate::config::Config;
+use cordon_policy::{Policy, Rules, Verdict};
+use cordon_scan::{Screen, Thresholds};
+use std::cell::OnceCell;
+
+pub use cordon_policy::{Action, Context, SessionState};
+pub use cordon_scan::{Level, Verdict as Screened};
 
 /// One decision as the hook needs it.
 #[derive(Debug, Clone)]
 pub struct Judgement {
     pub verdict: Permission,
+    /// Effect classes, kebab-case (`net-send`, `credential`...).
     pub classes: Vec<String>,
+    /// Every reason, in words.
     pub reasons: Vec<String>,
-    /// One line a person can act on.
+    /// One line a person can act on, without the verdict in front.
     pub summary: String,
-    /// The action can move data off the machine or fetch from it.
-    pub network: bool,
+    /// The action can move data off the machine (or fetch code to run).
+    pub egress: bool,
 }
 
-pub struct Engine {}
+/// Rules and thresholds from the config, the screen built on first use.
+pub struct Engine {
+    policy: Policy,
+    thresholds: Thresholds,
+    screen: OnceCell<Screen>,
+}
 
 impl Engine {
-    pub fn new(_cfg: &crate::config::Config) -> Result<Engine, String> {
-        Ok(Engine {})
+    /// The engine for this config. Errors name the bad rule.
+    pub fn new(cfg: &Config) -> Result<Engine, String> {
+        let p = &cfg.file.permissions;
+        let rules = Rules::from_lists(&p.allow, &p.ask, &p.deny)
+            .map_err(|e| format!("[permissions]: {e}"))?;
+        let mut thresholds = Thresholds::default();
+        if let Some(s) = cfg.file.scan.suspicious_threshold {
+            thresholds.suspicious = s as f32;
+        }
+        if let Some(s) = cfg.file.scan.injected_threshold {
+            thresholds.injected = s as f32;
+        }
+        Ok(Engine {
+            policy: Policy::new(rules),
+            thresholds,
+            screen: OnceCell::new(),
+        })
     }
-    pub fn decide(&self, a: &Action, _ctx: &Context, _st: &mut SessionState) -> Judgement {
+
+    /// Decide one action and record it in the session's state.
+    pub fn decide(&self, a: &Action, ctx: &Context, st: &mut SessionState) -> Judgement {
+        let d = self.policy.decide(a, ctx, st);
+        st.record(a, &d);
+        let verdict = match d.verdict {
+            Verdict::Allow => Permission::Allow,
+            Verdict::Ask => Permission::Ask,
+            Verdict::Deny => Permission::Deny,
+        };
+        let summary = d.summary();
+        let summary = summary
+            .strip_prefix(&format!("{}: ", d.verdict.as_str()))
+            .unwrap_or(&summary)
+            .to_string();
         Judgement {
-            verdict: Permission::Ask,
-            classes: vec![],
-            reasons: vec![format!("{a:?}: decision engine not built")],
-            summary: "decision engine not built".into(),
-            network: false,
+            verdict,
+            egress: d.classes.iter().any(|c| c.is_egress()),
+            classes: d.classes.iter().map(|c| c.name().to_string()).collect(),
+            reasons: d.reasons.into_iter().map(|r| r.text).collect(),
+            summary,
         }
     }
-    pub fn touches_network(&self, _a: &Action, _ctx: &Context) -> bool {
-        false
+
+    /// The untrusted source an action's output comes from, per the engine: (source, detail).
+    pub fn taint_of(
+        &self,
+        a: &Action,
+        ctx: &Context,
+        st: &SessionState,
+    ) -> Option<(String, String)> {
+        self.policy
+            .decide(a, ctx, st)
+            .taint
+            .map(|t| (t.source, t.detail))
     }
-    pub fn screen(&self, _text: &str) -> Screened {
-        Screened {
-            level: Level::Clean,
-            score: 0.0,
-            findings: vec![],
-        }
+
+    /// Screen a tool's output for injected instructions.
+    pub fn screen(&self, text: &str) -> Screened {
+        self.screen
+            .get_or_init(|| Screen::new(self.thresholds))
+            .screen(text)
     }
 }
 
+/// Mark the session tainted.
 pub fn taint(st: &mut SessionState, source: &str, detail: &str) {
-    st.taint.push((source.into(), detail.into()));
+    st.taint(source, detail);
 }
+
 pub fn is_tainted(st: &SessionState) -> bool {
-    !st.taint.is_empty()
+    st.is_tainted()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Clean,
-    Suspicious,
-    Injected,
+/// Where the session's taint came from, in a few words.
+pub fn taint_summary(st: &SessionState) -> String {
+    st.taint_summary()
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub excerpt: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Screened {
-    pub level: Level,
-    pub score: f64,
-    pub findings: Vec<Finding>,
+/// Note that the user approved an action cordon asked about.
+pub fn approve(st: &mut SessionState, a: &Action) {
+    st.approve(a);
 }
 
 /// The audit journal, as the hook uses it: errors are (what happened, how to fix it).

@@ -91,6 +91,24 @@ const TOOLS: &[(&str, Shape)] = &[
     ("TaskStop", Shape::Passthrough(SHELL_CONTROL)),
 ];
 
+/// Tools for which Claude Code itself asks by default (its tools reference:
+/// "permission required"); MCP tools too. Only for these does an allow or a
+/// deny from cordon replace a prompt the user would otherwise have seen.
+const PROMPTED: &[&str] = &[
+    "Bash",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "WebFetch",
+    "WebSearch",
+];
+
+/// Would Claude Code have asked the user about this tool without cordon?
+pub fn prompts_by_default(tool: &str) -> bool {
+    PROMPTED.contains(&tool) || mcp_name(tool).is_some()
+}
+
 /// The tools `cordon init claude` routes through the hook (the settings matcher).
 pub fn matcher() -> String {
     let mut names: Vec<&str> = TOOLS
@@ -139,7 +157,7 @@ pub fn map(tool: &str, input: &Value, cwd: &Path) -> Result<Mapped, String> {
             command: field("command")?.to_string(),
         },
         Shape::Path(access, name) => {
-            let path = absolute(field(name)?, cwd);
+            let path = text(absolute(field(name)?, cwd));
             match access {
                 Access::Read => Action::Read { path },
                 Access::Write => Action::Write { path },
@@ -159,7 +177,7 @@ pub fn map(tool: &str, input: &Value, cwd: &Path) -> Result<Mapped, String> {
                 field("pattern")?;
             }
             Action::Read {
-                path: search_root(&base, pattern),
+                path: text(search_root(&base, pattern)),
             }
         }
         Shape::WebFetch => Action::WebFetch {
@@ -182,6 +200,10 @@ pub fn map(tool: &str, input: &Value, cwd: &Path) -> Result<Mapped, String> {
 /// Make a tool path absolute (Claude Code sends absolute paths; be safe anyway).
 fn absolute(raw: &str, cwd: &Path) -> PathBuf {
     crate::config::expand_path(raw, cwd)
+}
+
+fn text(p: PathBuf) -> String {
+    p.to_string_lossy().into_owned()
 }
 
 /// What a search reads: the pattern joined to the root (so glob rules on the
@@ -212,7 +234,7 @@ mod tests {
 
     #[test]
     fn every_file_tool_maps_to_its_path() {
-        let p = |s: &str| PathBuf::from(s);
+        let p = |s: &str| s.to_string();
         assert_eq!(
             one("Read", json!({"file_path": "/w/a.rs"})),
             Action::Read { path: p("/w/a.rs") }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/hook.sh: the cost of `cordon hook claude` on Claude Code's critical path.
+#
+# Claude Code starts the hook once per tool call, so its whole process life
+# counts. This runs, side by side in one hyperfine run:
+#   - bare `true` (the floor: starting any process),
+#   - `cordon hook claude` on a PreToolUse Bash event (state load + decision + state write + journal write),
+#   - the same with --no-journal (what the journal costs),
+#   - `cordon hook claude` on a PostToolUse WebFetch event of ~10 KB (screening + taint),
+# and `cordon --version` (what starting this binary costs before any work),
+# and prints medians and ratios to `true`. Commands run without a shell
+# (hyperfine -N); the hook reads its event with --input instead of stdin.
+# The data directory (state, journal) is made under $TMPDIR (default /tmp);
+# TMPDIR=/dev/shm shows the cost without disk flushes.
+#
+# Usage: bench/hook.sh [RUNS]    (default 300; needs hyperfine, python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-300}"
+cargo build --release -q -p cordon
+BIN="$PWD/target/release/cordon"
+TRUE="$(command -v true)"
+T="$(mktemp -d -p "${TMPDIR:-/tmp}")"
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/ws/src" "$T/home" "$T/data" "$T/xdg"
+export HOME="$T/home" XDG_CONFIG_HOME="$T/xdg" CORDON_DATA_DIR="$T/data" CLAUDE_PROJECT_DIR="$T/ws"
+SID=bench-3f6c1d0a
+cat >"$T/pre.json" <<JSON
+{"session_id":"$SID","transcript_path":"$T/t.jsonl","cwd":"$T/ws","permission_mode":"default",
+ "hook_event_name":"PreToolUse","tool_name":"Bash",
+ "tool_input":{"command":"git status --short && git diff --stat | tail -n 5","description":"Show changes"},
+ "tool_use_id":"toolu_bench"}
+JSON
+python3 - "$T" "$SID" <<'PY'
+import json, sys
+t, sid = sys.argv[1], sys.argv[2]
+text = ("The builder pattern separates the construction of a complex object from its "
+        "representation, so the same construction process can create different representations. ") * 60
+ev = {"session_id": sid, "transcript_path": t + "/t.jsonl", "cwd": t + "/ws", "permission_mode": "default",
+      "hook_event_name": "PostToolUse", "tool_name": "WebFetch",
+      "tool_input": {"url": "https://docs.example.org/builder", "prompt": "Summarise"},
+      "tool_response": {"bytes": len(text), "code": 200, "codeText": "OK", "result": text[:10240],
+                        "durationMs": 80, "url": "https://docs.example.org/builder"},
+      "tool_use_id": "toolu_post"}
+json.dump(ev, open(t + "/post.json", "w"))
+PY
+# Sanity: the hook answers (and the session and journal exist before timing).
+"$BIN" hook claude --input "$T/pre.json" | grep -q permissionDecision
+"$BIN" hook claude --input "$T/post.json" >/dev/null
+
+hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$T/out.json" \
+  -n true "$TRUE" \
+  -n "cordon --version (start-up floor)" "$BIN --version" \
+  -n "hook PreToolUse Bash" "$BIN hook claude --input $T/pre.json" \
+  -n "hook PreToolUse Bash --no-journal" "$BIN hook claude --no-journal --input $T/pre.json" \
+  -n "hook PostToolUse WebFetch 10KB" "$BIN hook claude --input $T/post.json" >/dev/null
+
+python3 - "$T/out.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+base = r["true"]["median"]
+print(f"{'command':<36} {'median':>9} {'mean':>9} {'stddev':>8} {'vs true':>8}")
+for name, x in r.items():
+    print(f"{name:<36} {x['median']*1e3:7.3f}ms {x['mean']*1e3:7.3f}ms {x['stddev']*1e3:6.3f}ms {x['median']/base:7.2f}x")
+j, nj = r["hook PreToolUse Bash"]["median"], r["hook PreToolUse Bash --no-journal"]["median"]
+print(f"journal cost per PreToolUse: {(j-nj)*1e3:.3f} ms ({j/nj:.2f}x of the hook without it)")
+PY
