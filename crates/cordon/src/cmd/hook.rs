@@ -32,6 +32,7 @@
 
 mod engine;
 mod protocol;
+mod relay;
 mod session;
 pub(crate) mod tools;
 
@@ -72,11 +73,21 @@ enum Agent {
     ///
     /// Exit 0 with the answer as JSON; exit 2 with one line on stderr when the
     /// event cannot be handled (Claude Code then blocks the call or prompt).
+    /// With CORDON_HOOK_SOCKET set (inside `cordon run`), the event is relayed
+    /// to `cordon hook serve` outside the sandbox, which keeps the state and journal.
     Claude(ClaudeArgs),
+    /// Answer hook events relayed from inside a sandbox (run by cordon's supervisor).
+    ///
+    /// Listens on a Unix socket; each connection carries one event, as
+    /// `cordon hook claude` would read it, and gets the answer back. Events
+    /// are decided as running in the sandbox, with cordon's own state and
+    /// journal, which the sandbox cannot reach.
+    Serve(ServeArgs),
 }
 
-#[derive(clap::Args, Debug)]
-struct ClaudeArgs {
+/// Options shared by `claude` and `serve`.
+#[derive(clap::Args, Debug, Clone, Default)]
+struct Options {
     /// Extra config file, layered over the user's (rules in [permissions], mode in [hook]).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -86,14 +97,33 @@ struct ClaudeArgs {
     /// Do not write the journal. Without it, cordon refuses to decide when the journal cannot be written.
     #[arg(long)]
     no_journal: bool,
+    /// The workspace root (default: $CLAUDE_PROJECT_DIR, else the event's cwd).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ClaudeArgs {
+    #[command(flatten)]
+    opts: Options,
     /// Read the event from FILE instead of stdin (to replay a saved event, or to benchmark).
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// The Unix socket to listen on (created; a stale socket there is replaced).
+    #[arg(long, value_name = "PATH")]
+    socket: PathBuf,
+    #[command(flatten)]
+    opts: Options,
+}
+
 pub fn main(args: Args) -> CmdResult {
     match args.agent {
         Agent::Claude(a) => claude(a),
+        Agent::Serve(a) => relay::serve(&a.socket, &a.opts),
     }
 }
 
@@ -150,6 +180,67 @@ fn claude(args: ClaudeArgs) -> CmdResult {
             .take(MAX_INPUT + 1)
             .read_to_end(&mut input),
     };
+    let reply = match (read, relay::socket_from_env()) {
+        (Ok(n), Some(socket)) if n as u64 <= MAX_INPUT => relay::forward(&socket, &input),
+        (read, _) => respond(&args.opts, read, &input, None),
+    };
+    reply.print()
+}
+
+/// What handling one event produced: the exit code and what goes to stdout and stderr.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Reply {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Reply {
+    fn answer(answer: &Answer) -> Reply {
+        Reply {
+            code: 0,
+            stdout: format!("{}\n", answer.to_json()),
+            stderr: String::new(),
+        }
+    }
+
+    /// Fail closed: a PreToolUse is denied with the reason, anything else is a
+    /// blocking error (exit 2) with one line on stderr.
+    fn refuse(event: Option<&str>, r: &Refusal) -> Reply {
+        if event == Some("PreToolUse") {
+            return Reply::answer(&Answer::permission(
+                Permission::Deny,
+                format!(
+                    "cordon denied this because it could not decide safely: {} (fix: {})",
+                    r.msg, r.hint
+                ),
+            ));
+        }
+        Reply {
+            code: crate::exit::USAGE,
+            stdout: String::new(),
+            stderr: format!("cordon: {} (fix: {})\n", r.msg, r.hint),
+        }
+    }
+
+    fn print(&self) -> CmdResult {
+        let mut out = std::io::stdout().lock();
+        out.write_all(self.stdout.as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| Failure::usage(format!("cannot write the answer to stdout: {e}")))?;
+        eprint!("{}", self.stderr);
+        Ok(self.code)
+    }
+}
+
+/// Handle one event's bytes (`read` is how reading them went). `sandboxed`
+/// overrides what the environment says (the relay's events come from a sandbox).
+fn respond(
+    opts: &Options,
+    read: std::io::Result<usize>,
+    input: &[u8],
+    sandboxed: Option<bool>,
+) -> Reply {
     let answered = match read {
         Err(e) => Err((
             None,
@@ -159,7 +250,7 @@ fn claude(args: ClaudeArgs) -> CmdResult {
             ),
         )),
         Ok(n) if n as u64 > MAX_INPUT => Err((
-            sniff_event(&input),
+            sniff_event(input),
             refusal(
                 format!(
                     "hook event is larger than {} MiB; cordon refuses what it cannot screen",
@@ -168,28 +259,17 @@ fn claude(args: ClaudeArgs) -> CmdResult {
                 "keep tool inputs and outputs smaller",
             ),
         )),
-        Ok(_) => handle(&args, &input),
+        Ok(_) => handle(opts, input, sandboxed),
     };
     match answered {
-        Ok(Some(answer)) => emit(&answer),
-        Ok(None) => Ok(0),
-        Err((Some(ev), r)) if ev == "PreToolUse" => emit(&Answer::permission(
-            Permission::Deny,
-            format!(
-                "cordon denied this because it could not decide safely: {} (fix: {})",
-                r.msg, r.hint
-            ),
-        )),
-        Err((_, r)) => Err(Failure::usage(r.msg).hint(r.hint)),
+        Ok(Some(answer)) => Reply::answer(&answer),
+        Ok(None) => Reply {
+            code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        },
+        Err((event, r)) => Reply::refuse(event.as_deref(), &r),
     }
-}
-
-fn emit(answer: &Answer) -> CmdResult {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", answer.to_json())
-        .and_then(|_| out.flush())
-        .map_err(|e| Failure::usage(format!("cannot write the answer to stdout: {e}")))?;
-    Ok(0)
 }
 
 /// The event name of an input too large to parse, from its first bytes.
@@ -216,7 +296,7 @@ struct Run<'a> {
     journal: Option<Journal>,
 }
 
-fn handle(args: &ClaudeArgs, input: &[u8]) -> Handled {
+fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
     let (common, event) = protocol::decode(input).map_err(|e| {
         (
             e.event,
@@ -242,16 +322,18 @@ fn handle(args: &ClaudeArgs, input: &[u8]) -> Handled {
                 "send the event's cwd",
             ))
         })?;
-    let workspace = std::env::var_os("CLAUDE_PROJECT_DIR")
-        .map(PathBuf::from)
+    let workspace = opts
+        .workspace
+        .clone()
+        .or_else(|| std::env::var_os("CLAUDE_PROJECT_DIR").map(PathBuf::from))
         .filter(|p| p.is_absolute())
         .unwrap_or_else(|| cwd.clone());
-    let cfg = Config::load(args.config.as_deref(), Some(&workspace))
+    let cfg = Config::load(opts.config.as_deref(), Some(&workspace))
         .map_err(|f| fail(refusal(f.to_string(), "correct the config file")))?;
     for w in &cfg.warnings {
         eprintln!("cordon: warning: {w}");
     }
-    let mode_name = args
+    let mode_name = opts
         .mode
         .clone()
         .or_else(|| cfg.file.hook.mode.clone())
@@ -263,7 +345,7 @@ fn handle(args: &ClaudeArgs, input: &[u8]) -> Handled {
         ))
     })?;
     let data = crate::paths::data_dir();
-    let journal = if args.no_journal {
+    let journal = if opts.no_journal {
         None
     } else {
         Some(Journal::open(&data).map_err(|(what, fix)| {
@@ -279,7 +361,9 @@ fn handle(args: &ClaudeArgs, input: &[u8]) -> Handled {
         cwd,
         workspace,
         home: crate::config::home_dir(),
-        sandboxed: std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0"),
+        sandboxed: sandboxed.unwrap_or_else(|| {
+            std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+        }),
         allowed_domains: cfg.file.network.allow.clone(),
     };
     let run = Run {
