@@ -2,14 +2,16 @@
 //! small file beside the database so that cutting records off the tail (or
 //! restoring an older copy of the database) is detected.
 //!
-//! Writers update it after each commit, under an exclusive `flock` on
-//! `head.lock`, and only forwards (a writer that committed earlier but arrives
-//! later leaves a newer anchor alone). The file is replaced atomically
-//! (write `head.tmp`, rename), so a writer killed mid-update leaves either the
-//! old or the new anchor.
+//! Writers update it after each commit, under an exclusive `flock` on the
+//! file, and only forwards (a writer that committed earlier but arrives later
+//! leaves a newer anchor alone; an anchor naming another journal is left as
+//! evidence). Every anchor has the same length and is written in place with
+//! one `pwrite` (no rename: that costs a third of an append on ext4), so a
+//! writer killed mid-update leaves either the old or the new anchor. Readers
+//! take a shared lock.
 use crate::{hex, unhex32, AuditError};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &str = "cordon-audit-head v1";
@@ -24,8 +26,9 @@ pub struct Anchor {
 
 impl Anchor {
     fn encode(&self) -> String {
+        // Fixed width (seq padded to 20 digits) so every write covers the whole file.
         format!(
-            "{MAGIC}\n{}\n{}\n{}\n",
+            "{MAGIC}\n{}\n{:020}\n{}\n",
             self.journal_id,
             self.seq,
             hex(&self.hash)
@@ -48,12 +51,12 @@ impl Anchor {
     }
 }
 
-/// The anchor files of one journal directory.
+/// The anchor file of one journal directory.
 #[derive(Debug)]
 pub struct AnchorFile {
     path: PathBuf,
-    tmp: PathBuf,
-    lock: Option<File>,
+    /// Open read-write for writers.
+    file: Option<File>,
 }
 
 /// Result of reading the anchor.
@@ -65,19 +68,19 @@ pub enum AnchorRead {
 }
 
 impl AnchorFile {
-    /// For writers: opens (creates) the lock file, which also proves the directory is writable.
+    /// For writers: opens (creates) the anchor, which also proves the directory is writable.
     pub fn open_rw(dir: &Path) -> Result<AnchorFile, AuditError> {
-        let lock_path = dir.join("head.lock");
-        let lock = OpenOptions::new()
+        let path = dir.join("head");
+        let file = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
-            .open(&lock_path)
-            .map_err(|e| AuditError::io("write", &lock_path, &e))?;
+            .open(&path)
+            .map_err(|e| AuditError::io("write", &path, &e))?;
         Ok(AnchorFile {
-            path: dir.join("head"),
-            tmp: dir.join("head.tmp"),
-            lock: Some(lock),
+            path,
+            file: Some(file),
         })
     }
 
@@ -85,54 +88,70 @@ impl AnchorFile {
     pub fn open_ro(dir: &Path) -> AnchorFile {
         AnchorFile {
             path: dir.join("head"),
-            tmp: dir.join("head.tmp"),
-            lock: None,
+            file: None,
         }
     }
 
+    fn read_from(&self, f: &File) -> AnchorRead {
+        let mut buf = vec![0u8; 512];
+        let n = match f.read_at(&mut buf, 0) {
+            Ok(n) => n,
+            Err(e) => return AnchorRead::Unreadable(format!("{}: {e}", self.path.display())),
+        };
+        if n == 0 {
+            // Created by a writer that has not committed anything yet.
+            return AnchorRead::Missing;
+        }
+        match std::str::from_utf8(&buf[..n]).ok().and_then(Anchor::decode) {
+            Some(a) => AnchorRead::Found(a),
+            None => AnchorRead::Unreadable(format!("{} is not a head anchor", self.path.display())),
+        }
+    }
+
+    /// What the anchor says now (under a shared lock).
     pub fn read(&self) -> AnchorRead {
-        match std::fs::read_to_string(&self.path) {
-            Ok(t) => match Anchor::decode(&t) {
-                Some(a) => AnchorRead::Found(a),
-                None => {
-                    AnchorRead::Unreadable(format!("{} is not a head anchor", self.path.display()))
+        let opened;
+        let f = match &self.file {
+            Some(f) => f,
+            None => match File::open(&self.path) {
+                Ok(f) => {
+                    opened = f;
+                    &opened
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return AnchorRead::Missing,
+                Err(e) => return AnchorRead::Unreadable(format!("{}: {e}", self.path.display())),
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => AnchorRead::Missing,
-            Err(e) => AnchorRead::Unreadable(format!("{}: {e}", self.path.display())),
-        }
+        };
+        let _guard = FlockGuard::lock(f, rustix::fs::FlockOperation::LockShared);
+        self.read_from(f)
     }
 
-    /// Move the anchor forward to `new` (no-op if it already is at or past `new.seq`).
-    /// With `force`, replace it whatever it says (used when the journal is created).
+    /// Move the anchor forward to `new` (no-op if it already is at or past
+    /// `new.seq`, or names another journal). With `force`, replace it whatever it says.
     pub fn advance(&self, new: &Anchor, force: bool) -> Result<(), AuditError> {
-        let Some(lock) = &self.lock else {
+        let Some(f) = &self.file else {
             return Ok(());
         };
-        let _guard = FlockGuard::lock(lock).map_err(|e| AuditError::io("lock", &self.path, &e))?;
+        let _guard = FlockGuard::lock(f, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| AuditError::io("lock", &self.path, &e))?;
         if !force {
-            if let AnchorRead::Found(cur) = self.read() {
-                if cur.journal_id == new.journal_id && cur.seq >= new.seq {
-                    return Ok(());
-                }
+            match self.read_from(f) {
+                AnchorRead::Found(cur) if cur.journal_id != new.journal_id => return Ok(()),
+                AnchorRead::Found(cur) if cur.seq >= new.seq => return Ok(()),
+                _ => {}
             }
         }
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&self.tmp)?;
-            f.write_all(new.encode().as_bytes())?;
-            drop(f);
-            std::fs::rename(&self.tmp, &self.path)
-        };
-        write().map_err(|e| AuditError::io("write the head anchor", &self.path, &e))
+        f.write_all_at(new.encode().as_bytes(), 0)
+            .map_err(|e| AuditError::io("write the head anchor", &self.path, &e))
     }
 }
 
 struct FlockGuard<'a>(&'a File);
 
 impl<'a> FlockGuard<'a> {
-    fn lock(f: &'a File) -> std::io::Result<Self> {
+    fn lock(f: &'a File, op: rustix::fs::FlockOperation) -> std::io::Result<Self> {
         loop {
-            match rustix::fs::flock(f, rustix::fs::FlockOperation::LockExclusive) {
+            match rustix::fs::flock(f, op) {
                 Ok(()) => return Ok(FlockGuard(f)),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -165,6 +184,18 @@ mod tests {
         a.advance(&at(3), false).unwrap();
         assert_eq!(a.read(), AnchorRead::Found(at(5)));
         a.advance(&at(2), true).unwrap();
+        assert_eq!(a.read(), AnchorRead::Found(at(2)));
+        assert_eq!(
+            AnchorFile::open_ro(dir.path()).read(),
+            AnchorRead::Found(at(2))
+        );
+        // Another journal's anchor is left alone as evidence.
+        let other = Anchor {
+            journal_id: "k".into(),
+            seq: 9,
+            hash: [9; 32],
+        };
+        a.advance(&other, false).unwrap();
         assert_eq!(a.read(), AnchorRead::Found(at(2)));
     }
 }

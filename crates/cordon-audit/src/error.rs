@@ -83,7 +83,7 @@ impl AuditError {
             Some(C::DiskFull) => (ErrorKind::DiskFull, disk_full_fix(path)),
             Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => (
                 ErrorKind::Busy,
-                "another process held the journal's write lock for 30 s; find it with `fuser` on the journal and retry".to_string(),
+                "another process held the journal's write lock for more than 30 s; find it with `fuser` on the journal and retry".to_string(),
             ),
             Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => (
                 ErrorKind::Corrupt,

@@ -297,7 +297,18 @@ impl Journal {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| AuditError::db("open", &db_path, &e))?;
-        let id = setup(&conn, &db_path, true)?;
+        // Several processes opening a new journal at once can see SQLITE_BUSY
+        // where SQLite does not wait (changing the journal mode, creating the
+        // schema): retry for as long as an append would wait.
+        let start = std::time::Instant::now();
+        let id = loop {
+            match setup(&conn, &db_path, true) {
+                Err(e) if e.kind == ErrorKind::Busy && start.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(5 + (std::process::id() % 20) as u64));
+                }
+                other => break other?,
+            }
+        };
         Ok(Journal {
             dir: dir.to_path_buf(),
             db_path,
@@ -507,6 +518,41 @@ impl Journal {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Apply `retention` unless it was applied less than `interval_ns` ago
+    /// (by any process). For commands that start often (`cordon run`): the
+    /// check itself is one small read. Returns `None` when it was not due.
+    pub fn prune_if_due(
+        &self,
+        retention: &Retention,
+        now_ns: u64,
+        interval_ns: u64,
+    ) -> Result<Option<PruneReport>, AuditError> {
+        if retention.max_age_ns.is_none() && retention.max_size.is_none() {
+            return Ok(None);
+        }
+        {
+            let conn = self.conn();
+            let last: Option<String> = conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'last_prune_ns'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(self.dberr("read"))?;
+            let last: u64 = last.and_then(|v| v.parse().ok()).unwrap_or(0);
+            if now_ns.saturating_sub(last) < interval_ns {
+                return Ok(None);
+            }
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_prune_ns', ?1)",
+                [now_ns.to_string()],
+            )
+            .map_err(self.dberr("write to"))?;
+        }
+        self.prune(retention, now_ns, false).map(Some)
     }
 
     /// Bytes the database uses (pages in use, excluding free pages).
@@ -1066,6 +1112,13 @@ fn setup(conn: &Connection, path: &Path, write: bool) -> Result<String, AuditErr
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(err("open"))?;
+        // Short-lived writers (one hook call, one event) must not each copy
+        // the WAL into the database on exit; SQLite's auto-checkpoint does it.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(err("open"))?;
     }
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1203,6 +1256,26 @@ mod tests {
             .unwrap();
         let r = j.verify().unwrap();
         assert_eq!(r.first_bad(), Some(1), "{r}");
+    }
+
+    #[test]
+    fn prune_if_due_runs_at_most_once_per_interval() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(d.path()).unwrap();
+        for s in ["old", "new"] {
+            let mut e = ev(s, "k", json!({}));
+            e.time_ns = if s == "old" { 10 } else { 1_000_000 };
+            j.append(&e).unwrap();
+        }
+        let r = Retention {
+            max_age_ns: Some(1_000),
+            max_size: None,
+        };
+        let first = j.prune_if_due(&r, 1_000_000, 500).unwrap().unwrap();
+        assert_eq!(first.sessions, ["old"]);
+        assert!(j.prune_if_due(&r, 1_000_100, 500).unwrap().is_none());
+        assert!(j.prune_if_due(&r, 1_000_600, 500).unwrap().is_some());
+        assert!(j.verify().unwrap().ok());
     }
 
     #[test]

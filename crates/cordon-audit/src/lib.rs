@@ -27,8 +27,7 @@
 //! | file | what |
 //! | --- | --- |
 //! | `journal.db` (+ `-wal`, `-shm`) | the records, hash-chained ([`record_hash`]) |
-//! | `head` | the head anchor: last sequence number and hash, kept outside the database so a truncated tail is detected |
-//! | `head.lock` | serialises anchor updates between processes |
+//! | `head` | the head anchor: last sequence number and hash, kept outside the database so a truncated tail is detected (writers `flock` it) |
 //! | `audit.key`, `audit.pub` | the Ed25519 checkpoint key (created by the first checkpoint) |
 //! | `checkpoint` | the latest signed checkpoint (C2SP signed-note / tlog-checkpoint) |
 //!

@@ -301,3 +301,40 @@ CORDON_DATA_DIR={dir} {bin} audit list --json | wc -l",
     );
     assert!(!out.contains("verify="), "{out}");
 }
+
+#[test]
+fn many_processes_creating_a_new_journal_at_once_all_succeed() {
+    for round in 0..5 {
+        let d = Data::new();
+        let kids: Vec<_> = (0..8)
+            .map(|i| {
+                let mut c = d
+                    .cmd(&[
+                        "audit",
+                        "append",
+                        "--session",
+                        &format!("p{i}"),
+                        "--kind",
+                        "k",
+                    ])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                c.stdin.take().unwrap().write_all(b"{}\n").unwrap();
+                c
+            })
+            .collect();
+        for c in kids {
+            let o = c.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert_eq!(d.records().len(), 8);
+        assert_eq!(d.verify(&[]).0, 0);
+    }
+}

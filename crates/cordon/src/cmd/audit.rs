@@ -258,6 +258,30 @@ pub fn journal_sink(unaudited_ok: bool) -> Result<Box<dyn EventSink>, Failure> {
     Ok(Box::new(open_journal()?))
 }
 
+/// Apply the `[audit]` retention settings if they were not applied in the
+/// last hour (for `cordon run` to call at start; cheap when not due).
+#[allow(dead_code)] // for `cordon run` to call
+pub fn apply_retention(
+    j: &Journal,
+    audit: &crate::config::AuditSection,
+) -> Result<Option<cordon_audit::PruneReport>, Failure> {
+    let max_size = match &audit.max_size {
+        Some(s) => Some(crate::config::parse_size(s).ok_or_else(|| {
+            Failure::usage(format!("[audit] max_size {s:?}: not a size"))
+                .hint("use e.g. 500M or 2G")
+        })?),
+        None => None,
+    };
+    let retention = Retention {
+        max_age_ns: audit
+            .max_age_days
+            .map(|d| d.saturating_mul(86_400_000_000_000)),
+        max_size,
+    };
+    j.prune_if_due(&retention, cordon_event::now_ns(), 3_600_000_000_000)
+        .map_err(failure)
+}
+
 fn open_ro() -> Result<Journal, Failure> {
     Journal::open_read_only(&journal_dir()).map_err(failure)
 }
@@ -669,7 +693,7 @@ fn prune(a: PruneArgs) -> CmdResult {
     let r = j
         .prune(
             &Retention {
-                max_age_ns: days.map(|d| d * 86_400 * 1_000_000_000),
+                max_age_ns: days.map(|d| d.saturating_mul(86_400_000_000_000)),
                 max_size,
             },
             cordon_event::now_ns(),
