@@ -71,6 +71,27 @@ impl RiskClass {
         )
     }
 
+    /// How much a person should care, for ordering reasons (higher first).
+    pub fn severity(self) -> u8 {
+        match self {
+            RiskClass::ReadOnly => 1,
+            RiskClass::WriteWorkspace => 2,
+            RiskClass::WriteOutside => 3,
+            RiskClass::RunsCode => 4,
+            RiskClass::Install => 5,
+            RiskClass::NetRead => 6,
+            RiskClass::Unknown => 7,
+            RiskClass::NetSend => 8,
+            RiskClass::Opaque => 9,
+            RiskClass::Destructive => 10,
+            RiskClass::Privilege => 11,
+            RiskClass::Persistence => 12,
+            RiskClass::Credential => 13,
+            RiskClass::RemoteExec => 14,
+            RiskClass::Evasion => 15,
+        }
+    }
+
     /// The kebab-case name used in JSON and docs.
     pub fn name(self) -> &'static str {
         match self {

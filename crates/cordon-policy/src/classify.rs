@@ -36,6 +36,7 @@ impl Info {
 /// The places paths are judged against.
 pub(crate) struct Where<'a> {
     pub base: Base<'a>,
+    pub tables: &'a Tables,
     pub sandboxed: bool,
     pub allowed_domains: &'a [String],
 }
@@ -148,10 +149,7 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
             mode = *m;
         }
     }
-    let what = match sub {
-        Some((k, _)) => format!("`{label}` ({name} {k})"),
-        None => format!("`{label}`"),
-    };
+    let what = format!("`{label}`");
     for c in base.union(flag_classes).iter() {
         info.add(c, format!("{what} {}", c.phrase()));
     }
@@ -538,14 +536,84 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
     }
 }
 
-/// Match a table pattern: `~/x` tries the home directory (or `~`), `/root`
-/// and `/home/*`; a relative pattern matches at any depth. No allocation per
-/// pattern: this runs for every path of every command.
-pub(crate) fn table_match(
-    patterns: &[&'static str],
-    path: &str,
-    home: Option<&str>,
-) -> Option<&'static str> {
+/// One compiled path pattern of a table.
+#[derive(Debug)]
+struct Pat {
+    src: &'static str,
+    /// Starts with `~/`: tried against home-relative remainders.
+    home: bool,
+    /// Starts with `/`.
+    abs: bool,
+    segs: Vec<&'static str>,
+    /// Text every matching path contains (pre-filter for wildcard patterns).
+    lit: &'static str,
+}
+
+/// A path table indexed by its patterns' last literal segment, so a lookup
+/// tests only the patterns that can match. Built once per [`crate::Policy`],
+/// on first use.
+#[derive(Debug)]
+pub(crate) struct PathTable {
+    by_seg: std::collections::HashMap<&'static str, Vec<Pat>>,
+    rest: Vec<Pat>,
+}
+
+impl PathTable {
+    pub fn new(patterns: &[&'static str]) -> PathTable {
+        let mut by_seg: std::collections::HashMap<&'static str, Vec<Pat>> = Default::default();
+        let mut rest = Vec::new();
+        for p in patterns {
+            let segs: Vec<&'static str> = p.split('/').filter(|s| !s.is_empty()).collect();
+            let key = segs
+                .iter()
+                .rev()
+                .find(|s| **s != "**" && **s != "~")
+                .copied()
+                .unwrap_or("");
+            let pat = Pat {
+                src: p,
+                home: p.starts_with("~/"),
+                abs: p.starts_with('/'),
+                segs: if p.starts_with("~/") {
+                    segs[1..].to_vec()
+                } else {
+                    segs
+                },
+                lit: required_literal(p),
+            };
+            if key.contains(['*', '?']) || key.is_empty() {
+                rest.push(pat);
+            } else {
+                by_seg.entry(key).or_default().push(pat);
+            }
+        }
+        PathTable { by_seg, rest }
+    }
+}
+
+/// The compiled path tables.
+#[derive(Debug)]
+pub(crate) struct Tables {
+    pub credential: PathTable,
+    pub persistence: PathTable,
+    pub evasion: PathTable,
+    pub scratch: PathTable,
+}
+
+impl Tables {
+    pub fn new() -> Tables {
+        Tables {
+            credential: PathTable::new(table::CREDENTIAL_PATHS),
+            persistence: PathTable::new(table::PERSISTENCE_PATHS),
+            evasion: PathTable::new(table::EVASION_PATHS),
+            scratch: PathTable::new(table::SCRATCH_PATHS),
+        }
+    }
+}
+
+/// Match a path table: `~/x` tries the home directory (or `~`), `/root`
+/// and `/home/*`; a relative pattern matches at any depth.
+pub(crate) fn table_match(t: &PathTable, path: &str, home: Option<&str>) -> Option<&'static str> {
     let all: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mut homes: [&[&str]; 4] = [&[]; 4];
     let mut nh = 0;
@@ -569,31 +637,26 @@ pub(crate) fn table_match(
         homes[nh] = &all[2..];
         nh += 1;
     }
-    let mut buf: [&str; 16] = [""; 16];
-    for p in patterns {
-        if !path.contains(required_literal(p)) {
-            continue;
+    let test = |p: &Pat| -> bool {
+        if p.home {
+            homes[..nh].iter().any(|rest| segs_match(&p.segs, rest))
+        } else if p.abs {
+            segs_match(&p.segs, &all)
+        } else {
+            (0..all.len()).any(|k| segs_match(&p.segs, &all[k..]))
         }
-        let mut n = 0;
-        for seg in p.split('/').filter(|s| !s.is_empty()) {
-            if n < buf.len() {
-                buf[n] = seg;
-                n += 1;
+    };
+    for seg in &all {
+        if let Some(pats) = t.by_seg.get(seg) {
+            if let Some(p) = pats.iter().find(|p| test(p)) {
+                return Some(p.src);
             }
         }
-        let ps = &buf[..n];
-        let hit = if p.starts_with("~/") {
-            homes[..nh].iter().any(|rest| segs_match(&ps[1..], rest))
-        } else if p.starts_with('/') {
-            segs_match(ps, &all)
-        } else {
-            (0..all.len()).any(|k| segs_match(ps, &all[k..]))
-        };
-        if hit {
-            return Some(p);
-        }
     }
-    None
+    t.rest
+        .iter()
+        .find(|p| path.contains(p.lit) && test(p))
+        .map(|p| p.src)
 }
 
 /// A piece of text any path matching `p` must contain (cheap pre-filter).
@@ -615,8 +678,8 @@ fn in_workspace(p: &str, b: &Base) -> bool {
     p == ws || p.starts_with(&format!("{ws}/"))
 }
 
-fn is_scratch(p: &str) -> bool {
-    table_match(table::SCRATCH_PATHS, p, None).is_some()
+fn is_scratch(p: &str, w: &Where) -> bool {
+    table_match(&w.tables.scratch, p, None).is_some()
 }
 
 /// Writing here stores nothing (`> /dev/null`, `>&2` spelled as a path).
@@ -686,7 +749,7 @@ fn cred_only(info: &mut Info, a: &Word, w: &Where, label: &str) {
     } else {
         resolve(&a.text, &w.base)
     };
-    if table_match(table::CREDENTIAL_PATHS, &p, w.base.home).is_some() {
+    if table_match(&w.tables.credential, &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` touches credentials ({})", a.text),
@@ -705,7 +768,7 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
     } else {
         resolve(&a.text, &w.base)
     };
-    if table_match(table::CREDENTIAL_PATHS, &p, w.base.home).is_some() {
+    if table_match(&w.tables.credential, &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` reads credentials ({})", a.text),
@@ -742,9 +805,9 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
         return;
     }
     let home = w.base.home;
-    let evasion = table_match(table::EVASION_PATHS, &p, home);
-    let persistence = table_match(table::PERSISTENCE_PATHS, &p, home);
-    let credential = table_match(table::CREDENTIAL_PATHS, &p, home);
+    let evasion = table_match(&w.tables.evasion, &p, home);
+    let persistence = table_match(&w.tables.persistence, &p, home);
+    let credential = table_match(&w.tables.credential, &p, home);
     let in_tables = evasion.is_some() || persistence.is_some() || credential.is_some();
     if a.dynamic && !in_tables && !in_workspace(&p, &w.base) {
         // Only known at run time; `$HOME/...` was already made `~`.
@@ -787,7 +850,7 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
             RiskClass::Destructive,
             format!("`{label}` overwrites the disk device {}", a.text),
         );
-    } else if in_workspace(&p, &w.base) || (w.sandboxed && is_scratch(&p)) {
+    } else if in_workspace(&p, &w.base) || (w.sandboxed && is_scratch(&p, w)) {
         let ws = w.base.workspace.trim_end_matches('/');
         if delete && (p == ws) {
             info.add(
@@ -1006,7 +1069,7 @@ fn secret_search(info: &mut Info, name: &str, args: &[Word], w: &Where, label: &
         values.iter().any(|a| {
             secretish(&a.text)
                 || table_match(
-                    table::CREDENTIAL_PATHS,
+                    &w.tables.credential,
                     &format!("/_/{}", a.text.trim_start_matches("*/")),
                     None,
                 )
@@ -1136,15 +1199,11 @@ mod tests {
 
     #[test]
     fn table_paths_match_home_variants() {
-        assert!(table_match(table::PERSISTENCE_PATHS, "/root/.bashrc", None).is_some());
-        assert!(table_match(
-            table::PERSISTENCE_PATHS,
-            "/home/x/.ssh/authorized_keys",
-            None
-        )
-        .is_some());
-        assert!(table_match(table::CREDENTIAL_PATHS, "/w/app/.env", None).is_some());
-        assert!(table_match(table::CREDENTIAL_PATHS, "~/.aws/credentials", None).is_some());
-        assert!(table_match(table::CREDENTIAL_PATHS, "/w/src/main.rs", None).is_none());
+        let t = Tables::new();
+        assert!(table_match(&t.persistence, "/root/.bashrc", None).is_some());
+        assert!(table_match(&t.persistence, "/home/x/.ssh/authorized_keys", None).is_some());
+        assert!(table_match(&t.credential, "/w/app/.env", None).is_some());
+        assert!(table_match(&t.credential, "~/.aws/credentials", None).is_some());
+        assert!(table_match(&t.credential, "/w/src/main.rs", None).is_none());
     }
 }

@@ -84,7 +84,17 @@ impl Builder {
 
     fn finish(mut self) -> Decision {
         // Reasons for the verdict first; at most a screenful.
-        self.reasons.sort_by_key(|r| std::cmp::Reverse(r.0));
+        // Strictest verdict first; within it rule and session reasons, then
+        // the most severe class.
+        self.reasons.sort_by_key(|(v, r)| {
+            (
+                std::cmp::Reverse(*v),
+                std::cmp::Reverse(match (&r.rule, r.class) {
+                    (Some(_), _) | (None, None) => 100,
+                    (None, Some(c)) => c.severity(),
+                }),
+            )
+        });
         let top = self.reasons.first().map(|r| r.0).unwrap_or(Verdict::Allow);
         if top < self.verdict {
             // Cannot happen: every raise pushes a reason.
@@ -123,6 +133,7 @@ pub(crate) fn decide(
             workspace: &ws,
             home: home.as_deref(),
         },
+        tables: policy.tables.get_or_init(classify::Tables::new),
         sandboxed: ctx.sandboxed,
         allowed_domains: &ctx.allowed_domains,
     };
@@ -395,7 +406,7 @@ fn resolve_action_path(path: &str, w: &Where) -> String {
 
 fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
     let p = resolve_action_path(path, w);
-    let cred = classify::table_match(crate::table::CREDENTIAL_PATHS, &p, w.base.home).is_some();
+    let cred = classify::table_match(&w.tables.credential, &p, w.base.home).is_some();
     let inside = {
         let ws = w.base.workspace.trim_end_matches('/');
         p == ws || p.starts_with(&format!("{ws}/"))

@@ -102,6 +102,51 @@ impl Action {
         }
     }
 
+    /// Build an action from a tool name and its input, as Claude Code sends
+    /// them (`Bash` `{"command"}`, `Read`/`Write`/`Edit` `{"file_path"}`,
+    /// `WebFetch` `{"url"}`, `WebSearch` `{"query"}`, `mcp__server__tool`
+    /// with any arguments) plus cordon's `Net` `{"host", "port"}`. The error
+    /// says which field is missing.
+    pub fn from_tool_input(tool: &str, input: &serde_json::Value) -> Result<Action, String> {
+        let field = |names: &[&str]| -> Result<String, String> {
+            names
+                .iter()
+                .find_map(|n| input.get(*n).and_then(|v| v.as_str()))
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{tool}` needs a string field `{}` in its input", names[0]))
+        };
+        Ok(match tool {
+            "Bash" | "bash" => Action::Bash { command: field(&["command"])? },
+            "Read" | "read" | "Grep" | "Glob" | "LS" => Action::Read { path: field(&["file_path", "path"])? },
+            "Write" | "write" => Action::Write { path: field(&["file_path", "path"])? },
+            "Edit" | "edit" | "MultiEdit" => Action::Edit { path: field(&["file_path", "path"])? },
+            "NotebookEdit" => Action::Edit { path: field(&["notebook_path", "file_path", "path"])? },
+            "WebFetch" | "webfetch" => Action::WebFetch { url: field(&["url"])? },
+            "WebSearch" | "websearch" => Action::WebSearch { query: field(&["query"])? },
+            "Net" | "net" => {
+                let host = field(&["host"])?;
+                let port = input
+                    .get("port")
+                    .and_then(|p| p.as_u64())
+                    .and_then(|p| u16::try_from(p).ok())
+                    .ok_or_else(|| "`Net` needs a numeric field `port` (1-65535) in its input".to_string())?;
+                Action::Net { host, port }
+            }
+            t => match t.strip_prefix("mcp__").and_then(|r| r.split_once("__")) {
+                Some((server, tool)) if !server.is_empty() && !tool.is_empty() => Action::Mcp {
+                    server: server.to_string(),
+                    tool: tool.to_string(),
+                    arguments: input.clone(),
+                },
+                _ => {
+                    return Err(format!(
+                        "unknown tool `{t}` (expected Bash, Read, Write, Edit, WebFetch, WebSearch, Net or mcp__server__tool)"
+                    ))
+                }
+            },
+        })
+    }
+
     /// A one-line description, `Tool(detail)`.
     pub fn describe(&self) -> String {
         let detail = match self {
@@ -225,6 +270,8 @@ impl Decision {
 pub struct Policy {
     rules: Rules,
     parser: shell::ShellParser,
+    /// Path tables, indexed on first use (keeps start-up cheap).
+    tables: std::sync::OnceLock<classify::Tables>,
 }
 
 impl Policy {
@@ -232,6 +279,7 @@ impl Policy {
         Policy {
             rules,
             parser: shell::ShellParser::default(),
+            tables: std::sync::OnceLock::new(),
         }
     }
 

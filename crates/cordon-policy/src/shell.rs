@@ -97,6 +97,8 @@ pub struct Note {
 pub struct Parsed {
     pub cmds: Vec<SimpleCmd>,
     pub notes: Vec<Note>,
+    /// Shell text found while walking that must be parsed again (nested backticks).
+    pending: Vec<String>,
 }
 
 impl Parsed {
@@ -174,6 +176,10 @@ impl ShellParser {
                     }
                     let mut w = Walker { src, out };
                     w.visit(root, false, None);
+                    let pending = std::mem::take(&mut out.pending);
+                    for text in pending {
+                        self.parse_into(&text, depth + 1, &[String::from("backticks")], out);
+                    }
                 }
                 None => out.note(RiskClass::Opaque, "the shell parser gave up"),
             }
@@ -200,7 +206,21 @@ impl ShellParser {
                 ),
             );
         }
-        let inner = inner_command(&name, &c);
+        let mut inner = inner_command(&name, &c);
+        if KEYWORDS.contains(&name.as_str()) {
+            // tree-sitter reads `env A=1 if x; then rm ...` as a command named
+            // `then`; bash calls it a syntax error. Judge what follows anyway.
+            out.note(
+                RiskClass::Opaque,
+                format!(
+                    "`{name}` is a shell keyword used as a command: the line is not valid shell"
+                ),
+            );
+            inner = Inner::Argv {
+                start: 1,
+                extra: false,
+            };
+        }
         let via_here = |label: &str| {
             let mut v = c.via.clone();
             v.push(label.to_string());
@@ -209,9 +229,28 @@ impl ShellParser {
         match inner {
             Inner::None => {}
             Inner::Argv { start, extra } => {
+                // Leading `NAME=value` words: judge what follows them too
+                // (`nice A=1 rm` cannot run `rm`, but be safe).
+                let mut start = start;
+                let mut env = Vec::new();
+                while let Some(w) = c.argv.get(start) {
+                    match w.text.split_once('=') {
+                        Some((n, v)) if is_var_name(n) => {
+                            env.push((
+                                n.to_string(),
+                                Word {
+                                    text: v.to_string(),
+                                    dynamic: w.dynamic,
+                                },
+                            ));
+                            start += 1;
+                        }
+                        _ => break,
+                    }
+                }
                 let sub = SimpleCmd {
                     argv: c.argv[start..].to_vec(),
-                    env: Vec::new(),
+                    env,
                     redirects: Vec::new(),
                     piped: c.piped,
                     stdin_text: c.stdin_text.clone(),
@@ -287,6 +326,12 @@ fn new_parser() -> Parser {
         .expect("the bundled tree-sitter-bash grammar matches the tree-sitter version");
     p
 }
+
+/// Shell keywords that cannot name a command.
+const KEYWORDS: &[&str] = &[
+    "then", "else", "elif", "fi", "do", "done", "esac", "in", "{", "}", "if", "while", "until",
+    "for", "case", "select", "function", "!", "[[", "coproc",
+];
 
 /// Reserved words that start compound commands: left to tree-sitter.
 const RESERVED: &[&str] = &[
@@ -729,15 +774,23 @@ impl Walker<'_> {
                         if !o.reds.is_empty() || !o.extra.is_empty() {
                             // Redirection of a compound statement: record its writes.
                             let mut argv = vec![Word::lit(":")];
-                            argv.extend(o.extra);
+                            argv.append(&mut o.extra);
                             self.out.cmds.push(SimpleCmd {
                                 argv,
-                                redirects: o.reds,
+                                redirects: std::mem::take(&mut o.reds),
                                 ..SimpleCmd::default()
                             });
                         }
                         if let Some(b) = other {
+                            // `! bash <<EOF`, `(sh) <<EOF`: any command inside may
+                            // read the here-doc.
+                            let start = self.out.cmds.len();
                             self.visit(b, piped, None);
+                            if let Some(text) = &o.stdin {
+                                for c in &mut self.out.cmds[start..] {
+                                    c.stdin_text.get_or_insert_with(|| text.clone());
+                                }
+                            }
                         }
                     }
                 }
@@ -789,6 +842,35 @@ impl Walker<'_> {
                     env: vec![(name, value)],
                     ..SimpleCmd::default()
                 });
+                self.descend(n);
+                return;
+            }
+            "command_substitution"
+                if self.text(n).starts_with('`') && self.text(n).contains("\\`") =>
+            {
+                // Escaped backticks nest a substitution tree-sitter does not
+                // parse: unescape one level and parse the text again.
+                let raw = self.text(n);
+                let inner = &raw[1..raw.len().saturating_sub(1)];
+                let text = inner
+                    .replace("\\`", "`")
+                    .replace("\\$", "$")
+                    .replace("\\\\", "\\");
+                self.out.pending.push(text);
+                let mut cur = n.walk();
+                for ch in n.named_children(&mut cur) {
+                    self.visit(ch, false, None);
+                }
+                return;
+            }
+            "arithmetic_expansion" => {
+                // `$((cmd args))` that is not arithmetic is a subshell in a
+                // command substitution for bash: parse its text as shell.
+                let raw = self.text(n);
+                let inner = raw.trim_start_matches("$((").trim_end_matches("))");
+                if !looks_arithmetic(inner) {
+                    self.out.pending.push(inner.to_string());
+                }
                 self.descend(n);
                 return;
             }
@@ -985,6 +1067,24 @@ impl Walker<'_> {
             },
         }
     }
+}
+
+/// Could this be the inside of `$(( ))`? Two words side by side (`rm -rf`),
+/// quotes or command separators mean it is a command instead.
+fn looks_arithmetic(s: &str) -> bool {
+    if s.contains([';', '`', '\'', '"']) {
+        return false;
+    }
+    let is_word = |t: &str| {
+        let mut c = t.chars();
+        match c.next() {
+            Some(ch) if ch.is_ascii_alphabetic() || ch == '_' || ch == '/' || ch == '.' => true,
+            Some('-') => c.next().is_some_and(|d| d.is_ascii_alphabetic()),
+            _ => false,
+        }
+    };
+    let toks: Vec<&str> = s.split_whitespace().collect();
+    !toks.windows(2).any(|p| is_word(p[0]) && is_word(p[1]))
 }
 
 fn unescape_bare(s: &str) -> String {

