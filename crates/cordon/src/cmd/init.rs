@@ -395,9 +395,11 @@ then start it from the project directory:
 
     cordon run -- claude
 
-The hook keeps working inside the sandbox (Claude Code starts it there), and
-cordon tells it the agent is contained, so builds and tests inside the
-workspace need no prompt. See docs/CLAUDE.md.
+Claude Code starts the hook inside the sandbox, where cordon's state and
+journal are out of reach; `cordon run` relays hook events to cordon outside
+(CORDON_HOOK_SOCKET, `cordon hook serve`), which decides them as contained
+actions, so builds and tests inside the workspace need no prompt. Without the
+relay the hook fails closed and denies. See docs/CLAUDE.md.
 "#;
 
 #[cfg(test)]
