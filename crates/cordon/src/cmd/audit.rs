@@ -29,6 +29,7 @@ use std::time::Duration;
 ///   cordon audit checkpoint > cp.txt   # later: cordon audit verify --checkpoint cp.txt
 ///   cordon audit export --format otlp --url http://127.0.0.1:4318/v1/logs
 #[derive(ClapArgs, Debug)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(subcommand)]
     command: Cmd,

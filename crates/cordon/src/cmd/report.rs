@@ -15,6 +15,7 @@ use std::path::PathBuf;
 ///   cordon report -o report.html
 ///   cordon report --session 3f2a... -o session.html
 #[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Only this session.
     #[arg(long, value_name = "ID")]
