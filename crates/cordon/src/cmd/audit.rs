@@ -666,10 +666,20 @@ fn export_cmd(a: ExportArgs) -> CmdResult {
                 .map_err(failure)?;
         }
         Format::Otlp => {
-            // One ExportLogsServiceRequest; a file a collector or `curl` can POST as is.
-            let recs = j.records(&f).map_err(failure)?;
-            let body = export::otlp_request(&recs, version);
-            writeln!(out, "{body}").map_err(|e| failure(write_err(e)))?;
+            // One ExportLogsServiceRequest (a file a collector or `curl` can
+            // POST as is), streamed: the envelope around the log records.
+            let empty = export::otlp_request(&[], version).to_string();
+            let (head, tail) = empty
+                .split_once("\"logRecords\":[]")
+                .expect("the envelope has a logRecords array");
+            write!(out, "{head}\"logRecords\":[").map_err(|e| failure(write_err(e)))?;
+            let mut first = true;
+            j.for_each(&f, |r| {
+                let sep = if std::mem::take(&mut first) { "" } else { "," };
+                write!(out, "{sep}{}", export::log_record(&r)).map_err(write_err)
+            })
+            .map_err(failure)?;
+            writeln!(out, "]{tail}").map_err(|e| failure(write_err(e)))?;
         }
     }
     out.flush().map_err(|e| failure(write_err(e)))?;
