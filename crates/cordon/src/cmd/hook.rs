@@ -75,6 +75,7 @@ enum Agent {
     /// event cannot be handled (Claude Code then blocks the call or prompt).
     /// With CORDON_HOOK_SOCKET set (inside `cordon run`), the event is relayed
     /// to `cordon hook serve` outside the sandbox, which keeps the state and journal.
+    #[command(after_long_help = CLAUDE_EXAMPLES)]
     Claude(ClaudeArgs),
     /// Answer hook events relayed from inside a sandbox (run by cordon's supervisor).
     ///
@@ -84,6 +85,26 @@ enum Agent {
     /// journal, which the sandbox cannot reach.
     Serve(ServeArgs),
 }
+
+const CLAUDE_EXAMPLES: &str = r#"Examples:
+  # What Claude Code sends before a tool call, and cordon's answer:
+  $ echo '{"session_id":"s1","hook_event_name":"PreToolUse","cwd":"/src/app",
+           "tool_name":"Bash","tool_input":{"command":"git push --force origin main"}}' \
+      | cordon hook claude
+  {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask",
+   "permissionDecisionReason":"cordon asks before this runs: `git push --force origin main`
+   deletes or overwrites irreversibly (to allow this without asking, ...)"}}
+
+  # Replay a saved event without answering Claude Code's way (decide and journal only):
+  $ cordon hook claude --mode monitor --input event.json
+
+  # Install it for a project (writes .claude/settings.json):
+  $ cordon init claude
+
+Exit status: 0 (answer on stdout, possibly empty), 2 (the event could not be handled;
+one line on stderr; Claude Code blocks the call or prompt).
+Session state: <data dir>/sessions/<session_id>.json; every event is journaled
+(`cordon audit list --session <session_id>`). See docs/CLAUDE.md."#;
 
 /// Options shared by `claude` and `serve`.
 #[derive(clap::Args, Debug, Clone, Default)]

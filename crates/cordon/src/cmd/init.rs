@@ -36,6 +36,7 @@ pub struct Args {
 #[derive(clap::Subcommand, Debug)]
 enum Agent {
     /// Merge cordon's hook into Claude Code's settings.json (idempotent; backs up and prints the diff).
+    #[command(after_long_help = EXAMPLES)]
     Claude(ClaudeArgs),
 }
 
@@ -63,6 +64,15 @@ pub fn main(args: Args) -> CmdResult {
         Agent::Claude(a) => claude(a),
     }
 }
+
+const EXAMPLES: &str = r#"Examples:
+  $ cordon init claude --dry-run    # show what would change in ./.claude/settings.json
+  $ cordon init claude              # write it (the old file is kept as settings.json.cordon-backup-<time>)
+  $ cordon init claude --user       # for every project: ~/.claude/settings.json
+  $ cordon init claude --sandbox    # also: how to run Claude Code itself under `cordon run`
+
+Running it again changes nothing. Other settings and hooks in the file are kept.
+Remove cordon by deleting the hook entries whose command ends in `hook claude`."#;
 
 /// Seconds Claude Code waits for the hook (it answers in milliseconds).
 const TIMEOUT_S: u64 = 30;
