@@ -171,3 +171,27 @@ fn injected_mcp_result_is_flagged() {
     assert!(ctx.contains("mcp__github__get_issue"), "{v}");
     assert_eq!(env.state()["policy"]["tainted"], true);
 }
+
+/// Output of commands that use the network, and of files outside the
+/// workspace, taints like web content does.
+#[test]
+fn network_commands_and_outside_files_taint() {
+    for (tool, input, source) in [
+        (
+            "Bash",
+            json!({"command": "curl -s http://127.0.0.1:9/notes.txt"}),
+            "command",
+        ),
+        ("Read", json!({"file_path": "/etc/hostname"}), "file"),
+    ] {
+        let env = Env::new();
+        let mut post = env.event("post_bash.json");
+        post["tool_name"] = json!(tool);
+        post["tool_input"] = input;
+        let r = env.send_json(&post);
+        assert_eq!(r.code, 0, "{r:?}");
+        let s = env.state();
+        assert_eq!(s["policy"]["tainted"], true, "{tool}: {s}");
+        assert_eq!(s["policy"]["taint_sources"][0]["source"], source, "{s}");
+    }
+}
