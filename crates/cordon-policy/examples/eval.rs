@@ -210,7 +210,7 @@ fn main() {
                 tactics.join(", "),
                 format!("{tech} {name}"),
                 cmd.to_string(),
-                d.summary(),
+                format!("{} Why: {}", d.summary(), cause(&d)),
             ));
         }
     }
@@ -278,14 +278,13 @@ fn main() {
         o.push_str(&format!(
             "- [{tac}] {test}: `{}` - {}\n",
             clip(cmd, 100),
-            clip(why, 140)
+            clip(why, 420)
         ));
     }
     o.push_str(&format!(
         "\nThroughput of the library alone over both corpora, sandboxed and host: {} decisions in {:.2} s ({:.0} decisions/s, one core).\n\nReference points: Claude Code's model-based auto mode reports 0.4% false positives on real\ntraffic and 17% false negatives on real overeager actions; Codex auto-approves only a short\nlist of read-only commands. cordon's engine is deterministic: the same command always gets\nthe same answer and the reasons say which class or rule decided.\n",
         total, secs, total as f64 / secs
     ));
-    let _ = RiskClass::ReadOnly;
 
     match write {
         Some(p) => {
@@ -299,6 +298,17 @@ fn main() {
             eprintln!("wrote the policy section of {}", p.display());
         }
         None => print!("{o}"),
+    }
+}
+
+/// Why an attack command was allowed, from the class that decided.
+fn cause(d: &Decision) -> &'static str {
+    let top = d.reasons.first().and_then(|r| r.class);
+    match top {
+        Some(RiskClass::RunsCode) => "it runs a program from the workspace or /tmp; in the sandbox running code is allowed because the sandbox, not the engine, contains what it does (on the host this asks).",
+        Some(RiskClass::WriteWorkspace) | Some(RiskClass::WriteOutside) => "it only changes files in the sandbox's private /tmp or the workspace; the real system is untouched (on the host this asks).",
+        Some(RiskClass::ReadOnly) => "it only reads files the sandbox lets any process read (world-readable system files, logs); nothing leaves the sandbox.",
+        _ => "see the reasons.",
     }
 }
 

@@ -466,14 +466,54 @@ fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
     Some(cmds)
 }
 
+/// A plain `$NAME` or `${NAME}` at the start of `b`: appends its text (`~`
+/// for HOME) and returns (bytes consumed, dynamic). Anything fancier
+/// (`$(`, `${x:-y}`, `$'...'`) returns `None`.
+fn lex_var(b: &[u8], out: &mut Vec<u8>) -> Option<(usize, bool)> {
+    let name_end = |s: &[u8]| {
+        s.iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+            .unwrap_or(s.len())
+    };
+    let (name, len) = match b.get(1)? {
+        b'{' => {
+            let n = name_end(&b[2..]);
+            if n == 0 || b.get(2 + n) != Some(&b'}') || b[2].is_ascii_digit() {
+                return None;
+            }
+            (&b[2..2 + n], n + 3)
+        }
+        c if c.is_ascii_alphabetic() || *c == b'_' => {
+            let n = name_end(&b[1..]);
+            (&b[1..1 + n], n + 1)
+        }
+        _ => return None,
+    };
+    if name == b"HOME" {
+        out.push(b'~');
+        return Some((len, false));
+    }
+    out.extend_from_slice(&b[..len]);
+    Some((len, true))
+}
+
 /// One word of the fast lexer: its text and the bytes consumed.
 fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
     let mut out: Vec<u8> = Vec::new();
+    let mut dynamic = false;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'|' | b';' | b'&' | b'>' | b'<' => break,
-            b'$' | b'`' | b'(' | b')' | b'!' | b'\n' | b'\r' => return None,
+            b'$' => {
+                if dynamic {
+                    return None; // `$A/$B`: tree-sitter-bash splits such words oddly
+                }
+                let n = lex_var(&b[i..], &mut out)?;
+                dynamic |= n.1;
+                i += n.0;
+            }
+            b'`' | b'(' | b')' | b'!' | b'\n' | b'\r' => return None,
             b'{' | b'}' => {
                 let whole = out.is_empty()
                     && b.get(i + 2)
@@ -508,11 +548,21 @@ fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
                 let inner = &b[i + 1..i + 1 + end];
                 if inner
                     .iter()
-                    .any(|c| matches!(c, b'$' | b'`' | b'\\' | b'!' | b'\n'))
+                    .any(|c| matches!(c, b'`' | b'\\' | b'!' | b'\n'))
                 {
                     return None;
                 }
-                out.extend_from_slice(inner);
+                let mut k = 0;
+                while k < inner.len() {
+                    if inner[k] == b'$' {
+                        let n = lex_var(&inner[k..], &mut out)?;
+                        dynamic |= n.1;
+                        k += n.0;
+                    } else {
+                        out.push(inner[k]);
+                        k += 1;
+                    }
+                }
                 i += end + 2;
             }
             c => {
@@ -522,13 +572,7 @@ fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
         }
     }
     let text = String::from_utf8(out).ok()?;
-    Some((
-        Word {
-            text,
-            dynamic: false,
-        },
-        i,
-    ))
+    Some((Word { text, dynamic }, i))
 }
 
 fn is_var_name(s: &str) -> bool {
@@ -1021,21 +1065,30 @@ impl Walker<'_> {
                 },
             },
             "string" | "translated_string" => {
+                // The text between the quotes, with each expansion replaced by
+                // its word (gaps are taken from the source: tree-sitter does
+                // not make nodes of all the literal text).
+                let open = if raw.starts_with('$') { 2 } else { 1 };
+                let start = n.start_byte() + open;
+                let end = n.end_byte().saturating_sub(1).max(start);
                 let mut w = Word::lit("");
+                let mut pos = start;
                 let mut cur = n.walk();
-                let mut any = false;
                 for ch in n.named_children(&mut cur) {
-                    any = true;
+                    if ch.kind() == "string_content" {
+                        continue;
+                    }
+                    if ch.start_byte() > pos {
+                        w.text
+                            .push_str(&unescape_dq(&self.src[pos..ch.start_byte()]));
+                    }
                     let part = self.word(ch);
                     w.dynamic |= part.dynamic;
                     w.text.push_str(&part.text);
+                    pos = ch.end_byte().max(pos);
                 }
-                if !any {
-                    // Empty string, or content without named nodes.
-                    let inner = raw.trim_start_matches('$');
-                    let inner = inner.strip_prefix('"').unwrap_or(inner);
-                    let inner = inner.strip_suffix('"').unwrap_or(inner);
-                    w.text = unescape_dq(inner);
+                if end > pos {
+                    w.text.push_str(&unescape_dq(&self.src[pos..end]));
                 }
                 w
             }
@@ -1401,8 +1454,11 @@ mod tests {
         for c in cases {
             assert!(same_as_tree_sitter(c), "{c:?} should take the fast path");
         }
+        assert!(same_as_tree_sitter("echo $x \"$HOME/a b\" ${y}z"));
         for c in [
-            "echo $x",
+            "echo ${x:-y}",
+            "echo $(id)",
+            "echo \"$(id)\"",
             "echo `id`",
             "(ls)",
             "ls #c",
