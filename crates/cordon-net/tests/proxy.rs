@@ -701,3 +701,43 @@ fn pip_download_from_a_local_index_over_https() {
     assert!(dest.path().join(wheel).is_file());
     assert_eq!(p.last_event("secure.test")["decision"], "allow");
 }
+
+#[test]
+fn tunnels_carry_large_streams_both_ways_and_half_close() {
+    // An echo server that closes its side once the client has finished.
+    let echo = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = echo.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut s, _) = echo.accept().unwrap();
+        let mut r = s.try_clone().unwrap();
+        std::io::copy(&mut r, &mut s).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let p = local_proxy(&[format!("web.test:{port}")]);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    write!(s, "CONNECT web.test:{port} HTTP/1.1\r\n\r\n").unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 200"));
+    const N: usize = 8 << 20;
+    let data: Vec<u8> = (0..N).map(|i| (i * 7 % 251) as u8).collect();
+    let mut w = s.try_clone().unwrap();
+    let sent = data.clone();
+    let writer = std::thread::spawn(move || {
+        w.write_all(&sent).unwrap();
+        w.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let mut back = Vec::with_capacity(N);
+    s.read_to_end(&mut back).unwrap();
+    writer.join().unwrap();
+    assert_eq!(back.len(), N);
+    assert!(back == data, "echoed bytes differ");
+    let ev = p.last_event("web.test");
+    assert_eq!(ev["bytes_up"], N as u64, "{ev}");
+    assert_eq!(ev["bytes_down"], N as u64, "{ev}");
+    assert!(ev["ended"].is_null(), "{ev}");
+}

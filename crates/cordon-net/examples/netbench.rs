@@ -1,0 +1,544 @@
+//! Benchmark of cordon's egress proxy against a direct connection and
+//! tinyproxy, all on loopback (run through `bench/net.sh`).
+//!
+//! ```text
+//! netbench run [--bulk-mib N] [--conns N] [--tunnels N] [--tinyproxy PATH]
+//! netbench proxy PORT...          (internal: serve cordon's proxy, print its port)
+//! ```
+//!
+//! Workloads, each against direct / cordon / tinyproxy:
+//! (a) bulk download through a CONNECT tunnel; (b) new-connection latency
+//! (connect, tunnel, 1-byte echo), p50/p99; (c) N concurrent idle tunnels:
+//! resident memory of the proxy process and errors.
+use cordon_event::{Event, EventSink};
+use cordon_net::{Policy, Proxy, ProxyConfig, Resolver};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serialises every event (as the journal would) and keeps a count.
+#[derive(Default)]
+struct CountingSink(AtomicU64);
+
+impl EventSink for CountingSink {
+    fn emit(&self, e: Event) {
+        let _ = serde_json::to_vec(&e);
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("proxy") => serve_proxy(&args[1..]),
+        Some("servers") => serve_servers(&args[1..]),
+        Some("run") => run(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: netbench run [--bulk-mib N] [--conns N] [--tunnels N] [--tinyproxy PATH]"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Internal mode: cordon's proxy allowing bench.test on the given ports.
+fn serve_proxy(ports: &[String]) {
+    let mut p = Policy::new();
+    for port in ports {
+        p.allow(&format!("bench.test:{port}"), "bench").unwrap();
+    }
+    p.allow_private("127.0.0.0/8").unwrap();
+    let mut r = Resolver::new();
+    r.add_static("bench.test", "127.0.0.1").unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    println!("{}", l.local_addr().unwrap().port());
+    let proxy = Proxy::start(
+        ProxyConfig::new(p, r, "bench"),
+        vec![l],
+        Arc::new(CountingSink::default()),
+    )
+    .unwrap();
+    // Serve until stdin closes.
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    proxy.shutdown();
+}
+
+/// Internal mode: the bulk, echo and idle servers in their own process (so
+/// that no process needs more than about 2 descriptors per tunnel).
+fn serve_servers(args: &[String]) {
+    let bytes: u64 = args[0].parse().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let s = start_servers(&rt, bytes);
+    println!("{} {} {}", s.bulk, s.echo, s.idle);
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+}
+
+/// The soft limit on open descriptors.
+fn nofile() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass and nothing else.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) };
+    r.rlim_cur
+}
+
+struct Opts {
+    bulk_mib: u64,
+    conns: usize,
+    tunnels: usize,
+    tinyproxy: String,
+}
+
+fn opts(args: &[String]) -> Opts {
+    let mut o = Opts {
+        bulk_mib: 1024,
+        conns: 2000,
+        tunnels: 10_000,
+        tinyproxy: "/usr/bin/tinyproxy".into(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().cloned().unwrap_or_default();
+        match a.as_str() {
+            "--bulk-mib" => o.bulk_mib = v.parse().unwrap(),
+            "--conns" => o.conns = v.parse().unwrap(),
+            "--tunnels" => o.tunnels = v.parse().unwrap(),
+            "--tinyproxy" => o.tinyproxy = v,
+            other => panic!("unknown option {other}"),
+        }
+    }
+    o
+}
+
+/// How to reach the servers: directly, or through a proxy naming the target so.
+#[derive(Clone)]
+enum Route {
+    Direct,
+    Proxy {
+        addr: SocketAddr,
+        host: &'static str,
+    },
+}
+
+impl Route {
+    /// Connect to `port` on the server side; returns the ready stream.
+    fn open(&self, port: u16) -> std::io::Result<TcpStream> {
+        match self {
+            Route::Direct => {
+                let s = TcpStream::connect(("127.0.0.1", port))?;
+                s.set_nodelay(true)?;
+                Ok(s)
+            }
+            Route::Proxy { addr, host } => {
+                let mut s = TcpStream::connect(addr)?;
+                s.set_nodelay(true)?;
+                write!(
+                    s,
+                    "CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n"
+                )?;
+                let head = read_head(&mut s)?;
+                if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+                    return Err(std::io::Error::other(format!("proxy said: {head}")));
+                }
+                Ok(s)
+            }
+        }
+    }
+}
+
+fn read_head(s: &mut TcpStream) -> std::io::Result<String> {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut b)? == 0 {
+            return Err(std::io::Error::other("proxy closed"));
+        }
+        head.push(b[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+struct Servers {
+    bulk: u16,
+    echo: u16,
+    idle: u16,
+}
+
+fn start_servers(rt: &tokio::runtime::Runtime, bulk_bytes: u64) -> Servers {
+    let bind = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let _g = rt.enter();
+        (tokio::net::TcpListener::from_std(l).unwrap(), port)
+    };
+    let (bulk, bulk_port) = bind();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = bulk.accept().await {
+            tokio::spawn(async move {
+                let chunk = vec![0x42u8; 256 * 1024];
+                let mut left = bulk_bytes;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64) as usize;
+                    if s.write_all(&chunk[..n]).await.is_err() {
+                        return;
+                    }
+                    left -= n as u64;
+                }
+            });
+        }
+    });
+    let (echo, echo_port) = bind();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = echo.accept().await {
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut b = [0u8; 64];
+                while let Ok(n) = s.read(&mut b).await {
+                    if n == 0 || s.write_all(&b[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let (idle, idle_port) = bind();
+    rt.spawn(async move {
+        while let Ok((mut s, _)) = idle.accept().await {
+            tokio::spawn(async move {
+                let mut b = [0u8; 16];
+                let _ = s.read(&mut b).await; // hold until the client closes
+            });
+        }
+    });
+    Servers {
+        bulk: bulk_port,
+        echo: echo_port,
+        idle: idle_port,
+    }
+}
+
+/// (a) MiB/s of a bulk download, best of 3.
+fn bulk(route: &Route, port: u16, bytes: u64) -> f64 {
+    let mut best: f64 = 0.0;
+    let mut buf = vec![0u8; 256 * 1024];
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut s = route.open(port).expect("bulk connect");
+        let mut got = 0u64;
+        loop {
+            let n = s.read(&mut buf).expect("bulk read");
+            if n == 0 {
+                break;
+            }
+            got += n as u64;
+        }
+        assert_eq!(got, bytes, "short bulk transfer");
+        best = best.max(got as f64 / (1 << 20) as f64 / t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// (b) microseconds from connect to the first echoed byte, sorted.
+fn latencies(route: &Route, port: u16, n: usize) -> Vec<f64> {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let mut s = route.open(port).expect("latency connect");
+        s.write_all(b"x").unwrap();
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).unwrap();
+        v.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+}
+
+/// CPU seconds (user + system) a process has used.
+fn cpu_secs(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = s
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After the command name: state is field 0, utime 11, stime 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// (c) open `n` tunnels, hold them, measure the proxy's RSS; returns
+/// (baseline KiB, loaded KiB, errors, seconds to open).
+fn idle_tunnels(
+    rt: &tokio::runtime::Runtime,
+    route: &Route,
+    port: u16,
+    n: usize,
+    pid: u32,
+) -> (u64, u64, usize, f64) {
+    let Route::Proxy { addr, host } = route.clone() else {
+        unreachable!()
+    };
+    let base = rss_kib(pid);
+    let t = Instant::now();
+    let (streams, errors) = rt.block_on(async move {
+        let sem = Arc::new(tokio::sync::Semaphore::new(64));
+        let mut tasks = Vec::with_capacity(n);
+        for _ in 0..n {
+            let sem = sem.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await.unwrap();
+                let mut s = tokio::net::TcpStream::connect(addr).await?;
+                s.write_all(
+                    format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if s.read(&mut b).await? == 0 {
+                        return Err(std::io::Error::other("closed"));
+                    }
+                    head.push(b[0]);
+                }
+                if !head.starts_with(b"HTTP/1.1 200") && !head.starts_with(b"HTTP/1.0 200") {
+                    return Err(std::io::Error::other("refused"));
+                }
+                Ok::<_, std::io::Error>(s)
+            }));
+        }
+        let mut ok = Vec::new();
+        let mut errors = 0;
+        for t in tasks {
+            match t.await {
+                Ok(Ok(s)) => ok.push(s),
+                _ => errors += 1,
+            }
+        }
+        (ok, errors)
+    });
+    let opened = t.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_secs(2));
+    let loaded = rss_kib(pid);
+    // Every tunnel must still be open: nothing to read, no EOF.
+    let mut dead = 0;
+    for s in &streams {
+        let mut b = [0u8; 1];
+        match s.try_read(&mut b) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            _ => dead += 1,
+        }
+    }
+    rt.block_on(async move { drop(streams) });
+    (base, loaded, errors + dead, opened)
+}
+
+struct Tiny {
+    child: Child,
+    _dir: tempfile::TempDir,
+    addr: SocketAddr,
+}
+
+fn start_tinyproxy(path: &str, max_clients: usize) -> Tiny {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let conf = dir.path().join("tinyproxy.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 600\nMaxClients {max_clients}\nAllow 127.0.0.1\nLogLevel Critical\nPidFile \"{}\"\n",
+            dir.path().join("pid").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(path)
+        .arg("-d")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tinyproxy");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Tiny {
+        child,
+        _dir: dir,
+        addr,
+    }
+}
+
+fn run(args: &[String]) {
+    let o = opts(args);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let bytes = o.bulk_mib << 20;
+    let exe = std::env::current_exe().unwrap();
+    let mut servers = Command::new(&exe)
+        .arg("servers")
+        .arg(bytes.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(servers.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ports: Vec<u16> = line
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    let srv = Servers {
+        bulk: ports[0],
+        echo: ports[1],
+        idle: ports[2],
+    };
+    // Each proxy holds two descriptors per tunnel.
+    let fit = ((nofile().saturating_sub(64)) / 2) as usize;
+    let mut o = o;
+    if o.tunnels > fit {
+        println!(
+            "note: ulimit -n is {}: measuring {fit} tunnels instead of {} (raise the hard limit to measure more)\n",
+            nofile(),
+            o.tunnels
+        );
+        o.tunnels = fit;
+    }
+
+    let mut cordon = Command::new(&exe)
+        .arg("proxy")
+        .args([srv.bulk, srv.echo, srv.idle].map(|p| p.to_string()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(cordon.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let cordon_addr: SocketAddr = format!("127.0.0.1:{}", line.trim()).parse().unwrap();
+    let mut tiny = start_tinyproxy(&o.tinyproxy, o.tunnels + 100);
+
+    let direct = Route::Direct;
+    let via_cordon = Route::Proxy {
+        addr: cordon_addr,
+        host: "bench.test",
+    };
+    let via_tiny = Route::Proxy {
+        addr: tiny.addr,
+        host: "127.0.0.1",
+    };
+
+    println!("cordon-net proxy benchmark (loopback; direct vs cordon vs tinyproxy)\n");
+    let bd = bulk(&direct, srv.bulk, bytes);
+    let c0 = cpu_secs(cordon.id());
+    let bc = bulk(&via_cordon, srv.bulk, bytes);
+    let cc = (cpu_secs(cordon.id()) - c0) / (3 * o.bulk_mib) as f64 * 1024.0;
+    let t0 = cpu_secs(tiny.child.id());
+    let bt = bulk(&via_tiny, srv.bulk, bytes);
+    let ct = (cpu_secs(tiny.child.id()) - t0) / (3 * o.bulk_mib) as f64 * 1024.0;
+    println!(
+        "(a) bulk download of {} MiB through a CONNECT tunnel, best of 3",
+        o.bulk_mib
+    );
+    println!("    direct     {bd:9.0} MiB/s");
+    println!(
+        "    cordon     {bc:9.0} MiB/s   {:5.1}% of direct (target >= 90%)   proxy CPU {cc:.2} s/GiB",
+        100.0 * bc / bd
+    );
+    println!(
+        "    tinyproxy  {bt:9.0} MiB/s   {:5.1}% of direct                    proxy CPU {ct:.2} s/GiB",
+        100.0 * bt / bd
+    );
+
+    let ld = latencies(&direct, srv.echo, o.conns);
+    let lc = latencies(&via_cordon, srv.echo, o.conns);
+    let lt = latencies(&via_tiny, srv.echo, o.conns);
+    println!(
+        "\n(b) new connection + first byte echoed, {} sequential connections (microseconds)",
+        o.conns
+    );
+    println!("               p50      p99    added p50  added p99");
+    println!("    direct  {:7.0}  {:7.0}", pct(&ld, 0.5), pct(&ld, 0.99));
+    for (name, l) in [("cordon", &lc), ("tinyproxy", &lt)] {
+        println!(
+            "    {name:9}{:6.0}  {:7.0}   {:8.0}   {:8.0}{}",
+            pct(l, 0.5),
+            pct(l, 0.99),
+            pct(l, 0.5) - pct(&ld, 0.5),
+            pct(l, 0.99) - pct(&ld, 0.99),
+            if name == "cordon" {
+                "   (target: added p50 < 200)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    println!(
+        "\n(c) {} concurrent idle CONNECT tunnels: proxy resident memory",
+        o.tunnels
+    );
+    let cpid = cordon.id();
+    let (cb, cl, ce, co) = idle_tunnels(&rt, &via_cordon, srv.idle, o.tunnels, cpid);
+    let (tb, tl, te, to) = idle_tunnels(&rt, &via_tiny, srv.idle, o.tunnels, tiny.child.id());
+    for (name, b, l, e, t) in [("cordon", cb, cl, ce, co), ("tinyproxy", tb, tl, te, to)] {
+        println!(
+            "    {name:9}  before {:6.1} MiB  with tunnels {:7.1} MiB  ({:5.1} KiB/tunnel)  errors {e}  opened in {t:.1}s{}",
+            b as f64 / 1024.0,
+            l as f64 / 1024.0,
+            (l.saturating_sub(b)) as f64 / o.tunnels as f64,
+            if name == "cordon" { "  (target < 200 MiB, 0 errors)" } else { "" }
+        );
+    }
+
+    drop(cordon.stdin.take());
+    let _ = cordon.wait();
+    drop(servers.stdin.take());
+    let _ = servers.wait();
+    let _ = tiny.child.kill();
+    let _ = tiny.child.wait();
+}
