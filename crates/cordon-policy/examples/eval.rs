@@ -281,6 +281,18 @@ fn main() {
             clip(why, 420)
         ));
     }
+    let mut causes: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, _, _, why) in &wrong {
+        let c = why.split(" Why: ").nth(1).unwrap_or("");
+        *causes.entry(c).or_default() += 1;
+    }
+    if !wrong.is_empty() {
+        o.push_str("\nBy cause:\n\n");
+        for (c, k) in &causes {
+            o.push_str(&format!("- {k}: {c}\n"));
+        }
+        o.push_str("\nOn the host (no sandbox) the same commands ask: see the \"not allowed, host\" column.\n");
+    }
     o.push_str(&format!(
         "\nThroughput of the library alone over both corpora, sandboxed and host: {} decisions in {:.2} s ({:.0} decisions/s, one core).\n\nReference points: Claude Code's model-based auto mode reports 0.4% false positives on real\ntraffic and 17% false negatives on real overeager actions; Codex auto-approves only a short\nlist of read-only commands. cordon's engine is deterministic: the same command always gets\nthe same answer and the reasons say which class or rule decided.\n",
         total, secs, total as f64 / secs
@@ -307,7 +319,7 @@ fn cause(d: &Decision) -> &'static str {
     match top {
         Some(RiskClass::RunsCode) => "it runs a program from the workspace or /tmp; in the sandbox running code is allowed because the sandbox, not the engine, contains what it does (on the host this asks).",
         Some(RiskClass::WriteWorkspace) | Some(RiskClass::WriteOutside) => "it only changes files in the sandbox's private /tmp or the workspace; the real system is untouched (on the host this asks).",
-        Some(RiskClass::ReadOnly) => "it only reads files the sandbox lets any process read (world-readable system files, logs); nothing leaves the sandbox.",
+        Some(RiskClass::ReadOnly) => "it only reads world-readable files (system files, logs) or writes nothing; nothing leaves the sandbox.",
         _ => "see the reasons.",
     }
 }

@@ -127,7 +127,7 @@ impl RiskClass {
             RiskClass::Privilege => "gains privilege",
             RiskClass::Persistence => "installs something that outlives the session",
             RiskClass::Credential => "touches credentials",
-            RiskClass::Evasion => "tampers with cordon or the sandbox",
+            RiskClass::Evasion => "tampers with cordon, the sandbox or the system's defences",
             RiskClass::RemoteExec => "downloads code and runs it",
             RiskClass::Opaque => "is built at run time and cannot be checked in advance",
             RiskClass::Unknown => "is not a command cordon knows",

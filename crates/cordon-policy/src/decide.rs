@@ -352,11 +352,10 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         );
     }
     b.egress_allowed = egress_ok;
-    if b.verdict == Verdict::Ask {
-        if let Some(c) = first_ask {
+    if b.verdict == Verdict::Ask && parsed.notes.is_empty() {
+        if let Some(rule) = first_ask.and_then(rule_suggestion) {
             b.hint_once(format!(
-                "to allow this without asking, add `Bash({})` to [permissions] allow",
-                rule_suggestion(c)
+                "to allow this without asking, add `Bash({rule})` to [permissions] allow"
             ));
         }
     }
@@ -364,15 +363,20 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
 
 /// A rule that would allow commands like this one: the first two words
 /// (skipping options) followed by ` *`.
-fn rule_suggestion(c: &SimpleCmd) -> String {
-    let words: Vec<&Word> = c.argv.iter().take(2).filter(|w| !w.dynamic).collect();
-    let mut s: Vec<&str> = vec![words.first().map(|w| w.text.as_str()).unwrap_or("")];
-    if let Some(second) = words.get(1) {
-        if !second.text.starts_with('-') && !second.text.contains('/') {
+fn rule_suggestion(c: &SimpleCmd) -> Option<String> {
+    let first = c.argv.first().filter(|w| {
+        !w.dynamic && !w.text.is_empty() && !w.text.starts_with('-') && !w.text.contains(' ')
+    })?;
+    let mut s = vec![first.text.as_str()];
+    if let Some(second) = c.argv.get(1) {
+        if !second.dynamic
+            && !second.text.starts_with('-')
+            && !second.text.contains(['/', ' ', '*', '.', '='])
+        {
             s.push(&second.text);
         }
     }
-    format!("{} *", s.join(" "))
+    Some(format!("{} *", s.join(" ")))
 }
 
 fn stronger<'a>(
