@@ -59,9 +59,12 @@ python3 - "$T/out.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 base = r["true"]["median"]
-print(f"{'command':<36} {'median':>9} {'mean':>9} {'stddev':>8} {'vs true':>8}")
+cpu = lambda x: (x["user"] + x["system"]) * 1e3
+print(f"{'command':<36} {'median':>9} {'mean':>9} {'stddev':>8} {'cpu':>8} {'vs true':>8}")
 for name, x in r.items():
-    print(f"{name:<36} {x['median']*1e3:7.3f}ms {x['mean']*1e3:7.3f}ms {x['stddev']*1e3:6.3f}ms {x['median']/base:7.2f}x")
+    print(f"{name:<36} {x['median']*1e3:7.3f}ms {x['mean']*1e3:7.3f}ms {x['stddev']*1e3:6.3f}ms"
+          f" {cpu(x):6.3f}ms {x['median']/base:7.2f}x")
 j, nj = r["hook PreToolUse Bash"]["median"], r["hook PreToolUse Bash --no-journal"]["median"]
 print(f"journal cost per PreToolUse: {(j-nj)*1e3:.3f} ms ({j/nj:.2f}x of the hook without it)")
+print("(cpu = user + system time per run, mean; less sensitive to a busy machine than wall time)")
 PY
