@@ -1,13 +1,63 @@
-//! `cordon allow-domain` (issue #3; not built yet).
+//! `cordon allow-domain --session ID PATTERN`: widen a running session's
+//! network policy from outside its sandbox (issue #3).
+use crate::cmd::netrun::{control_path, valid_session};
 use crate::exit::{CmdResult, Failure};
 
-/// Allow a domain for a running session (from outside the sandbox).
+/// Allow a destination for a running `cordon run` session.
+///
+/// Takes effect on the session's next connection and is recorded in the
+/// journal. Only works from outside the sandbox, as the same user (or root).
+/// The session id is printed by `cordon run -v` and is $CORDON_SESSION inside
+/// the sandbox.
+///
+/// Examples:
+///   cordon allow-domain --session 19a2b3c4d-2f1 docs.python.org
+///   cordon allow-domain --session 19a2b3c4d-2f1 'git.corp.example:8443'
 #[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// The running session's id.
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// What to allow: `example.com`, `*.example.com`, `host:PORT`, an IP or CIDR.
+    #[arg(value_name = "PATTERN")]
+    pub pattern: String,
 }
 
-pub fn main(_args: Args) -> CmdResult {
-    Err(Failure::refuse("`cordon allow-domain` is not built yet (issue #3)"))
+pub fn main(args: Args) -> CmdResult {
+    if !valid_session(&args.session) {
+        return Err(
+            Failure::usage(format!("`{}` is not a session id", args.session))
+                .hint("copy the id `cordon run -v` printed"),
+        );
+    }
+    cordon_net::Pattern::parse(&args.pattern).map_err(|e| {
+        Failure::usage(format!("pattern {e}")).hint("see docs/NETWORK.md for the pattern syntax")
+    })?;
+    let path = control_path(&args.session);
+    if !path.exists() {
+        return Err(
+            Failure::usage(format!("no running session `{}`", args.session)).hint(format!(
+                "check the id; running sessions have a socket in {}",
+                crate::paths::run_dir().display()
+            )),
+        );
+    }
+    match cordon_net::control::request_allow(&path, &args.pattern) {
+        Ok(Ok(())) => {
+            println!(
+                "cordon: session {} allows {} from its next connection on",
+                args.session,
+                args.pattern.trim()
+            );
+            Ok(0)
+        }
+        Ok(Err(e)) => Err(Failure::refuse(format!("session {}: {e}", args.session))),
+        Err(e) => Err(Failure::refuse(format!(
+            "cannot reach session {} at {}: {e}",
+            args.session,
+            path.display()
+        ))
+        .hint("the session may have ended")),
+    }
 }

@@ -12,15 +12,47 @@
 //!    it serves the proxy on those listeners, connecting out from the host.
 //! 4. `NetRunning::finish()` runs after the command exits and returns the
 //!    end-of-run summary (blocked hosts with the flag that would allow each).
+//!
+//! With `--no-network` the plan has no listeners and no proxy: the sandbox's
+//! namespace has loopback only and nothing leads out.
 use crate::config::Config;
 use crate::exit::Failure;
 use cordon_event::EventSink;
-use std::net::{SocketAddr, TcpListener};
+use cordon_net::{Policy, Proxy, ProxyConfig, Resolver};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Where the proxy listens inside the sandbox: HTTP/CONNECT, then SOCKS5
+/// (each port serves all three protocols; two ports match tools' defaults).
+pub const HTTP_PORT: u16 = 3128;
+pub const SOCKS_PORT: u16 = 1080;
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Network flags of `cordon run`.
 #[derive(clap::Args, Debug, Default, Clone)]
-pub struct NetArgs {}
+pub struct NetArgs {
+    /// Allow connections to PATTERN: `example.com`, `*.example.com`
+    /// (subdomains), `host:PORT` (ports other than 80/443), an IP or CIDR
+    /// (IP literals are only allowed when written as such). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub allow_domain: Vec<String>,
+    /// Refuse PATTERN even if allowed otherwise (deny wins). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub deny_domain: Vec<String>,
+    /// Let allowed names resolve into this private/loopback range, e.g.
+    /// 10.20.0.0/16 for an internal mirror. Repeatable.
+    #[arg(long, value_name = "CIDR")]
+    pub allow_private: Vec<String>,
+    /// Add presets: registries (package registries and code hosts),
+    /// anthropic, openai, google. See docs/NETWORK.md.
+    #[arg(long = "net", value_name = "PRESET[,PRESET]", value_delimiter = ',')]
+    pub net: Vec<String>,
+    /// No network at all: no proxy, loopback only.
+    #[arg(long, conflicts_with_all = ["allow_domain", "allow_private", "net"])]
+    pub no_network: bool,
+}
 
 /// What the sandbox must prepare for the network.
 #[derive(Debug, Default, Clone)]
@@ -29,30 +61,280 @@ pub struct NetPlan {
     pub listen: Vec<SocketAddr>,
     /// Variables to set inside the sandbox.
     pub env: Vec<(String, String)>,
+    /// The proxy's policy and resolver (None with `--no-network`).
+    pub proxy: Option<ProxyConfig>,
 }
 
 /// The running proxy.
-pub struct NetRunning {}
+pub struct NetRunning {
+    proxy: Option<Proxy>,
+    control: Option<PathBuf>,
+}
+
+/// The variables that make tools inside use the proxy, as data.
+fn proxy_env() -> Vec<(String, String)> {
+    let http = format!("http://{LOOPBACK}:{HTTP_PORT}");
+    let socks = format!("socks5h://{LOOPBACK}:{SOCKS_PORT}");
+    let no_proxy = "localhost,127.0.0.1,::1".to_string();
+    let java = format!(
+        "-Dhttp.proxyHost={LOOPBACK} -Dhttp.proxyPort={HTTP_PORT} \
+         -Dhttps.proxyHost={LOOPBACK} -Dhttps.proxyPort={HTTP_PORT} \
+         -Dhttp.nonProxyHosts=localhost|127.0.0.1"
+    );
+    let table: &[(&str, &String)] = &[
+        ("HTTP_PROXY", &http),
+        ("http_proxy", &http),
+        ("HTTPS_PROXY", &http),
+        ("https_proxy", &http),
+        ("ALL_PROXY", &socks),
+        ("all_proxy", &socks),
+        ("NO_PROXY", &no_proxy),
+        ("no_proxy", &no_proxy),
+        // npm and pnpm read their own keys; yarn 2+ too.
+        ("npm_config_proxy", &http),
+        ("npm_config_https_proxy", &http),
+        ("YARN_HTTP_PROXY", &http),
+        ("YARN_HTTPS_PROXY", &http),
+        ("PIP_PROXY", &http),
+        ("CARGO_HTTP_PROXY", &http),
+        // git: also wins over a repository's own http.proxy.
+        ("GIT_CONFIG_COUNT", &"1".to_string()),
+        ("GIT_CONFIG_KEY_0", &"http.proxy".to_string()),
+        ("GIT_CONFIG_VALUE_0", &http),
+        // The JVM ignores the variables above (Maven, Gradle, sbt).
+        ("JAVA_TOOL_OPTIONS", &java),
+        // Node.js 24+ fetch() honours HTTP(S)_PROXY only when asked to.
+        ("NODE_USE_ENV_PROXY", &"1".to_string()),
+    ];
+    table
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Build the policy and resolver from config (lower) and flags (higher).
+fn proxy_config(args: &NetArgs, cfg: &Config) -> Result<ProxyConfig, Failure> {
+    let n = &cfg.file.network;
+    let files = cfg
+        .sources
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let from_config = |key: &str, e: String| {
+        Failure::usage(format!("config [network] {key}: {e}"))
+            .hint(format!("correct the entry in {files}"))
+    };
+    let from_flag = |flag: &str, e: String| {
+        Failure::usage(format!("--{flag}: {e}")).hint("see `cordon run --help` or docs/NETWORK.md")
+    };
+    let mut p = Policy::new();
+    for name in &n.presets {
+        p.add_preset(name).map_err(|e| from_config("presets", e))?;
+    }
+    for name in &args.net {
+        p.add_preset(name).map_err(|e| from_flag("net", e))?;
+    }
+    for pat in &n.allow {
+        p.allow(pat, "config [network] allow")
+            .map_err(|e| from_config("allow", e))?;
+    }
+    for pat in &args.allow_domain {
+        p.allow(pat, "--allow-domain")
+            .map_err(|e| from_flag("allow-domain", e))?;
+    }
+    for pat in &n.deny {
+        p.deny(pat, "config [network] deny")
+            .map_err(|e| from_config("deny", e))?;
+    }
+    for pat in &args.deny_domain {
+        p.deny(pat, "--deny-domain")
+            .map_err(|e| from_flag("deny-domain", e))?;
+    }
+    for c in &n.allow_private {
+        p.allow_private(c)
+            .map_err(|e| from_config("allow_private", e))?;
+    }
+    for c in &args.allow_private {
+        p.allow_private(c)
+            .map_err(|e| from_flag("allow-private", e))?;
+    }
+    let mut r = Resolver::new();
+    for (name, addrs) in &n.hosts {
+        r.add_static(name, addrs)
+            .map_err(|e| from_config("hosts", e))?;
+    }
+    Ok(ProxyConfig::new(p, r, String::new()))
+}
 
 /// Decide the network plan from flags and config, before the sandbox starts.
-pub fn plan(_args: &NetArgs, _cfg: &Config) -> Result<NetPlan, Failure> {
-    Ok(NetPlan::default())
+pub fn plan(args: &NetArgs, cfg: &Config) -> Result<NetPlan, Failure> {
+    if args.no_network {
+        return Ok(NetPlan::default());
+    }
+    Ok(NetPlan {
+        listen: vec![
+            SocketAddr::new(LOOPBACK, HTTP_PORT),
+            SocketAddr::new(LOOPBACK, SOCKS_PORT),
+        ],
+        env: proxy_env(),
+        proxy: Some(proxy_config(args, cfg)?),
+    })
+}
+
+/// Only ids that are safe as a file name.
+pub fn valid_session(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// The control socket of a session (`cordon allow-domain`).
+pub fn control_path(session: &str) -> PathBuf {
+    crate::paths::run_dir().join(format!("{session}.sock"))
 }
 
 /// Serve the proxy on listeners bound inside the sandbox's namespace.
 pub fn start(
-    _plan: &NetPlan,
-    _listeners: Vec<TcpListener>,
+    plan: &NetPlan,
+    listeners: Vec<TcpListener>,
     _cfg: &Config,
-    _session: &str,
-    _sink: Arc<dyn EventSink>,
+    session: &str,
+    sink: Arc<dyn EventSink>,
 ) -> Result<NetRunning, Failure> {
-    Ok(NetRunning {})
+    let Some(pcfg) = &plan.proxy else {
+        return Ok(NetRunning {
+            proxy: None,
+            control: None,
+        });
+    };
+    if listeners.len() != plan.listen.len() {
+        return Err(Failure::refuse(format!(
+            "the sandbox handed back {} of the proxy's {} listeners",
+            listeners.len(),
+            plan.listen.len()
+        ))
+        .hint("this is a bug in cordon; --no-network runs without the proxy"));
+    }
+    let mut pcfg = pcfg.clone();
+    pcfg.session = session.to_string();
+    let proxy = Proxy::start(pcfg, listeners, sink)
+        .map_err(|e| Failure::refuse(format!("cannot start the egress proxy: {e}")))?;
+    let control = match serve_control(&proxy, session) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("cordon: warning: `cordon allow-domain` will not work for this session: {e}");
+            None
+        }
+    };
+    Ok(NetRunning {
+        proxy: Some(proxy),
+        control,
+    })
+}
+
+fn serve_control(proxy: &Proxy, session: &str) -> Result<PathBuf, String> {
+    if !valid_session(session) {
+        return Err(format!(
+            "session id `{session}` is not usable as a file name"
+        ));
+    }
+    let dir = crate::paths::run_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = control_path(session);
+    proxy
+        .serve_control(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 impl NetRunning {
     /// Stop serving; return the end-of-run summary for stderr, if any.
     pub fn finish(self) -> Option<String> {
-        None
+        if let Some(p) = &self.control {
+            let _ = std::fs::remove_file(p);
+        }
+        let blocked = self.proxy?.shutdown();
+        cordon_net::summary(&blocked).map(|s| s.trim_end().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_config_build_one_policy() {
+        let mut cfg = Config::defaults();
+        cfg.file.network.allow = vec!["a.example".into()];
+        cfg.file
+            .network
+            .hosts
+            .insert("a.example".into(), "10.0.0.1".into());
+        let args = NetArgs {
+            allow_domain: vec!["b.example:8443".into()],
+            net: vec!["anthropic".into()],
+            ..Default::default()
+        };
+        let plan = plan(&args, &cfg).unwrap();
+        assert_eq!(plan.listen.len(), 2);
+        assert!(plan
+            .env
+            .iter()
+            .any(|(k, v)| k == "https_proxy" && v == "http://127.0.0.1:3128"));
+        let rules: Vec<String> = plan
+            .proxy
+            .unwrap()
+            .policy
+            .allow_rules()
+            .iter()
+            .map(|r| r.pattern.text.clone())
+            .collect();
+        assert!(rules.contains(&"api.anthropic.com".to_string()));
+        assert!(rules.contains(&"a.example".to_string()));
+        assert!(rules.contains(&"b.example:8443".to_string()));
+    }
+
+    #[test]
+    fn bad_patterns_are_usage_errors_naming_the_source() {
+        let args = NetArgs {
+            allow_domain: vec!["*".into()],
+            ..Default::default()
+        };
+        let e = plan(&args, &Config::defaults()).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(e.msg.starts_with("--allow-domain: "), "{}", e.msg);
+        let mut cfg = Config::defaults();
+        cfg.file.network.presets = vec!["everything".into()];
+        let e = plan(&NetArgs::default(), &cfg).unwrap_err();
+        assert!(
+            e.msg
+                .starts_with("config [network] presets: unknown network preset"),
+            "{}",
+            e.msg
+        );
+    }
+
+    #[test]
+    fn no_network_has_no_listeners() {
+        let args = NetArgs {
+            no_network: true,
+            ..Default::default()
+        };
+        let p = plan(&args, &Config::defaults()).unwrap();
+        assert!(p.listen.is_empty() && p.env.is_empty() && p.proxy.is_none());
+    }
+
+    #[test]
+    fn session_ids_are_file_names() {
+        assert!(valid_session("19a2b3c-4f2"));
+        for bad in ["", "../x", ".hidden", "a/b", "a b"] {
+            assert!(!valid_session(bad), "{bad}");
+        }
     }
 }

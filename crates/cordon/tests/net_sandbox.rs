@@ -1,0 +1,390 @@
+//! `cordon run` and the network: real clients inside the sandbox reach local
+//! servers on the host only through cordon's proxy and its policy.
+//!
+//! The servers listen on the host's 127.0.0.1; the sandbox has its own
+//! loopback, so the proxy is the only way to them, and only for names of the
+//! static host map with `--allow-private 127.0.0.0/8`.
+#[path = "sandbox_support/mod.rs"]
+mod sandbox_support;
+
+use sandbox_support::{err, ok, out, As, World};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn support(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../cordon-net/tests/support")
+        .join(name)
+}
+
+/// A python web server on the host's 127.0.0.1, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(dir: &Path, tls: Option<&Path>) -> Server {
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.arg(support("serve.py")).arg(dir);
+        if let Some(t) = tls {
+            cmd.arg(t.join("cert.pem")).arg(t.join("key.pem"));
+        }
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("serve.py prints its port");
+        Server { child, port }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A world with a served site (HTTP and HTTPS with a test CA, a git repo)
+/// and a config file mapping the test names to 127.0.0.1.
+struct Net {
+    world: World,
+    http: Server,
+    https: Server,
+    site: PathBuf,
+    config: PathBuf,
+}
+
+impl Net {
+    fn new() -> Net {
+        let world = World::new(As::Root);
+        let site = world.outside.join("site");
+        let tls = site.join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        std::fs::write(site.join("hello.txt"), "hello through cordon\n").unwrap();
+        let ok = Command::new(support("mkca.sh"))
+            .arg(&tls)
+            .arg("secure.test")
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        // A bare repository served by the dumb HTTP protocol.
+        let sh = format!(
+            "set -e; cd {site:?}; git init -q -b main w; cd w; echo 'cloned through cordon' > README; \
+             git add README; git -c user.name=t -c user.email=t@t commit -qm first; cd ..; \
+             git clone -q --bare w repo.git; git -C repo.git update-server-info"
+        );
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(&sh)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", err(&o));
+        let http = Server::start(&site, None);
+        let https = Server::start(&site, Some(&tls));
+        let config = world.outside.join("net.toml");
+        std::fs::write(
+            &config,
+            "[network]\nhosts = { \"web.test\" = \"127.0.0.1\", \"secure.test\" = \"127.0.0.1\", \"evil.test\" = \"127.0.0.1\" }\n",
+        )
+        .unwrap();
+        Net {
+            world,
+            http,
+            https,
+            site,
+            config,
+        }
+    }
+
+    /// `cordon run --config net.toml ARGS -- bash -c SCRIPT`.
+    fn run(&self, args: &[&str], script: &str) -> std::process::Output {
+        let mut all = vec!["--config", self.config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.world.run(&all, script)
+    }
+}
+
+#[test]
+fn curl_and_git_inside_reach_host_servers_through_the_proxy() {
+    let n = Net::new();
+    let (hp, sp) = (n.http.port, n.https.port);
+    // The sandbox has its own /tmp: give it the CA through the workspace.
+    let ca = n.world.ws.join("ca.pem");
+    std::fs::copy(n.site.join("tls/ca.pem"), &ca).unwrap();
+    let script = format!(
+        "set -e; curl -sS --max-time 20 http://web.test:{hp}/hello.txt; \
+         curl -sS --max-time 20 --cacert {ca:?} https://secure.test:{sp}/hello.txt; \
+         git clone -q http://web.test:{hp}/repo.git cloned; cat cloned/README; \
+         GIT_SSL_CAINFO={ca:?} git clone -q https://secure.test:{sp}/repo.git cloned2; cat cloned2/README"
+    );
+    let o = n.run(
+        &[
+            "--allow-domain",
+            &format!("web.test:{hp}"),
+            "--allow-domain",
+            &format!("secure.test:{sp}"),
+            "--allow-private",
+            "127.0.0.0/8",
+        ],
+        &script,
+    );
+    assert_eq!(
+        ok(&o),
+        "hello through cordon\nhello through cordon\ncloned through cordon\ncloned through cordon\n"
+    );
+    // Nothing was refused: no summary.
+    assert!(!err(&o).contains("network policy refused"), "{}", err(&o));
+}
+
+#[test]
+fn refusals_are_explained_and_summarised_with_the_exact_flag() {
+    let n = Net::new();
+    let hp = n.http.port;
+    let script = format!(
+        "curl -sS --max-time 20 http://evil.test:{hp}/hello.txt; echo; \
+         curl -sS --max-time 20 http://web.test:{hp}/hello.txt; echo; \
+         curl -sS --max-time 20 http://192.0.2.10/; echo; \
+         curl -sS --max-time 20 -x socks5h://127.0.0.1:1080 http://evil.test:{hp}/ 2>&1; echo; \
+         curl -sS --max-time 20 -k https://evil.test:{}/ 2>&1; echo",
+        n.https.port
+    );
+    // web.test is allowed but resolves to loopback: needs --allow-private.
+    let o = n.run(&["--allow-domain", &format!("web.test:{hp}")], &script);
+    let inside = out(&o);
+    assert!(
+        inside.contains(&format!(
+            "evil.test is not in the network policy (allow with: --allow-domain evil.test:{hp})"
+        )),
+        "{inside}"
+    );
+    assert!(inside.contains("web.test resolves to 127.0.0.1, a loopback address (allow with: --allow-private 127.0.0.1/32)"), "{inside}");
+    // An IP literal (documentation range: refused before any connection).
+    assert!(inside.contains("192.0.2.10 is an IP address; IP addresses are only allowed when written as such (allow with: --allow-domain 192.0.2.10)"), "{inside}");
+    assert!(inside.contains("(97)"), "SOCKS refusal: {inside}");
+    assert!(inside.contains("403"), "CONNECT refusal: {inside}");
+    let summary = err(&o);
+    assert!(
+        summary.contains("cordon: the network policy refused 5 connections"),
+        "{summary}"
+    );
+    let line = |dest: &str| {
+        summary
+            .lines()
+            .find(|l| l.trim_start().starts_with(dest))
+            .unwrap_or_else(|| panic!("{dest} missing from summary:\n{summary}"))
+            .to_string()
+    };
+    assert!(line(&format!("evil.test:{hp} (2x)"))
+        .ends_with(&format!("allow with: --allow-domain evil.test:{hp}")));
+    assert!(line(&format!("web.test:{hp}")).ends_with("allow with: --allow-private 127.0.0.1/32"));
+    assert!(
+        line(&format!("evil.test:{}", n.https.port)).ends_with(&format!(
+            "allow with: --allow-domain evil.test:{}",
+            n.https.port
+        ))
+    );
+}
+
+#[test]
+fn direct_connections_from_inside_fail() {
+    let n = Net::new();
+    let hp = n.http.port;
+    // Addresses from documentation ranges: never routed anywhere.
+    let program = format!(
+        r#"
+import errno, socket
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "CONNECTED")
+    except OSError as e:
+        print(name, "failed", errno.errorcode.get(e.errno, e.errno))
+def tcp(host, port, fam=socket.AF_INET):
+    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3); s.connect((host, port))
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"x", ("192.0.2.1", 53))
+def raw():
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+def packet():
+    socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+attempt("host-loopback", lambda: tcp("127.0.0.1", {hp}))
+attempt("tcp4", lambda: tcp("192.0.2.1", 80))
+attempt("udp4", udp)
+attempt("tcp6", lambda: tcp("2001:db8::1", 80, socket.AF_INET6))
+attempt("tcp6-loopback", lambda: tcp("::1", {hp}, socket.AF_INET6))
+attempt("raw", raw)
+attempt("packet", packet)
+"#
+    );
+    let mut c = n.world.cordon();
+    c.arg("run")
+        .args([
+            "--config",
+            n.config.to_str().unwrap(),
+            "--allow-domain",
+            &format!("web.test:{hp}"),
+            "--allow-private",
+            "127.0.0.0/8",
+        ])
+        .arg("--")
+        .arg("/usr/bin/python3")
+        .arg("-c")
+        .arg(&program);
+    let o = c.output().unwrap();
+    let text = ok(&o);
+    assert!(!text.contains("CONNECTED"), "{text}");
+    for name in [
+        "host-loopback",
+        "tcp4",
+        "udp4",
+        "tcp6",
+        "tcp6-loopback",
+        "raw",
+        "packet",
+    ] {
+        assert!(text.contains(&format!("{name} failed")), "{name}: {text}");
+    }
+    // The host's server is not the sandbox's loopback.
+    assert!(text.contains("host-loopback failed ECONNREFUSED"), "{text}");
+    assert!(text.contains("tcp4 failed ENETUNREACH"), "{text}");
+}
+
+#[test]
+fn no_network_means_no_proxy_either() {
+    let n = Net::new();
+    let o = n.run(
+        &["--no-network"],
+        "env | grep -ci proxy; curl -sS --max-time 5 -x http://127.0.0.1:3128 http://web.test/ 2>&1; echo rc=$?",
+    );
+    let text = out(&o);
+    assert!(text.starts_with("0\n"), "{text}");
+    assert!(text.contains("rc=7"), "curl must fail to connect: {text}");
+}
+
+#[test]
+fn allow_domain_from_outside_applies_to_the_next_connection() {
+    let n = Net::new();
+    let hp = n.http.port;
+    let ws = n.world.ws.clone();
+    let url = format!("http://web.test:{hp}/hello.txt");
+    let script = format!(
+        "curl -sS --max-time 20 {url}; echo; \
+         {cordon} allow-domain --session \"$CORDON_SESSION\" web.test:{hp} 2>&1; echo inside-rc=$?; \
+         touch ready; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; \
+         curl -sS --max-time 20 {url}",
+        cordon = env!("CARGO_BIN_EXE_cordon")
+    );
+    let mut c = n.world.cordon();
+    c.arg("run")
+        .args([
+            "--config",
+            n.config.to_str().unwrap(),
+            "--allow-private",
+            "127.0.0.0/8",
+        ])
+        .args(["--", "bash", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ws.join("ready").exists() {
+        assert!(Instant::now() < deadline, "sandbox never got ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The session's control socket, outside the sandbox.
+    let run_dir = n.world.home.join(".local/share/cordon/run");
+    let session = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".sock")
+                .map(String::from)
+        })
+        .expect("control socket");
+    let a = n
+        .world
+        .cordon()
+        .args([
+            "allow-domain",
+            "--session",
+            &session,
+            &format!("web.test:{hp}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", err(&a));
+    assert!(
+        out(&a).contains(&format!("allows web.test:{hp}")),
+        "{}",
+        out(&a)
+    );
+    std::fs::write(ws.join("go"), "").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let text = ok(&o);
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap().contains("not in the network policy"),
+        "{text}"
+    );
+    // From inside, the session cannot widen its own policy.
+    assert!(!text.contains("inside-rc=0"), "{text}");
+    assert!(text.ends_with("hello through cordon\n"), "{text}");
+    // The control socket is gone with the session.
+    assert!(!run_dir.join(format!("{session}.sock")).exists());
+}
+
+#[test]
+fn allow_domain_checks_its_arguments() {
+    let w = World::new(As::Root);
+    let o = w
+        .cordon()
+        .args(["allow-domain", "--session", "nope-123", "docs.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("no running session `nope-123`"),
+        "{}",
+        err(&o)
+    );
+    let o = w
+        .cordon()
+        .args(["allow-domain", "--session", "../x", "docs.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = w
+        .cordon()
+        .args(["allow-domain", "--session", "abc", "*"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("every host"), "{}", err(&o));
+}
+
+#[test]
+fn bad_network_flags_and_config_are_usage_errors() {
+    let n = Net::new();
+    let o = n.run(&["--net", "registries,everything"], "true");
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("unknown network preset `everything`"),
+        "{}",
+        err(&o)
+    );
+    let o = n.run(&["--allow-private", "lots"], "true");
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let bad = n.world.outside.join("bad.toml");
+    std::fs::write(&bad, "[network]\nhosts = { \"x.test\" = \"not-an-ip\" }\n").unwrap();
+    let o = n.world.run(&["--config", bad.to_str().unwrap()], "true");
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("[network] hosts"), "{}", err(&o));
+}
