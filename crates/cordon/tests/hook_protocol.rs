@@ -366,3 +366,41 @@ fn monitor_mode_journals_the_decision_it_did_not_give() {
     assert_eq!(recs[0].payload["answered"], "none");
     assert_eq!(recs[0].payload["mode"], "monitor");
 }
+
+/// A hook stuck behind a lock must not outlive Claude Code's timeout (which
+/// would let the call through): it gives up and refuses first.
+#[test]
+fn a_stuck_hook_refuses_before_the_timeout() {
+    let mut env = Env::new();
+    env.send("session_start.json");
+    let lock = env
+        .data()
+        .join("sessions")
+        .join(format!("{}.lock", env.session));
+    // Another process holds the session's lock and does not let go.
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+            lock.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(holder.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    env.args = vec!["--deadline".into(), "1".into()];
+    let t = std::time::Instant::now();
+    let r = env.send("pre_read.json");
+    let took = t.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no decision within"), "{r:?}");
+    assert!(!r.stdout.contains("allow"), "{r:?}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+}

@@ -130,6 +130,10 @@ struct ClaudeArgs {
     /// Read the event from FILE instead of stdin (to replay a saved event, or to benchmark).
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
+    /// Give up after SECS and refuse (exit 2), before Claude Code's own hook timeout
+    /// (30 s as installed) would let the call through.
+    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    deadline: f64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,6 +195,7 @@ fn claude(args: ClaudeArgs) -> CmdResult {
         );
         std::process::exit(i32::from(crate::exit::USAGE));
     }));
+    watchdog(args.deadline);
     let mut input = Vec::new();
     let read = match &args.input {
         Some(p) => {
@@ -206,6 +211,21 @@ fn claude(args: ClaudeArgs) -> CmdResult {
         (read, _) => respond(&args.opts, read, &input, None),
     };
     reply.print()
+}
+
+/// Claude Code treats a hook that times out as a non-blocking error and goes
+/// on, so a hook stuck on a lock or a slow disk would let the call through.
+/// Stop first, with a blocking error.
+fn watchdog(secs: f64) {
+    let deadline = std::time::Duration::from_secs_f64(secs.clamp(0.1, 3600.0));
+    std::thread::spawn(move || {
+        std::thread::sleep(deadline);
+        eprintln!(
+            "cordon: no decision within {:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)",
+            deadline.as_secs_f64()
+        );
+        std::process::exit(i32::from(crate::exit::USAGE));
+    });
 }
 
 /// What handling one event produced: the exit code and what goes to stdout and stderr.
