@@ -197,9 +197,22 @@ pub fn map(tool: &str, input: &Value, cwd: &Path) -> Result<Mapped, String> {
     Ok(Mapped::Actions(vec![action]))
 }
 
-/// Make a tool path absolute (Claude Code sends absolute paths; be safe anyway).
+/// Make a tool path absolute (Claude Code sends absolute paths; be safe
+/// anyway) and resolve `.` and `..` by hand, so `ws/../home/.ssh/id_rsa` is
+/// judged, matched against rules and shown as `/home/.ssh/id_rsa`.
 fn absolute(raw: &str, cwd: &Path) -> PathBuf {
-    crate::config::expand_path(raw, cwd)
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in crate::config::expand_path(raw, cwd).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn text(p: PathBuf) -> String {
@@ -210,8 +223,7 @@ fn text(p: PathBuf) -> String {
 /// path see `~/.ssh/*`), or everything below a directory, or the file itself.
 fn search_root(base: &Path, pattern: Option<&str>) -> PathBuf {
     match pattern.filter(|p| !p.is_empty()) {
-        Some(p) if p.starts_with('/') || p.starts_with('~') => absolute(p, base),
-        Some(p) => base.join(p),
+        Some(p) => absolute(p, base),
         None if base.is_file() => base.to_path_buf(),
         None => base.join("**"),
     }
@@ -267,6 +279,16 @@ mod tests {
             Action::Read {
                 path: p("/etc/*.conf")
             }
+        );
+        assert_eq!(
+            one("Read", json!({"file_path": "/w/../home/u/./.ssh/id_rsa"})),
+            Action::Read {
+                path: p("/home/u/.ssh/id_rsa")
+            }
+        );
+        assert_eq!(
+            one("Glob", json!({"pattern": "../../../etc/*"})),
+            Action::Read { path: p("/etc/*") }
         );
         assert_eq!(
             one(
