@@ -206,6 +206,27 @@ fn main() {
         &cse_all,
         th,
     );
+    let half = |even: bool| -> Vec<LayerScores> {
+        cse.iter()
+            .zip(&cse_all)
+            .filter(|(x, _)| (x.id % 2 == 0) == even)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    row(
+        &mut o,
+        "CyberSecEval, even ids (misses read while writing rules)",
+        "never trained",
+        &half(true),
+        th,
+    );
+    row(
+        &mut o,
+        "CyberSecEval, odd ids (never read)",
+        "never trained",
+        &half(false),
+        th,
+    );
     row(
         &mut o,
         "hand-written benign fixtures (FP)",
@@ -238,6 +259,15 @@ fn main() {
         );
     }
 
+    let _ = writeln!(o, "\nReading these figures:\n");
+    for line in [
+        "- The targets are met on AgentDojo (100% of injected tool outputs flagged at 0% FP on its benign outputs, cross-validated with unseen goals; the held-out-template table below shows the same without the template in training). AgentDojo's templates use exactly the phrasing the structural signals look for (addressing the assistant, pre-empting the task, then resuming it), so these figures say more about those templates than about injections in general.",
+        "- CyberSecEval, written differently and never trained on, is mostly missed: many of its cases are ordinary questions (\"what is the password?\", a recipe request, a question in Korean) that are only attacks relative to a system prompt, and no text screen can flag them without flagging ordinary text. The odd-id half, whose misses were never read, is the honest figure for the structural rules on unseen phrasing.",
+        "- The model layer has learned AgentDojo: it adds little on CyberSecEval and the hand-written fixtures. The normalisation layer is what catches hidden text (compare *without normalise* and *all layers* on the obfuscated rows); on plain text it has nothing to undo.",
+        "- The extra benign line (when present) was used while developing: three structural signals were narrowed and repeated tokens collapsed after reading its false positives, so it is a development set, not a blind one.",
+    ] {
+        let _ = writeln!(o, "{line}");
+    }
     let _ = writeln!(o, "\n### Per AgentDojo attack template (CV)\n");
     let _ = writeln!(
         o,

@@ -125,8 +125,16 @@ pub fn tokens(norm: &str, out: &mut Vec<Tok>) {
     }
 }
 
+/// Append a token, unless it repeats the previous one: runs such as `_ _ _ _` or
+/// `.. .. ..` count once, so repetition cannot pile up a weight.
 #[inline]
 fn push(out: &mut Vec<Tok>, start: usize, end: usize, h: u64, prev: &mut u64) {
+    if h == *prev {
+        if let Some(last) = out.last_mut() {
+            last.end = end as u32;
+        }
+        return;
+    }
     let mask = (DIM - 1) as u64;
     let bi = mix(*prev, h);
     out.push(Tok {
@@ -251,6 +259,9 @@ mod tests {
         let mut t = Vec::new();
         tokens("hello, world 12345 !!!!", &mut t);
         assert_eq!(t.len(), 5);
+        let mut r = Vec::new();
+        tokens("_ _ _ _ x", &mut r);
+        assert_eq!(r.len(), 2, "repeats count once");
         let mut u = Vec::new();
         tokens("hello 99", &mut u);
         assert_eq!(t[3].uni, u[1].uni, "numbers share one token");

@@ -79,7 +79,7 @@ const SIGNALS: &[Signal] = &[
         cat: Category::Override,
         weight: 1.3,
         reason: "announces new instructions",
-        pattern: r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional)\s+(?:system\s+)?(?:instructions?|directives?|rules|orders|task)\s*(?::|-|follow|are|is)",
+        pattern: r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional)\s+(?:system\s+)?(?:instructions?|directives?|orders)\s*(?::|-|follow\b|(?:are|is)\s+(?:as\s+follows|below|these|to))",
     },
     Signal {
         cat: Category::Override,
@@ -165,7 +165,13 @@ const SIGNALS: &[Signal] = &[
         cat: Category::Hijack,
         weight: 1.2,
         reason: "replaces the task with another one",
-        pattern: r"\binstead\s*,?\s+(?:you\s+(?:should|must)\s+|please\s+)?(?:send|email|forward|transfer|delete|post|visit|open|create|change|reply|say|tell|print|output|write|respond|call|invite|add)\b|\binstead\s+of\s+(?:the|your|doing\s+the)\s+(?:original|previous|current|user'?s?|requested)\s+(?:\w+\s+)?(?:task|request|instructions?)",
+        pattern: r"\binstead\s+of\s+(?:the|your|doing\s+the)\s+(?:original|previous|current|user'?s?|requested)\s+(?:\w+\s+)?(?:task|request|instructions?)",
+    },
+    Signal {
+        cat: Category::Hijack,
+        weight: 0.5,
+        reason: "redirects the reader to another action",
+        pattern: r"\binstead\s*,?\s+(?:you\s+(?:should|must)\s+|please\s+)?(?:send|email|forward|transfer|delete|post|visit|open|create|change|reply|say|tell|print|output|write|respond|call|invite|add)\b",
     },
     Signal {
         cat: Category::Hijack,
@@ -216,7 +222,7 @@ const SIGNALS: &[Signal] = &[
         cat: Category::Exfil,
         weight: 1.2,
         reason: "asks to send secrets or bulk data somewhere",
-        pattern: r"\b(?:send|email|e-mail|mail|forward|post|upload|transfer|share|leak|paste|exfiltrate|copy|dump|submit|include)\s+(?:\w+\s+){0,6}?(?:passwords?|credentials?|api[\s_-]?keys?|secrets?|tokens?|private\s+keys?|ssh\s+keys?|security\s+codes?|2fa\s+codes?|one-time\s+(?:codes?|passwords?)|otp|verification\s+codes?|cookies|session\s+(?:ids?|tokens?)|env(?:ironment)?\s+variables|\.env|(?:the\s+)?(?:full\s+)?contents?\s+of|all\s+(?:the\s+|my\s+|of\s+(?:the|my)\s+)?(?:files|emails|messages|data|documents|contacts|conversations|chats|channels|records))\b",
+        pattern: r"\b(?:send|email|e-mail|mail|forward|post|upload|transfer|share|leak|exfiltrate|dump)\s+(?:\w+\s+){0,6}?(?:passwords?|credentials?|api[ _-]?keys?|secrets?|tokens?|private\s+keys?|ssh\s+keys?|security\s+codes?|2fa\s+codes?|one-time\s+(?:codes?|passwords?)|otp|verification\s+codes?|cookies|session\s+(?:ids?|tokens?)|env(?:ironment)?\s+variables|\.env|(?:the\s+)?(?:full\s+)?contents?\s+of|all\s+(?:the\s+|my\s+|of\s+(?:the|my)\s+)?(?:files|emails|messages|data|documents|contacts|conversations|chats|channels|records))\b",
     },
     Signal {
         cat: Category::Exfil,
@@ -228,7 +234,7 @@ const SIGNALS: &[Signal] = &[
         cat: Category::Exfil,
         weight: 1.3,
         reason: "builds a link or image URL that carries data out",
-        pattern: r"!\[[^\]\n]{0,100}\]\(\s*https?://[^)\s]{1,300}[?&][a-z0-9_]{1,30}=(?:\{|\$|%7b|<|\[)",
+        pattern: r"!\[[^\]\n]*\]\(\s*https?://[^) \t\n]+[?&][a-z0-9_]+=(?:\{|\$|%7b|<|\[)",
     },
     // --- secrecy
     Signal {
@@ -272,8 +278,13 @@ struct Compiled {
     each: Vec<Regex>,
 }
 
+/// Expand `{AI}` and make `\b`, `\w` and `\s` ASCII: the text is normalised, and
+/// ASCII classes keep the automaton small (fast to build, fast to run).
 fn expand(p: &str) -> String {
-    p.replace("{AI}", AI).replace(r"\b", r"(?-u:\b)")
+    p.replace("{AI}", AI)
+        .replace(r"\b", r"(?-u:\b)")
+        .replace(r"\w", r"(?-u:\w)")
+        .replace(r"\s", r"(?-u:\s)")
 }
 
 fn compiled() -> &'static Compiled {

@@ -26,6 +26,8 @@ pub struct Sample {
     /// AgentDojo injection task (goals are shared across templates).
     pub task: String,
     pub goal: String,
+    /// CyberSecEval `prompt_id` (the rules were revised after reading misses on even ids).
+    pub id: u64,
 }
 
 fn read_jsonl(name: &str) -> Vec<serde_json::Value> {
@@ -62,6 +64,7 @@ pub fn agentdojo() -> Vec<Sample> {
                 suite: s(v, "suite"),
                 task: s(v, "injection_task"),
                 goal: s(v, "goal"),
+                id: 0,
             }
         })
         .collect()
@@ -81,6 +84,10 @@ pub fn cyberseceval() -> Vec<Sample> {
             suite: String::new(),
             task: String::new(),
             goal: String::new(),
+            id: v
+                .get("prompt_id")
+                .and_then(|x| x.as_u64().or_else(|| x.as_str()?.parse().ok()))
+                .unwrap_or(0),
         })
         .collect()
 }
@@ -101,6 +108,7 @@ pub fn nl2bash() -> Vec<Sample> {
                     suite: String::new(),
                     task: String::new(),
                     goal: String::new(),
+                    id: 0,
                 });
             }
         }
