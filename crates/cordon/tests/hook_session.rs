@@ -195,3 +195,28 @@ fn network_commands_and_outside_files_taint() {
         assert_eq!(s["policy"]["taint_sources"][0]["source"], source, "{s}");
     }
 }
+
+/// After a resume or a compaction the model has lost cordon's warnings; a
+/// tainted session is reminded at SessionStart.
+#[test]
+fn a_resumed_tainted_session_is_reminded() {
+    let env = Env::new();
+    let r = env.send("session_start.json");
+    assert_eq!(r.stdout, "", "{r:?}");
+    env.send("post_webfetch_clean.json");
+    let mut ev = env.event("session_start.json");
+    ev["source"] = json!("compact");
+    let r = env.send_json(&ev);
+    let v = r.json();
+    assert_eq!(
+        v["hookSpecificOutput"]["hookEventName"], "SessionStart",
+        "{v}"
+    );
+    let ctx = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(
+        ctx.contains("untrusted content") && ctx.contains("docs.html"),
+        "{ctx}"
+    );
+}

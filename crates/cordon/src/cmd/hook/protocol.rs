@@ -9,7 +9,7 @@
 //! | `PostToolUse` | + `tool_response` | `hookSpecificOutput.additionalContext` quoting a suspicious span, `systemMessage` for the user |
 //! | `PostToolUseFailure` | `tool_name`, `tool_input`, `tool_use_id`, `error` | nothing (journaled) |
 //! | `UserPromptSubmit` | `prompt` | nothing (journaled) |
-//! | `SessionStart` | `source` (startup, resume, clear, compact) | nothing (journaled) |
+//! | `SessionStart` | `source` (startup, resume, clear, compact) | a tainted session is reminded in `hookSpecificOutput.additionalContext` (journaled) |
 //! | `SessionEnd` | `reason` | nothing (journaled) |
 //!
 //! Exit codes follow the hooks reference: 0 means "read my JSON on stdout";
@@ -180,6 +180,8 @@ pub enum Specific {
     },
     #[serde(rename_all = "camelCase")]
     PostToolUse { additional_context: String },
+    #[serde(rename_all = "camelCase")]
+    SessionStart { additional_context: String },
 }
 
 /// One answer on stdout. Empty fields are left out, so `{}` means "no opinion".
