@@ -197,6 +197,9 @@ impl Default for Screen {
     }
 }
 
+/// Streaming chunk size, and the overlap kept between chunks.
+const CHUNK: usize = 1 << 20;
+const OVERLAP: usize = 8 << 10;
 /// How deep encoded blobs are decoded inside each other.
 const MAX_DEPTH: u32 = 3;
 /// Bytes of decoded or hidden text screened per input (or per chunk when streaming).
@@ -241,8 +244,14 @@ impl Screen {
         self.thresholds
     }
 
-    /// Screen one text held in memory.
+    /// Screen one text held in memory. Texts over 1 MiB go through the same chunked
+    /// path as [`Screen::screen_reader`], so the working memory stays bounded.
     pub fn screen(&self, text: &str) -> Verdict {
+        if text.len() > CHUNK + OVERLAP {
+            if let Ok(v) = self.screen_reader(text.as_bytes()) {
+                return v;
+            }
+        }
         let mut budget = SEGMENT_BUDGET;
         let a = self.analyse(text, 0, &mut budget);
         self.verdict(a.scores, a.findings)
@@ -252,8 +261,6 @@ impl Screen {
     /// boundary is still seen whole). Memory stays bounded whatever the input size.
     /// Invalid UTF-8 bytes are read as `?` so byte offsets stay exact.
     pub fn screen_reader<R: Read>(&self, mut r: R) -> std::io::Result<Verdict> {
-        const CHUNK: usize = 1 << 20;
-        const OVERLAP: usize = 8 << 10;
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
         let mut base = 0usize;
         let mut scores = LayerScores::default();
