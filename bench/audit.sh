@@ -72,7 +72,7 @@ t0=$(now)
 while IFS= read -r line; do printf '%s\n' "$line" | CORDON_DATA_DIR=$D "$BIN" audit append --session s --source hook --kind hook.pre_tool_use; done < "$OUT/500.jsonl"
 t1=$(now)
 t0t=$(now); while IFS= read -r line; do printf '%s\n' "$line" | cat > /dev/null; done < "$OUT/500.jsonl"; t1t=$(now)
-t0v=$(now); while IFS= read -r line; do printf '%s\n' "$line" | "$BIN" --version > /dev/null; done < "$OUT/500.jsonl"; t1v=$(now)
+t0v=$(now); while IFS= read -r line; do printf '%s\n' "$line" > /dev/null; "$BIN" --version > /dev/null; done < "$OUT/500.jsonl"; t1v=$(now)
 echo "cordon audit append: $(python3 -c "print(f'{($t1-$t0)/500*1000:.2f}')") ms per process   cordon --version: $(python3 -c "print(f'{($t1v-$t0v)/500*1000:.2f}')") ms   (printf | cat: $(python3 -c "print(f'{($t1t-$t0t)/500*1000:.2f}')") ms)"
 
 echo "== verify $NV records"

@@ -1112,13 +1112,11 @@ fn setup(conn: &Connection, path: &Path, write: bool) -> Result<String, AuditErr
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(err("open"))?;
-        // Short-lived writers (one hook call, one event) must not each copy
-        // the WAL into the database on exit; SQLite's auto-checkpoint does it.
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .map_err(err("open"))?;
+        // The last connection to close checkpoints the WAL into the database
+        // (SQLite's default), which keeps the WAL small: a process that opens
+        // the journal alone must first rebuild the WAL index by reading the
+        // whole WAL, so leaving a large WAL behind (NO_CKPT_ON_CLOSE) made
+        // each short-lived writer read megabytes on start.
     }
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -304,3 +304,66 @@ fn prune_removes_whole_old_sessions_and_keeps_the_chain_verifiable() {
     let out = d.ok(&["audit", "prune"], "");
     assert!(out.contains("removed 0 records"), "{out}");
 }
+
+/// The checkpoint's signed-note encoding, checked with independent tools:
+/// key id recomputed with Python's hashlib, signature verified by OpenSSL.
+#[test]
+fn checkpoint_signature_verifies_with_openssl() {
+    let d = Data::new();
+    seed(&d);
+    let note = d.ok(&["audit", "checkpoint"], "");
+    let vkey = std::fs::read_to_string(d.dir().join("audit.pub")).unwrap();
+    let work = d.tmp.path().join("ossl");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("note"), &note).unwrap();
+    std::fs::write(work.join("vkey"), vkey.trim()).unwrap();
+    let out = python(&format!(
+        r#"
+import base64, hashlib, os
+w = {w:?}
+name, idhex, b64 = open(w + "/vkey").read().split("+", 2)
+raw = base64.b64decode(b64)
+assert raw[0] == 1 and len(raw) == 33, "Ed25519 verifier key"
+assert hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() == idhex, "key id"
+note = open(w + "/note", encoding="utf-8").read()
+cut = note.rindex("\n\n")
+text, sigs = note[:cut + 1], note[cut + 2:]
+line = sigs.splitlines()[0]
+dash, signer, sig64 = line.split(" ")
+assert dash == "\u2014" and signer == name
+sig = base64.b64decode(sig64)
+assert sig[:4].hex() == idhex and len(sig) == 68
+open(w + "/msg", "wb").write(text.encode())
+open(w + "/bad", "wb").write(text.replace("\n", "\n ", 1).encode())
+open(w + "/sig", "wb").write(sig[4:])
+der = bytes.fromhex("302a300506032b6570032100") + raw[1:]
+pem = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PUBLIC KEY-----\n"
+open(w + "/pub.pem", "w").write(pem)
+print("ok")
+"#,
+        w = work.to_str().unwrap()
+    ));
+    assert_eq!(out.trim(), "ok");
+    let verify = |msg: &str| {
+        std::process::Command::new("openssl")
+            .args(["pkeyutl", "-verify", "-pubin", "-rawin", "-inkey"])
+            .arg(work.join("pub.pem"))
+            .arg("-in")
+            .arg(work.join(msg))
+            .arg("-sigfile")
+            .arg(work.join("sig"))
+            .output()
+            .expect("openssl is needed")
+    };
+    let good = verify("msg");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(String::from_utf8_lossy(&good.stdout).contains("Signature Verified Successfully"));
+    assert!(
+        !verify("bad").status.success(),
+        "a changed note must not verify"
+    );
+}
