@@ -251,8 +251,8 @@ fn main() {
         o.push_str(&format!("- `{}` - {}\n", clip(cmd, 90), clip(why, 160)));
     }
     o.push_str("\n### Atomic Red Team (attack commands), share NOT auto-allowed per tactic\n\n");
-    o.push_str("The expectation is written before measuring and applies with `--sandboxed` (the weaker\ncase: on the host every class that is allowed in the sandbox asks).\n\n");
-    o.push_str("| tactic | tests | expectation | not allowed, sandboxed | not allowed, host | denied, sandboxed | met |\n| --- | ---: | --- | ---: | ---: | ---: | :---: |\n");
+    o.push_str("The expectation was written before measuring. It is checked twice: with `--sandboxed` (the\nweaker case: running code and writing the sandbox's own files are allowed there because the\nsandbox contains them) and on the host.\n\n");
+    o.push_str("| tactic | tests | expectation | not allowed, sandboxed | not allowed, host | denied, sandboxed | met sandboxed | met on host |\n| --- | ---: | --- | ---: | ---: | ---: | :---: | :---: |\n");
     let mut tactics: Vec<_> = per.iter().collect();
     tactics.sort_by_key(|(t, _)| EXPECT.iter().position(|(n, _, _)| n == t).unwrap_or(99));
     for (t, row) in tactics {
@@ -263,10 +263,11 @@ fn main() {
             .unwrap_or((0.0, "no expectation"));
         let got = pct(row.not_allowed_sb, row.n);
         let met = if got + 1e-9 >= want { "yes" } else { "**no**" };
+        let host = pct(row.not_allowed_host, row.n);
+        let met_host = if host + 1e-9 >= want { "yes" } else { "**no**" };
         o.push_str(&format!(
-            "| {t} | {} | >= {want:.0}%: {why} | **{got:.1}%** | {:.1}% | {:.1}% | {met} |\n",
+            "| {t} | {} | >= {want:.0}%: {why} | **{got:.1}%** | {host:.1}% | {:.1}% | {met} | {met_host} |\n",
             row.n,
-            pct(row.not_allowed_host, row.n),
             pct(row.deny_sb, row.n)
         ));
     }

@@ -150,11 +150,40 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         }
     }
     let what = format!("`{label}`");
+    // For commands that write their path arguments the paths decide where
+    // the writes land; the table's "writes inside the workspace" is only the
+    // fallback when no path says otherwise.
+    let defer_ww = matches!(mode, Paths::Write | Paths::Delete | Paths::WriteLast)
+        && base == ClassSet::of(&[RiskClass::WriteWorkspace]);
+    // Commands that write into the current directory (`split`, `tar x`):
+    // outside the workspace when the directory is.
+    let cwd_outside =
+        !(in_workspace(w.base.cwd, &w.base) || (w.sandboxed && is_scratch(w.base.cwd, w)));
     for c in base.union(flag_classes).iter() {
+        if defer_ww && c == RiskClass::WriteWorkspace && !flag_classes.contains(c) {
+            continue;
+        }
+        if c == RiskClass::WriteWorkspace && cwd_outside && !defer_ww {
+            info.add(
+                RiskClass::WriteOutside,
+                format!("{what} writes in {}, outside the workspace", w.base.cwd),
+            );
+            continue;
+        }
         info.add(c, format!("{what} {}", c.phrase()));
     }
 
     paths(&mut info, spec, mode, cmd, args, &positional, w, &label);
+    if defer_ww
+        && !info.classes.contains(RiskClass::WriteWorkspace)
+        && !info.classes.contains(RiskClass::WriteOutside)
+        && !info.classes.contains(RiskClass::Destructive)
+    {
+        info.add(
+            RiskClass::WriteWorkspace,
+            format!("{what} {}", RiskClass::WriteWorkspace.phrase()),
+        );
+    }
     special(&mut info, cmd, name, args, w, &label);
     hosts(&mut info, args);
     if info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend) {

@@ -225,11 +225,49 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         return;
     }
     let parsed = policy.parser.analyse(command);
-    let mut infos: Vec<Info> = parsed
-        .cmds
-        .iter()
-        .map(|c| classify::classify(c, w))
-        .collect();
+    // `cd` changes where later relative paths point (`cd / && rm -rf *`):
+    // follow it; after `cd "$x"` the directory is unknown (outside).
+    let mut infos: Vec<Info> = Vec::with_capacity(parsed.cmds.len());
+    let mut cwd: Option<String> = None;
+    for c in &parsed.cmds {
+        let info = match &cwd {
+            None => classify::classify(c, w),
+            Some(dir) => {
+                let here = Where {
+                    base: Base {
+                        cwd: dir,
+                        workspace: w.base.workspace,
+                        home: w.base.home,
+                    },
+                    tables: w.tables,
+                    sandboxed: w.sandboxed,
+                    allowed_domains: w.allowed_domains,
+                };
+                classify::classify(c, &here)
+            }
+        };
+        infos.push(info);
+        if matches!(c.name(), "cd" | "pushd") && c.via.is_empty() {
+            let base_cwd = cwd.clone().unwrap_or_else(|| w.base.cwd.to_string());
+            let target = c
+                .argv
+                .iter()
+                .skip(1)
+                .find(|a| !a.text.starts_with('-') || a.text == "-");
+            cwd = Some(match target {
+                None => w.base.home.unwrap_or("/<unknown>").to_string(),
+                Some(a) if a.dynamic || a.text == "-" => "/<unknown>".to_string(),
+                Some(a) => classify::resolve(
+                    &a.text,
+                    &Base {
+                        cwd: &base_cwd,
+                        workspace: w.base.workspace,
+                        home: w.base.home,
+                    },
+                ),
+            });
+        }
+    }
     let any_net = infos
         .iter()
         .any(|i| i.classes.contains(RiskClass::NetRead) || i.classes.contains(RiskClass::NetSend));

@@ -48,6 +48,7 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
         WriteWorkspace,
     ),
     ("git commit -am 'wip'", Allow, Allow, WriteWorkspace),
+    ("cd src && rm -rf build", Allow, Allow, WriteWorkspace),
     // writes outside
     ("cp a.txt /srv/www/", Ask, Allow, WriteOutside),
     ("echo x > /tmp/scratch", Ask, Allow, WriteOutside),
@@ -88,6 +89,8 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("rm -rf ~", Ask, Ask, Destructive),
     ("rm -rf /", Ask, Ask, Destructive),
     ("rm -rf /w/app", Ask, Ask, Destructive),
+    ("cd / && rm -rf *", Ask, Ask, Destructive),
+    ("cd \"$DIR\" && rm -rf *", Ask, Ask, Destructive),
     ("dd if=/dev/zero of=/dev/sda", Ask, Ask, Destructive),
     ("mkfs.ext4 /dev/sdb1", Ask, Ask, Destructive),
     (
