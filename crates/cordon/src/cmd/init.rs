@@ -405,11 +405,17 @@ then start it from the project directory:
 
     cordon run -- claude
 
+or, without a config file:
+
+    cordon run --net registries,anthropic --allow-write ~/.claude \
+        --allow-write ~/.claude.json --env ANTHROPIC_API_KEY -- claude
+
 Claude Code starts the hook inside the sandbox, where cordon's state and
-journal are out of reach; `cordon run` relays hook events to cordon outside
-(CORDON_HOOK_SOCKET, `cordon hook serve`), which decides them as contained
-actions, so builds and tests inside the workspace need no prompt. Without the
-relay the hook fails closed and denies. See docs/CLAUDE.md.
+journal are out of reach. When the sandbox provides the hook relay
+(CORDON_HOOK_SOCKET, served by `cordon hook serve` outside), events are
+decided outside as contained actions, so builds and tests inside the
+workspace need no prompt. Without the relay the hook fails closed: every tool
+call is denied. See docs/CLAUDE.md.
 "#;
 
 #[cfg(test)]
