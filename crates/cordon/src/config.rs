@@ -100,14 +100,19 @@ pub struct NetworkSection {
     pub hosts: BTreeMap<String, String>,
 }
 
-/// `[permissions]`: Claude Code-style rules for the decision engine.
+/// `[permissions]`: rules for the decision engine in Claude Code's syntax
+/// (`Bash(npm run test:*)`, `Read(~/.ssh/**)`, `WebFetch(domain:x.org)`,
+/// `mcp__github__*`); deny beats ask beats allow. See docs/POLICY.md.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionsSection {
+    /// Decided without asking (widens: ignored in a workspace's `.cordon.toml`).
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Always asked (narrows).
     #[serde(default)]
     pub ask: Vec<String>,
+    /// Always refused (narrows).
     #[serde(default)]
     pub deny: Vec<String>,
 }
