@@ -348,6 +348,10 @@ fn every_event_is_journaled() {
     assert_eq!(exfil["answered"], exfil["decision"]);
     assert!(!exfil["reasons"].as_array().unwrap().is_empty());
     assert_eq!(exfil["prompt_avoided"], exfil["decision"] == "deny");
+    assert!(exfil["reason_text"]
+        .as_str()
+        .unwrap()
+        .starts_with("cordon "));
     assert_eq!(recs[3].payload["decision"], "none");
     assert_eq!(recs[3].payload["prompt_avoided"], false);
     // The prompt's text is not copied into the journal, only its size.

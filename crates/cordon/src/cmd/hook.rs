@@ -666,10 +666,13 @@ impl Run<'_> {
         payload.insert("classes".into(), json!(classes));
         payload.insert("reasons".into(), json!(reasons));
         payload.insert("tainted".into(), json!(tainted));
+        // The text Claude Code shows: for an ask, the question put to the user.
+        let text = verdict.map(|v| reason_text(v, &summary));
+        payload.insert("reason_text".into(), json!(text));
         self.journal("hook.pre_tool_use", payload)?;
         Ok(match (self.mode, verdict) {
             (_, None) => None,
-            (Mode::Enforce, Some(v)) => Some(Answer::permission(v, reason_text(v, &summary))),
+            (Mode::Enforce, Some(v)) => Some(Answer::permission(v, text.unwrap_or_default())),
             (Mode::Monitor, Some(Permission::Allow)) => None,
             (Mode::Monitor, Some(v)) => Some(Answer {
                 system_message: Some(format!(
