@@ -57,12 +57,14 @@ fn serve_proxy(ports: &[String]) {
     r.add_static("bench.test", "127.0.0.1").unwrap();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     println!("{}", l.local_addr().unwrap().port());
-    let proxy = Proxy::start(
-        ProxyConfig::new(p, r, "bench"),
-        vec![l],
-        Arc::new(CountingSink::default()),
-    )
-    .unwrap();
+    let mut cfg = ProxyConfig::new(p, r, "bench");
+    if let Some(t) = std::env::var("NETBENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+    {
+        cfg.threads = t;
+    }
+    let proxy = Proxy::start(cfg, vec![l], Arc::new(CountingSink::default())).unwrap();
     // Serve until stdin closes.
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     proxy.shutdown();

@@ -9,6 +9,7 @@ use cordon_event::{now_ns, Event, EventSink, Source};
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, HOST};
+use hyper::http::uri::Authority;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
@@ -258,11 +259,84 @@ pub(crate) async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<S
 }
 
 async fn serve_conn(s: TcpStream, shared: Arc<Shared>) {
-    let mut first = [0u8; 1];
+    let mut first = [0u8; 8];
     match s.peek(&mut first).await {
-        Ok(1) if first[0] == 5 => serve_socks(s, shared).await,
-        Ok(1) => serve_http(s, shared).await,
+        Ok(n) if n >= 1 && first[0] == 5 => serve_socks(s, shared).await,
+        // CONNECT as the first request: handled without hyper (one task, no
+        // upgrade hand-off). Later CONNECTs on a kept-alive connection go
+        // through hyper below.
+        Ok(8) if &first == b"CONNECT " => serve_connect_raw(s, shared).await,
+        Ok(n) if n >= 1 => serve_http(s, shared).await,
         _ => {}
+    }
+}
+
+/// The most bytes of a CONNECT request head read before giving up.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Read a request head (up to the blank line); returns it and any bytes after it.
+async fn read_head(s: &mut TcpStream) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let mut buf = Vec::with_capacity(512);
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let rest = buf.split_off(end + 4);
+            return Ok((buf, rest));
+        }
+        if buf.len() >= MAX_HEAD {
+            return Err(io::Error::other("request head too large"));
+        }
+        buf.reserve(1024);
+        if s.read_buf(&mut buf).await? == 0 {
+            return Err(io::Error::other(
+                "closed before the end of the request head",
+            ));
+        }
+    }
+}
+
+async fn serve_connect_raw(mut s: TcpStream, shared: Arc<Shared>) {
+    let Ok(Ok((head, prefix))) =
+        tokio::time::timeout(Duration::from_secs(30), read_head(&mut s)).await
+    else {
+        return;
+    };
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    let authority = match req.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => req.path.and_then(|p| p.parse::<Authority>().ok()),
+        _ => None,
+    };
+    match start_connect(&shared, authority).await {
+        Connect::Ready(up, host, mut log) => {
+            if s.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .await
+                .is_ok()
+            {
+                run_tunnel(&s, &up, &prefix, &host, &mut log).await;
+            }
+        }
+        Connect::Answer(resp, log) => {
+            let (parts, body) = resp.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let mut out = format!(
+                "HTTP/1.1 {} {}\r\ncontent-length: {}\r\nconnection: close\r\n",
+                parts.status.as_u16(),
+                parts.status.canonical_reason().unwrap_or(""),
+                body.len()
+            );
+            for (k, v) in &parts.headers {
+                out.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
+            }
+            out.push_str("\r\n");
+            let mut bytes = out.into_bytes();
+            bytes.extend_from_slice(&body);
+            let _ = s.write_all(&bytes).await;
+            drop(log);
+        }
     }
 }
 
@@ -441,24 +515,49 @@ fn strip_hop_by_hop(h: &mut hyper::HeaderMap) {
     }
 }
 
-async fn handle_connect(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
-    let Some(auth) = req.uri().authority().cloned() else {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "cordon: CONNECT needs host:port\n".into(),
+/// The start of a CONNECT: either a connected destination, or the answer.
+enum Connect {
+    Ready(TcpStream, Host, ConnLog),
+    Answer(Response<Body>, Option<ConnLog>),
+}
+
+async fn start_connect(shared: &Arc<Shared>, auth: Option<Authority>) -> Connect {
+    let Some(auth) = auth else {
+        return Connect::Answer(
+            text(
+                StatusCode::BAD_REQUEST,
+                "cordon: CONNECT needs host:port\n".into(),
+            ),
+            None,
         );
     };
     let port = auth.port_u16().unwrap_or(443);
-    let mut log = ConnLog::new(&shared, "connect", auth.host().to_string(), port);
+    let mut log = ConnLog::new(shared, "connect", auth.host().to_string(), port);
     let host = match Host::parse(auth.host()) {
         Ok(h) => h,
-        Err(e) => return refused(&mut log, Refusal::new("bad-host", e, None)),
+        Err(e) => {
+            let r = refused(&mut log, Refusal::new("bad-host", e, None));
+            return Connect::Answer(r, Some(log));
+        }
     };
     log.host = host.to_string();
-    let up = match open(&shared, &host, port, &mut log).await {
-        Ok(s) => s,
-        Err(OpenError::Refused(r)) => return refused(&mut log, r),
-        Err(OpenError::Unreachable(m)) => return failed(&mut log, m),
+    match open(shared, &host, port, &mut log).await {
+        Ok(up) => Connect::Ready(up, host, log),
+        Err(OpenError::Refused(r)) => {
+            let resp = refused(&mut log, r);
+            Connect::Answer(resp, Some(log))
+        }
+        Err(OpenError::Unreachable(m)) => {
+            let resp = failed(&mut log, m);
+            Connect::Answer(resp, Some(log))
+        }
+    }
+}
+
+async fn handle_connect(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
+    let (up, host, mut log) = match start_connect(&shared, req.uri().authority().cloned()).await {
+        Connect::Ready(up, host, log) => (up, host, log),
+        Connect::Answer(resp, _log) => return resp,
     };
     tokio::spawn(async move {
         let upgraded = match hyper::upgrade::on(req).await {

@@ -741,3 +741,71 @@ fn tunnels_carry_large_streams_both_ways_and_half_close() {
     assert_eq!(ev["bytes_down"], N as u64, "{ev}");
     assert!(ev["ended"].is_null(), "{ev}");
 }
+
+/// Read one HTTP response with a Content-Length body (or none).
+fn read_response(s: &mut std::net::TcpStream) -> (String, String) {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn connect_after_a_request_on_a_kept_alive_connection_and_raw_refusals() {
+    let site = Site::new();
+    let port = site.http.port;
+    let p = local_proxy(&[format!("web.test:{port}")]);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    write!(
+        s,
+        "GET http://web.test:{port}/hello.txt HTTP/1.1\r\nHost: web.test:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let (head, body) = read_response(&mut s);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(body, "hello through cordon\n");
+    write!(
+        s,
+        "CONNECT web.test:{port} HTTP/1.1\r\nHost: web.test:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let (head, _) = read_response(&mut s);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    write!(s, "GET /hello.txt HTTP/1.0\r\n\r\n").unwrap();
+    let mut got = String::new();
+    s.read_to_string(&mut got).unwrap();
+    assert!(got.ends_with("hello through cordon\n"), "{got}");
+    // A refused CONNECT as the first request: 403 with the reason and the flag.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    write!(s, "CONNECT evil.test:443 HTTP/1.1\r\n\r\n").unwrap();
+    let (head, body) = read_response(&mut s);
+    assert!(head.starts_with("HTTP/1.1 403 Forbidden"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-cordon-refusal: not-allowed"),
+        "{head}"
+    );
+    assert_eq!(
+        body,
+        "cordon: evil.test is not in the network policy (allow with: --allow-domain evil.test)\n"
+    );
+    // Malformed: no port, garbage authority.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    write!(s, "CONNECT /nonsense HTTP/1.1\r\n\r\n").unwrap();
+    let (head, _) = read_response(&mut s);
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+}
