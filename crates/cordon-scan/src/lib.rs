@@ -430,8 +430,16 @@ fn lossless_text(b: &[u8]) -> String {
 }
 
 fn finding(text: &str, start: usize, end: usize, reason: String, layer: &str) -> Finding {
-    let end = end.min(text.len());
-    let start = start.min(end);
+    // Widen to character boundaries: a span may end inside a character that
+    // normalised to several (a lowercase expansion, a decoded escape).
+    let mut end = end.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut start = start.min(end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
     let excerpt = text
         .get(start..end)
         .map_or(String::new(), |s| shorten(s, 200));
