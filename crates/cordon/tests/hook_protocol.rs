@@ -408,3 +408,28 @@ fn a_stuck_hook_refuses_before_the_timeout() {
     assert!(!r.stdout.contains("allow"), "{r:?}");
     assert!(took < std::time::Duration::from_secs(10), "{took:?}");
 }
+
+/// Every prefix of a real event, and bytes that are not text, end in a
+/// refusal: never a crash (no signal, no panic code), never an allow.
+#[test]
+fn truncated_and_garbled_input_never_allows() {
+    let env = Env::new();
+    let full = env.fixture("pre_read.json").into_bytes();
+    let mut inputs: Vec<Vec<u8>> = (1..24)
+        .map(|i| full[..full.len() * i / 24].to_vec())
+        .collect();
+    inputs.push(vec![0xff, 0xfe, 0x00, b'{']);
+    inputs.push(b"{\"session_id\": \"\xff\xfe\", \"hook_event_name\": \"PreToolUse\"}".to_vec());
+    inputs.push(b"{\"hook_event_name\": 7}".to_vec());
+    inputs.push(b"null".to_vec());
+    for input in inputs {
+        let r = env.send_bytes(&input);
+        let shown = String::from_utf8_lossy(&input).into_owned();
+        assert!(r.code == 0 || r.code == 2, "{shown:?}: {r:?}");
+        if r.code == 0 {
+            assert_eq!(r.decision(), "deny", "{shown:?}: {r:?}");
+        } else {
+            assert!(r.stderr.starts_with("cordon: "), "{shown:?}: {r:?}");
+        }
+    }
+}
