@@ -993,6 +993,18 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             format!("`{label}` sends data computed at run time over the network"),
         );
     }
+    for (cmd_name, opt) in table::EXEC_OPTIONS {
+        if *cmd_name == name
+            && args
+                .iter()
+                .any(|a| a.text.starts_with(opt) || (opt.len() > 3 && a.text.contains(opt)))
+        {
+            info.add(
+                RiskClass::Opaque,
+                format!("`{label}` runs a command given in an option (`{opt}`)"),
+            );
+        }
+    }
     if SEARCHERS.contains(&name) {
         secret_search(info, name, args, w, label);
     }

@@ -1360,6 +1360,43 @@ pub static DANGEROUS_ENV: &[(&str, crate::class::RiskClass)] = &[
     ("PROMPT_COMMAND", Persistence),
 ];
 
+/// Options whose value is a command the program runs (GTFOBins-style):
+/// (command, text an argument starts with or contains).
+pub static EXEC_OPTIONS: &[(&str, &str)] = &[
+    ("git", "core.sshCommand"),
+    ("git", "core.pager"),
+    ("git", "core.editor"),
+    ("git", "core.fsmonitor"),
+    ("git", "core.hooksPath"),
+    ("git", "alias."),
+    ("git", "diff.external"),
+    ("git", "--upload-pack"),
+    ("git", "--receive-pack"),
+    ("git", "--exec="),
+    ("tar", "--checkpoint-action"),
+    ("tar", "--to-command"),
+    ("tar", "--use-compress-program"),
+    ("tar", "--rsh-command"),
+    ("zip", "-TT"),
+    ("zip", "--unzip-command"),
+    ("rsync", "--rsh"),
+    ("ssh", "ProxyCommand"),
+    ("ssh", "LocalCommand"),
+    ("scp", "ProxyCommand"),
+    ("sftp", "ProxyCommand"),
+    ("vim", "-c"),
+    ("vi", "-c"),
+    ("nvim", "-c"),
+    ("man", "-P"),
+    ("man", "--pager"),
+    ("less", "LESSOPEN"),
+    ("awk", "-f"),
+    ("sed", "-f"),
+    ("make", "SHELL="),
+    ("npm", "--script-shell"),
+    ("pip", "--global-option"),
+];
+
 /// Words that, searched for, reveal a hunt for secrets (`grep -r password /`).
 pub static SECRET_WORDS: &[&str] = &[
     "password",

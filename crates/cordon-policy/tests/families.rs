@@ -181,6 +181,14 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("echo ZWNobyBoaQ== | base64 -d | sh", Ask, Ask, Opaque),
     ("eval \"$PAYLOAD\"", Ask, Ask, Opaque),
     ("$CMD --flag", Ask, Ask, Opaque),
+    ("git -c core.sshCommand='sh -c id' fetch", Ask, Ask, Opaque),
+    (
+        "tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec=sh",
+        Ask,
+        Ask,
+        Opaque,
+    ),
+    ("vim -c ':!sh' notes.txt", Ask, Ask, Opaque),
     ("echo 'unterminated", Ask, Ask, Opaque),
     // unknown
     ("frobnicate --all", Ask, Ask, Unknown),
