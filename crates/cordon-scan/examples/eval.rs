@@ -103,7 +103,26 @@ fn main() {
             .filter(|x| x.kind == "benign_tool_output" && common::fold(x, K) == 0)
             .map(|x| screen.screen(&x.text).layers)
             .collect();
-        held.push((t, outputs, payloads, benign));
+        // Stricter: hold the template out *and* the goals under test (5 folds by goal).
+        let mut both = Vec::new();
+        let mut both_model = Vec::new();
+        for f in 0..K {
+            let train: Vec<&Sample> = ad
+                .iter()
+                .chain(nl.iter())
+                .filter(|x| x.group != t && common::fold(x, K) != f)
+                .collect();
+            let screen = Screen::new(th).with_model(common::train(&train));
+            for x in ad
+                .iter()
+                .filter(|x| x.group == t && x.injected && common::fold(x, K) == f)
+            {
+                let l = screen.screen(&x.text).layers;
+                both.push(l);
+                both_model.push(l.model);
+            }
+        }
+        held.push((t, outputs, payloads, benign, both, both_model));
     }
 
     // --- Shipped model on never-trained sets.
@@ -304,16 +323,20 @@ fn main() {
         o,
         "\n### Held-out templates (retrained without the template)\n"
     );
-    let _ = writeln!(o, "| held-out template | injected outputs | flagged | payloads | flagged | benign FP (held-out fold) | CV flagged, for comparison |");
-    let _ = writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (t, outs, pays, ben) in &held {
+    let _ = writeln!(o, "The last two columns retrain five more times per template, holding out the template *and* the goals under test (folds by goal), so neither the wrapper nor the request was seen; *model alone* is the learned layer's own share at the suspicious threshold.\n");
+    let _ = writeln!(o, "| held-out template | injected outputs | flagged | payloads | flagged | benign FP (held-out fold) | CV flagged, for comparison | template + goal held out: flagged | model alone |");
+    let _ = writeln!(
+        o,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (t, outs, pays, ben, both, both_model) in &held {
         let cv: Vec<LayerScores> = (0..ad.len())
             .filter(|&i| ad[i].group == *t && ad[i].injected)
             .map(|i| cv_all[i])
             .collect();
         let _ = writeln!(
             o,
-            "| {t} | {} | {} | {} | {} | {} | {} |",
+            "| {t} | {} | {} | {} | {} | {} | {} | {} | {} |",
             outs.len(),
             if outs.is_empty() {
                 "-".into()
@@ -324,6 +347,11 @@ fn main() {
             pct(flagged(pays, th), pays.len()),
             pct(flagged(ben, th), ben.len()),
             pct(flagged(&cv, th), cv.len()),
+            pct(flagged(both, th), both.len()),
+            pct(
+                both_model.iter().filter(|&&m| m >= th.suspicious).count(),
+                both_model.len()
+            ),
         );
     }
 
