@@ -51,7 +51,7 @@ fn injected_page_then_exfiltration_is_denied_because_of_taint() {
 
     // 2. The page is fetched for real (as WebFetch would) and handed to PostToolUse.
     let out = std::process::Command::new("curl")
-        .args(["-sS", "--max-time", "10", &url])
+        .args(["-sS", "--noproxy", "*", "--max-time", "10", &url])
         .output()
         .expect("curl");
     assert!(out.status.success(), "{out:?}");
