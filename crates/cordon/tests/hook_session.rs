@@ -88,6 +88,11 @@ fn injected_page_then_exfiltration_is_denied_because_of_taint() {
     let reason = r.reason();
     assert!(reason.contains("untrusted content"), "{reason}");
     assert!(reason.contains(&url) || reason.contains("web"), "{reason}");
+    // In a session that read nothing untrusted the same command is refused
+    // for what it is, and the reason does not invoke taint.
+    let clean = Env::new();
+    let r = clean.send("pre_bash_exfil.json");
+    assert!(!r.reason().contains("untrusted content"), "{r:?}");
 
     // 4. Taint changed what was allowed: the same fetch is no longer free.
     let mut again = pre.clone();
