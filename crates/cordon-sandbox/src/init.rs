@@ -2,12 +2,14 @@
 //!
 //! Fixed order, each step failing with its own name (sent to the supervisor,
 //! which refuses to run the command):
-//! 1. wait for the supervisor to write the uid/gid maps and join the cgroup;
-//! 2. new cgroup namespace, hostname;
+//! 1. wait for the supervisor to write the uid/gid maps;
+//! 2. hostname;
 //! 3. the mount plan, then pivot_root into it;
 //! 4. loopback up and the proxy's listeners bound, handed to the supervisor;
 //! 5. the pseudo-terminal (from the sandbox's own devpts), master handed over;
-//! 6. a fresh session keyring, descriptors closed;
+//! 6. wait until the supervisor has moved init into the sandbox's cgroup (it
+//!    does so while init mounts), new cgroup namespace; a fresh session
+//!    keyring, descriptors closed;
 //! 7. Landlock (no_new_privs), capabilities dropped, securebits locked;
 //! 8. seccomp;
 //! 9. fork the command (setsid, controlling terminal, exec), then reap zombies,
@@ -99,15 +101,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
             });
         }
     }
-    // 2. cgroup namespace (after the supervisor moved us into our cgroup) and hostname.
-    // SAFETY: unshare with a namespace flag; affects only this process.
-    if unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } != 0 {
-        return Err(StepError {
-            step: "cgroup namespace",
-            detail: io::Error::last_os_error().to_string(),
-            hint: None,
-        });
-    }
+    // 2. Hostname.
     let host = b"cordon";
     // SAFETY: valid buffer and length.
     unsafe { libc::sethostname(host.as_ptr() as *const libc::c_char, host.len()) };
@@ -138,6 +132,25 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
         let (m, s) = step("pseudo-terminal", open_pty())?;
         pass.push(m);
         slave = Some(s);
+    }
+
+    // Wait until the supervisor has moved us into the sandbox's cgroup, then
+    // make that cgroup the root of a new cgroup namespace.
+    let (buf, _) = step("joining the cgroup", sys::recv_msg(sock))?;
+    if !matches!(serde_json::from_slice::<SupMsg>(&buf), Ok(SupMsg::Joined)) {
+        return Err(StepError {
+            step: "joining the cgroup",
+            detail: "supervisor went away".into(),
+            hint: None,
+        });
+    }
+    // SAFETY: unshare with a namespace flag; affects only this process.
+    if unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } != 0 {
+        return Err(StepError {
+            step: "cgroup namespace",
+            detail: io::Error::last_os_error().to_string(),
+            hint: None,
+        });
     }
 
     // 6. Fresh session keyring; close every inherited descriptor.

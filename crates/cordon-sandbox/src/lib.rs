@@ -292,17 +292,18 @@ impl Sandbox {
             std::fs::write(format!("/proc/{pid}/{file}"), content)
                 .map_err(|e| kill_child(err("user namespace maps", format!("{file}: {e}"))))?;
         }
+        let send = |m: msg::SupMsg| {
+            sys::send_msg(&sup_sock, &serde_json::to_vec(&m).unwrap_or_default(), &[])
+        };
+        send(msg::SupMsg::Go).map_err(|e| kill_child(err("starting init", e)))?;
+        // Joining a v1 cgroup waits for an RCU grace period (milliseconds):
+        // do it while init builds its mounts.
         if let Some(c) = &cg {
             c.add(pid).map_err(|e| {
                 kill_child(err("resource limits", format!("joining the cgroup: {e}")))
             })?;
         }
-        sys::send_msg(
-            &sup_sock,
-            &serde_json::to_vec(&msg::SupMsg::Go).unwrap_or_default(),
-            &[],
-        )
-        .map_err(|e| kill_child(err("starting init", e)))?;
+        send(msg::SupMsg::Joined).map_err(|e| kill_child(err("starting init", e)))?;
         let (data, mut fds) =
             sys::recv_msg(&sup_sock).map_err(|e| kill_child(err("starting init", e)))?;
         let m: msg::InitMsg = serde_json::from_slice(&data).map_err(|_| {

@@ -78,7 +78,7 @@ pub fn build(spec: &Spec) -> StepResult {
     std::fs::write("/tmp/empty", b"").map_err(at("staging directories"))?;
     std::fs::set_permissions(
         "/tmp/empty",
-        std::os::unix::fs::PermissionsExt::from_mode(0),
+        std::os::unix::fs::PermissionsExt::from_mode(0o000),
     )
     .map_err(at("staging directories"))?;
     sys::pivot_root(Path::new("/tmp"), Path::new("/tmp/oldroot"))

@@ -27,6 +27,9 @@ pub enum InitMsg {
 /// Supervisor to init.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum SupMsg {
-    /// uid/gid maps written and cgroup joined: go on.
+    /// uid/gid maps written: start setting up.
     Go,
+    /// The cgroup is joined (sent while init mounts, because joining a v1
+    /// cgroup waits for an RCU grace period): init may now drop privileges.
+    Joined,
 }

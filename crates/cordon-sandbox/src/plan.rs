@@ -175,10 +175,14 @@ impl FsPlan {
                     PointKind::Dir => {
                         // Only create inside a parent that exists and is a real directory
                         // of the workspace (e.g. .git/hooks only in a repository).
-                        let parent_ok = p
-                            .parent()
-                            .and_then(canon)
-                            .is_some_and(|par| par.is_dir() && is_within(&par, &workspace));
+                        // Creating a directory in the user's tree is intrusive; do it only
+                        // inside .git (invisible to git and to the user), where a hook planted
+                        // mid-run would fire on the user's next git command on the host.
+                        // Other missing directories are quarantined after the run.
+                        let parent_ok = rel.starts_with(".git/")
+                            && p.parent()
+                                .and_then(canon)
+                                .is_some_and(|par| par.is_dir() && is_within(&par, &workspace));
                         if parent_ok {
                             created_dirs.push(p.clone());
                         } else {
@@ -269,7 +273,8 @@ mod tests {
         let w = std::fs::canonicalize(&ws).unwrap();
         assert!(p.protected.contains(&w.join(".git/hooks")));
         assert!(p.protected.contains(&w.join(".git/config")));
-        assert!(p.created_dirs.contains(&w.join(".claude")));
+        assert!(p.created_dirs.is_empty(), "hooks exist; nothing to create");
+        assert!(p.watched_files.contains(&w.join(".claude")));
         assert!(p.watched_files.contains(&w.join(".envrc")));
     }
 

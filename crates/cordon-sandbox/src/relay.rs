@@ -224,17 +224,14 @@ pub fn supervise(
                 let n = unsafe {
                     libc::read(master_fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len())
                 };
-                if n <= 0 {
-                    master_open = false; // EIO: every slave closed
-                } else if sys::write_all(1, &buf[..n as usize]).is_err() {
+                // EOF/EIO (every slave closed) or a closed stdout ends the relay.
+                if n <= 0 || sys::write_all(1, &buf[..n as usize]).is_err() {
                     master_open = false;
                 }
             } else if p.fd == 0 {
                 // SAFETY: valid buffer.
                 let n = unsafe { libc::read(0, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
-                if n <= 0 {
-                    stdin_open = false;
-                } else if sys::write_all(master_fd, &buf[..n as usize]).is_err() {
+                if n <= 0 || sys::write_all(master_fd, &buf[..n as usize]).is_err() {
                     stdin_open = false;
                 }
             }

@@ -166,7 +166,7 @@ pub fn table() -> Vec<Entry> {
             SYS_ioctl,
             Arg::Eq32 {
                 idx: 1,
-                value: libc::TIOCSTI as u64
+                value: libc::TIOCSTI
             },
             eperm,
             "injects keystrokes into a terminal"
@@ -175,7 +175,7 @@ pub fn table() -> Vec<Entry> {
             SYS_ioctl,
             Arg::Eq32 {
                 idx: 1,
-                value: libc::TIOCLINUX as u64
+                value: libc::TIOCLINUX
             },
             eperm,
             "injects keystrokes into a console"

@@ -78,7 +78,8 @@ pub const HIDDEN: &[(&str, &str)] = &[
 /// Kind of a persistence point inside the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PointKind {
-    /// A directory: kept read-only; created (empty) for the run if missing, removed afterwards if still empty.
+    /// A directory: kept read-only; if missing, created empty for the run inside `.git` (removed
+    /// afterwards), elsewhere quarantined after the run if the command creates it.
     Dir,
     /// A file: kept read-only if present; if the command creates it, it is quarantined after the run.
     File,

@@ -27,10 +27,20 @@ fn host_tree_is_read_only_and_workspace_is_writable() {
         let o = ok(&w.run(&[], &script));
         assert!(o.contains("WS-OK"), "{who:?}: {o}");
         assert!(o.contains("done"), "{who:?}: {o}");
-        for bad in ["ETC-WRITABLE", "OUTSIDE-WRITABLE", "OUTSIDE-CREATE", "HOME-CREATE", "RC-WRITABLE", "DOTDOT-ESCAPE"] {
+        for bad in [
+            "ETC-WRITABLE",
+            "OUTSIDE-WRITABLE",
+            "OUTSIDE-CREATE",
+            "HOME-CREATE",
+            "RC-WRITABLE",
+            "DOTDOT-ESCAPE",
+        ] {
             assert!(!o.contains(bad), "{who:?}: {bad}: {o}");
         }
-        assert_eq!(std::fs::read_to_string(w.ws.join("inside.txt")).unwrap(), "data\n");
+        assert_eq!(
+            std::fs::read_to_string(w.ws.join("inside.txt")).unwrap(),
+            "data\n"
+        );
         assert!(!w.outside.join("new").exists());
     }
 }
@@ -83,7 +93,10 @@ fn secrets_are_hidden() {
         let o = ok(&w.run(&[], script));
         assert!(o.contains("done"), "{o}");
         assert!(!o.contains(SECRET), "{who:?}: a secret leaked: {o}");
-        assert!(!o.contains("SSH-LISTED") && !o.contains("AWS-LISTED"), "{o}");
+        assert!(
+            !o.contains("SSH-LISTED") && !o.contains("AWS-LISTED"),
+            "{o}"
+        );
     }
 }
 
@@ -92,8 +105,16 @@ fn deny_read_hides_and_allow_read_unhides() {
     for who in BOTH {
         let w = World::new(who);
         let o = ok(&w.run(
-            &["--deny-read", w.outside.to_str().unwrap(), "--allow-read", w.home.join(".aws").to_str().unwrap()],
-            &format!("cat {}/host-file 2>/dev/null; cat $HOME/.aws/credentials; echo", w.outside.display()),
+            &[
+                "--deny-read",
+                w.outside.to_str().unwrap(),
+                "--allow-read",
+                w.home.join(".aws").to_str().unwrap(),
+            ],
+            &format!(
+                "cat {}/host-file 2>/dev/null; cat $HOME/.aws/credentials; echo",
+                w.outside.display()
+            ),
         ));
         assert!(!o.contains("host"), "deny-read path was readable: {o}");
         assert!(o.contains(SECRET), "allow-read did not unhide: {o}");
@@ -116,11 +137,21 @@ fn persistence_points_stay_read_only_and_git_works() {
         git(&["init", "-q"]);
         git(&["config", "user.email", "t@example.com"]);
         git(&["config", "user.name", "T"]);
+        // An agent config that exists before the run stays read-only throughout.
+        std::fs::create_dir_all(w.ws.join(".claude")).unwrap();
+        std::fs::write(w.ws.join(".claude/settings.json"), "{}").unwrap();
+        if who == As::Nobody {
+            let _ = std::process::Command::new("chown")
+                .args(["-R", "65534:65534"])
+                .arg(w.ws.join(".claude"))
+                .status();
+        }
         let script = r#"
             echo 'echo pwned' > .git/hooks/post-checkout 2>/dev/null && echo HOOK-WRITTEN
             printf '[core]\n\tfsmonitor = evil\n' >> .git/config 2>/dev/null && echo CONFIG-WRITTEN
             mkdir -p .vscode 2>/dev/null; echo '{}' > .vscode/tasks.json 2>/dev/null && echo VSCODE-WRITTEN
-            mkdir -p .claude 2>/dev/null; echo '{}' > .claude/settings.json 2>/dev/null && echo CLAUDE-WRITTEN
+            echo '{"hooks":{}}' > .claude/settings.json 2>/dev/null && echo CLAUDE-WRITTEN
+            echo '{}' > .claude/new.json 2>/dev/null && echo CLAUDE-CREATED
             echo 'export X=1' > .envrc
             echo hello > a.txt
             git add a.txt && git commit -qm first && echo COMMITTED
@@ -128,16 +159,32 @@ fn persistence_points_stay_read_only_and_git_works() {
             git log --oneline | wc -l
         "#;
         let o = ok(&w.run(&[], script));
-        assert!(o.contains("COMMITTED") && o.contains("BRANCHED"), "{who:?}: {o}\n");
-        for bad in ["HOOK-WRITTEN", "CONFIG-WRITTEN", "VSCODE-WRITTEN", "CLAUDE-WRITTEN"] {
+        assert!(
+            o.contains("COMMITTED") && o.contains("BRANCHED"),
+            "{who:?}: {o}\n"
+        );
+        for bad in [
+            "HOOK-WRITTEN",
+            "CONFIG-WRITTEN",
+            "CLAUDE-WRITTEN",
+            "CLAUDE-CREATED",
+        ] {
             assert!(!o.contains(bad), "{who:?}: {bad}: {o}");
         }
         assert!(!w.ws.join(".git/hooks/post-checkout").exists());
-        // The created .envrc was quarantined, and the empty protective dirs removed.
+        assert_eq!(
+            std::fs::read_to_string(w.ws.join(".claude/settings.json")).unwrap(),
+            "{}"
+        );
+        // Persistence points the command created are quarantined after the run.
         assert!(!w.ws.join(".envrc").exists());
         assert!(w.ws.join(".envrc.cordon-quarantine").exists());
+        assert!(
+            o.contains("VSCODE-WRITTEN"),
+            "absent dirs are watched, not pre-created: {o}"
+        );
         assert!(!w.ws.join(".vscode").exists());
-        assert!(!w.ws.join(".claude").exists());
+        assert!(w.ws.join(".vscode.cordon-quarantine/tasks.json").exists());
     }
 }
 
@@ -162,7 +209,10 @@ fn symlinks_and_hardlinks_cannot_leave_the_plan() {
         for bad in ["SYMLINK-WRITE", "HARDLINK", "SYMLINK-ETC", "RENAMED"] {
             assert!(!o.contains(bad), "{who:?}: {bad}: {o}");
         }
-        assert_eq!(std::fs::read_to_string(w.outside.join("host-file")).unwrap(), "host\n");
+        assert_eq!(
+            std::fs::read_to_string(w.outside.join("host-file")).unwrap(),
+            "host\n"
+        );
     }
 }
 
@@ -174,7 +224,13 @@ fn inherited_descriptors_are_closed() {
     let f = std::fs::File::open(w.home.join(".ssh/id_rsa")).unwrap();
     let raw = f.as_raw_fd();
     let mut c = w.cordon();
-    c.args(["run", "--", "bash", "-c", "ls /proc/self/fd; cat <&7 2>/dev/null; cat /proc/self/fd/7 2>/dev/null; echo done"]);
+    c.args([
+        "run",
+        "--",
+        "bash",
+        "-c",
+        "ls /proc/self/fd; cat <&7 2>/dev/null; cat /proc/self/fd/7 2>/dev/null; echo done",
+    ]);
     // SAFETY: dup2 in the child before exec, leaving fd 7 inheritable.
     unsafe {
         c.pre_exec(move || {
@@ -185,8 +241,15 @@ fn inherited_descriptors_are_closed() {
         });
     }
     let o = ok(&c.output().unwrap());
-    assert!(!o.contains(SECRET), "inherited descriptor leaked the secret: {o}");
-    let fds: Vec<&str> = o.lines().take_while(|l| *l != "done").filter(|l| l.parse::<u32>().is_ok()).collect();
+    assert!(
+        !o.contains(SECRET),
+        "inherited descriptor leaked the secret: {o}"
+    );
+    let fds: Vec<&str> = o
+        .lines()
+        .take_while(|l| *l != "done")
+        .filter(|l| l.parse::<u32>().is_ok())
+        .collect();
     // 0, 1, 2 and the one ls opened to list the directory.
     assert!(fds.len() <= 4, "{fds:?}");
     assert!(!fds.contains(&"7"), "{fds:?}");
@@ -201,14 +264,28 @@ fn processes_capabilities_and_seccomp_state() {
             "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status; echo PID=$$; ps -e --no-headers | wc -l; hostname",
         ));
         for cap in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
-            let line = o.lines().find(|l| l.starts_with(cap)).unwrap_or_else(|| panic!("{o}"));
+            let line = o
+                .lines()
+                .find(|l| l.starts_with(cap))
+                .unwrap_or_else(|| panic!("{o}"));
             assert!(line.ends_with("0000000000000000"), "{who:?}: {line}");
         }
         assert!(o.contains("NoNewPrivs:\t1"), "{o}");
         assert!(o.contains("Seccomp:\t2"), "{o}");
-        let pid: u32 = o.lines().find_map(|l| l.strip_prefix("PID=")).unwrap().parse().unwrap();
+        let pid: u32 = o
+            .lines()
+            .find_map(|l| l.strip_prefix("PID="))
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(pid > 1, "the command must not be pid 1");
-        let nprocs: u32 = o.lines().find(|l| l.trim().parse::<u32>().is_ok()).unwrap().trim().parse().unwrap();
+        let nprocs: u32 = o
+            .lines()
+            .find(|l| l.trim().parse::<u32>().is_ok())
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         assert!(nprocs < 10, "host processes visible: {nprocs}");
         assert!(o.contains("cordon"), "hostname: {o}");
     }
@@ -311,8 +388,14 @@ fn keyring_nested_namespaces_and_io_uring_are_refused() {
             "unshare -U true 2>/dev/null && echo USERNS; unshare -m true 2>/dev/null && echo MNTNS; keyctl show 2>/dev/null && echo KEYS; python3 -c 'import ctypes,os; l=ctypes.CDLL(None,use_errno=True); r=l.syscall(425,1,None); print(\"uring\", r, ctypes.get_errno())'; echo done",
         ));
         assert!(o.contains("done"), "{o}");
-        assert!(!o.contains("USERNS") && !o.contains("MNTNS") && !o.contains("KEYS"), "{who:?}: {o}");
-        assert!(o.contains("uring -1 1"), "io_uring_setup must fail with EPERM: {o}");
+        assert!(
+            !o.contains("USERNS") && !o.contains("MNTNS") && !o.contains("KEYS"),
+            "{who:?}: {o}"
+        );
+        assert!(
+            o.contains("uring -1 1"),
+            "io_uring_setup must fail with EPERM: {o}"
+        );
     }
 }
 
@@ -327,14 +410,32 @@ fn environment_is_scrubbed() {
             .env("LC_TOKEN", SECRET)
             .env("HARMLESS_SETTING", "visible-if-named")
             .env("TERM", "xterm")
-            .args(["run", "-v", "--env", "HARMLESS_SETTING", "--env", "SET_HERE=1", "--", "env"]);
+            .args([
+                "run",
+                "-v",
+                "--env",
+                "HARMLESS_SETTING",
+                "--env",
+                "SET_HERE=1",
+                "--",
+                "env",
+            ]);
         let o = c.output().unwrap();
         let so = ok(&o);
-        assert!(!so.contains(SECRET), "{who:?}: a secret variable passed: {so}");
+        assert!(
+            !so.contains(SECRET),
+            "{who:?}: a secret variable passed: {so}"
+        );
         assert!(so.contains("HARMLESS_SETTING=visible-if-named"), "{so}");
-        assert!(so.contains("SET_HERE=1") && so.contains("TERM=xterm"), "{so}");
+        assert!(
+            so.contains("SET_HERE=1") && so.contains("TERM=xterm"),
+            "{so}"
+        );
         let se = err(&o);
-        assert!(se.contains("GITHUB_TOKEN") && se.contains("AWS_SECRET_ACCESS_KEY"), "-v names dropped: {se}");
+        assert!(
+            se.contains("GITHUB_TOKEN") && se.contains("AWS_SECRET_ACCESS_KEY"),
+            "-v names dropped: {se}"
+        );
         assert!(!se.contains(SECRET), "-v must not print values: {se}");
     }
 }
@@ -360,7 +461,10 @@ print("forked", ok, "failed", failed)
 "#;
         let o = ok(&w.py(&["--max-procs", "64"], program));
         let line = o.lines().find(|l| l.starts_with("forked")).unwrap();
-        let nums: Vec<u32> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+        let nums: Vec<u32> = line
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
         assert!(nums[0] < 64, "{who:?}: limit not enforced: {line}");
         assert!(nums[1] > 0, "{line}");
     }
@@ -370,7 +474,10 @@ print("forked", ok, "failed", failed)
 fn memory_limit_is_enforced() {
     let w = World::new(As::Root);
     // Touch 400 MiB under a 64 MiB limit: the kernel kills the process.
-    let o = w.py(&["--max-memory", "64M"], "b = bytearray(400 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint('ALLOCATED')");
+    let o = w.py(
+        &["--max-memory", "64M"],
+        "b = bytearray(400 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint('ALLOCATED')",
+    );
     assert!(!out(&o).contains("ALLOCATED"), "{}", out(&o));
     assert_eq!(o.status.code(), Some(137), "{:?} {}", o.status, err(&o));
 }
@@ -380,10 +487,13 @@ fn cordon_itself_is_out_of_reach() {
     let w = World::new(As::Root);
     let data = w.home.join(".local/share/cordon");
     std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(data.join("journal.db"), SECRET).unwrap();
+    std::fs::write(data.join("canary"), SECRET).unwrap();
     let o = ok(&w.run(
         &[],
-        &format!("cat {0}/journal.db 2>/dev/null; ls {0} 2>/dev/null && echo LISTED; : >> {1} 2>/dev/null && echo BIN-WRITABLE; echo done", data.display(), env!("CARGO_BIN_EXE_cordon")),
+        &format!("cat {0}/canary {0}/journal.db 2>/dev/null; ls {0} 2>/dev/null && echo LISTED; : >> {1} 2>/dev/null && echo BIN-WRITABLE; echo done", data.display(), env!("CARGO_BIN_EXE_cordon")),
     ));
-    assert!(!o.contains(SECRET) && !o.contains("LISTED") && !o.contains("BIN-WRITABLE"), "{o}");
+    assert!(
+        !o.contains(SECRET) && !o.contains("LISTED") && !o.contains("BIN-WRITABLE"),
+        "{o}"
+    );
 }

@@ -11,24 +11,43 @@ fn exit_statuses() {
     let w = World::new(As::Root);
     assert_eq!(w.run(&[], "exit 3").status.code(), Some(3));
     assert_eq!(w.run(&[], "kill -9 $$").status.code(), Some(137));
-    let o = w.cordon().args(["run", "--", "no-such-command-xyz"]).output().unwrap();
+    let o = w
+        .cordon()
+        .args(["run", "--", "no-such-command-xyz"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(127), "{}", err(&o));
     assert!(err(&o).contains("command not found"), "{}", err(&o));
     std::fs::write(w.ws.join("notexec"), "#!/bin/sh\n").unwrap();
-    let o = w.cordon().args(["run", "--", "./notexec"]).output().unwrap();
+    let o = w
+        .cordon()
+        .args(["run", "--", "./notexec"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(126), "{}", err(&o));
-    let o = w.cordon().args(["run", "--no-such-flag", "--", "true"]).output().unwrap();
+    let o = w
+        .cordon()
+        .args(["run", "--no-such-flag", "--", "true"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
 fn bad_config_names_file_and_line() {
     let w = World::new(As::Root);
-    std::fs::write(w.ws.join(".cordon.toml"), "[sandbox]\nmax_procs = 10\nallow_wirte = []\n").unwrap();
+    std::fs::write(
+        w.ws.join(".cordon.toml"),
+        "[sandbox]\nmax_procs = 10\nallow_wirte = []\n",
+    )
+    .unwrap();
     let o = w.cordon().args(["run", "--", "true"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     let e = err(&o);
-    assert!(e.contains(".cordon.toml:3") && e.contains("allow_wirte"), "{e}");
+    assert!(
+        e.contains(".cordon.toml:3") && e.contains("allow_wirte"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -39,7 +58,13 @@ fn project_file_cannot_widen() {
         format!("[sandbox]\nallow_write = [\"{}\"]\n", w.outside.display()),
     )
     .unwrap();
-    let o = w.run(&[], &format!("touch {}/x 2>/dev/null && echo WIDENED; echo done", w.outside.display()));
+    let o = w.run(
+        &[],
+        &format!(
+            "touch {}/x 2>/dev/null && echo WIDENED; echo done",
+            w.outside.display()
+        ),
+    );
     assert!(ok(&o).contains("done"));
     assert!(!out(&o).contains("WIDENED"));
     assert!(err(&o).contains("may only narrow"), "{}", err(&o));
@@ -49,7 +74,11 @@ fn project_file_cannot_widen() {
 fn refuses_home_or_root_as_workspace() {
     let w = World::new(As::Root);
     for ws in [w.home.to_str().unwrap(), "/"] {
-        let o = w.cordon().args(["run", "--workspace", ws, "--", "true"]).output().unwrap();
+        let o = w
+            .cordon()
+            .args(["run", "--workspace", ws, "--", "true"])
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{ws}: {}", err(&o));
     }
 }
@@ -59,7 +88,9 @@ fn stdin_and_stdout_pass_through_binary_safe() {
     let w = World::new(As::Root);
     let data: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
     let mut c = w.cordon();
-    c.args(["run", "--", "cat"]).stdin(Stdio::piped()).stdout(Stdio::piped());
+    c.args(["run", "--", "cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let d2 = data.clone();
@@ -74,7 +105,11 @@ fn stdin_and_stdout_pass_through_binary_safe() {
 #[test]
 fn signals_are_forwarded() {
     let w = World::new(As::Root);
-    let mut child = w.cordon().args(["run", "--", "sleep", "30"]).spawn().unwrap();
+    let mut child = w
+        .cordon()
+        .args(["run", "--", "sleep", "30"])
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
@@ -102,7 +137,11 @@ fn the_sandbox_dies_with_cordon() {
     let w = World::new(As::Root);
     let secs = format!("{}", 3000 + std::process::id() % 1000);
     let marker = format!("sleep\0{secs}");
-    let mut child = w.cordon().args(["run", "--", "sleep", &secs]).spawn().unwrap();
+    let mut child = w
+        .cordon()
+        .args(["run", "--", "sleep", &secs])
+        .spawn()
+        .unwrap();
     let t = Instant::now();
     while find_host_pid(&marker).is_none() && t.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(50));
@@ -114,7 +153,10 @@ fn the_sandbox_dies_with_cordon() {
     while find_host_pid(&marker).is_some() && t.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(find_host_pid(&marker).is_none(), "the sandboxed process outlived cordon");
+    assert!(
+        find_host_pid(&marker).is_none(),
+        "the sandboxed process outlived cordon"
+    );
 }
 
 #[test]
@@ -132,7 +174,11 @@ fn background_processes_end_with_the_command() {
 fn python_git_and_a_compiled_program_work() {
     for who in BOTH {
         let w = World::new(who);
-        std::fs::write(w.ws.join("hello.c"), "#include <stdio.h>\nint main(void){puts(\"compiled-ok\");return 0;}\n").unwrap();
+        std::fs::write(
+            w.ws.join("hello.c"),
+            "#include <stdio.h>\nint main(void){puts(\"compiled-ok\");return 0;}\n",
+        )
+        .unwrap();
         std::fs::write(w.ws.join("s.py"), "import json,sys,tempfile\nwith tempfile.NamedTemporaryFile() as f: pass\nprint(json.dumps({'py':'ok'}))\n").unwrap();
         let o = ok(&w.run(
             &[],
@@ -173,7 +219,10 @@ os.waitpid(pid, 0)
 sys.stdout.buffer.write(out)
 "#;
     let mut c = std::process::Command::new("/usr/bin/python3");
-    c.arg("-c").arg(driver).arg(env!("CARGO_BIN_EXE_cordon")).args(argv);
+    c.arg("-c")
+        .arg(driver)
+        .arg(env!("CARGO_BIN_EXE_cordon"))
+        .args(argv);
     c.env_clear()
         .env("PATH", PATH)
         .env("HOME", &w.home)
@@ -191,9 +240,16 @@ sys.stdout.buffer.write(out)
 fn interactive_program_through_a_private_pty() {
     let w = World::new(As::Root);
     let program = "import os,sys,shutil; print('TTY', os.ttyname(0), shutil.get_terminal_size()); print('READY'); sys.stdout.flush(); line=input(); print('GOT', line.upper())";
-    let o = through_pty(&w, &["run", "--", "/usr/bin/python3", "-c", program], b"hello\r");
+    let o = through_pty(
+        &w,
+        &["run", "--", "/usr/bin/python3", "-c", program],
+        b"hello\r",
+    );
     assert!(o.contains("TTY /dev/pts/"), "{o}");
-    assert!(o.contains("columns=111, lines=33"), "window size not relayed: {o}");
+    assert!(
+        o.contains("columns=111, lines=33"),
+        "window size not relayed: {o}"
+    );
     assert!(o.contains("GOT HELLO"), "{o}");
 }
 
@@ -205,4 +261,51 @@ fn terminal_injection_is_refused() {
     let o = through_pty(&w, &["run", "--", "/usr/bin/python3", "-c", program], b"");
     assert!(o.contains("REFUSED 1"), "{o}");
     assert!(!o.contains("INJECTED"), "{o}");
+}
+
+#[test]
+fn runs_are_journaled_and_an_unwritable_journal_refuses() {
+    let w = World::new(As::Root);
+    let o = w.run(&["-v"], "true");
+    assert!(o.status.success(), "{}", err(&o));
+    let session = err(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("cordon: session "))
+        .unwrap()
+        .to_string();
+    let l = w
+        .cordon()
+        .args(["audit", "list", "--session", &session, "--json"])
+        .output()
+        .unwrap();
+    let listed = ok(&l);
+    assert!(
+        listed.contains("sandbox.start") && listed.contains("sandbox.exit"),
+        "{listed}"
+    );
+    let v = w.cordon().args(["audit", "verify"]).output().unwrap();
+    assert!(v.status.success(), "{}", err(&v));
+
+    // A read-only data directory: refuse (125) with one clear line, unless --no-journal.
+    // Make it read-only for the run via an unprivileged uid: root ignores mode bits.
+    let w2 = World::new(As::Nobody);
+    let ro2 = w2.home.join("ro-data");
+    std::fs::create_dir_all(&ro2).unwrap();
+    std::fs::set_permissions(&ro2, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
+    let o = w2
+        .cordon()
+        .env("CORDON_DATA_DIR", &ro2)
+        .args(["run", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", err(&o));
+    assert!(err(&o).contains("--no-journal"), "{}", err(&o));
+    let o = w2
+        .cordon()
+        .env("CORDON_DATA_DIR", &ro2)
+        .args(["run", "--no-journal", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("unaudited"), "{}", err(&o));
 }

@@ -43,10 +43,10 @@ fn trigger(name: &str) -> Option<&'static str> {
         "SYS_mount_setattr" => "sc(N, -1, None, 0, None, 0)",
         "SYS_setns" => "sc(N, -1, 0)",
         "SYS_unshare" => "isolated(lambda: sc(N, 0x10000000))", // CLONE_NEWUSER, in a throwaway child
-        "SYS_clone" => "fork_like(N, 0x10000000 | 17)", // CLONE_NEWUSER | SIGCHLD
+        "SYS_clone" => "fork_like(N, 0x10000000 | 17)",         // CLONE_NEWUSER | SIGCHLD
         "SYS_clone3" => "sc(N, None, 0)",
         "SYS_ioctl" => "sc(N, 0, IOCTL, ctypes.c_char_p(b'x'))",
-        "SYS_socket" => "sc(N, 16, 3, 0)",     // AF_NETLINK
+        "SYS_socket" => "sc(N, 16, 3, 0)", // AF_NETLINK
         "SYS_socketpair" => "sc(N, 16, 3, 0, None)",
         "SYS_open_by_handle_at" => "sc(N, -1, None, 0)",
         "SYS_name_to_handle_at" => "sc(N, -100, b'/', None, None, 0)",
@@ -97,9 +97,18 @@ fn probe_script(entries: &[cordon_sandbox::seccomp::Entry]) -> String {
     let mut s = String::from(PRELUDE);
     for (i, e) in entries.iter().enumerate() {
         let t = trigger(e.name).unwrap_or_else(|| panic!("no trigger for table entry {}", e.name));
-        let ioctl = if let cordon_sandbox::seccomp::Arg::Eq32 { value, .. } = e.when { value } else { 0 };
-        let t = t.replace("N,", &format!("{},", e.nr)).replace("N)", &format!("{})", e.nr)).replace("IOCTL", &ioctl.to_string());
-        s.push_str(&format!("r, e = {t}\nprint('ENTRY {i}', r, e)\nsys.stdout.flush()\n"));
+        let ioctl = if let cordon_sandbox::seccomp::Arg::Eq32 { value, .. } = e.when {
+            value
+        } else {
+            0
+        };
+        let t = t
+            .replace("N,", &format!("{},", e.nr))
+            .replace("N)", &format!("{})", e.nr))
+            .replace("IOCTL", &ioctl.to_string());
+        s.push_str(&format!(
+            "r, e = {t}\nprint('ENTRY {i}', r, e)\nsys.stdout.flush()\n"
+        ));
     }
     s
 }
@@ -109,7 +118,10 @@ fn results(stdout: &str) -> BTreeMap<usize, (i64, i32)> {
         .lines()
         .filter_map(|l| {
             let mut it = l.strip_prefix("ENTRY ")?.split_whitespace();
-            Some((it.next()?.parse().ok()?, (it.next()?.parse().ok()?, it.next()?.parse().ok()?)))
+            Some((
+                it.next()?.parse().ok()?,
+                (it.next()?.parse().ok()?, it.next()?.parse().ok()?),
+            ))
         })
         .collect()
 }
@@ -126,10 +138,17 @@ fn every_table_entry_is_refused_with_its_errno() {
         for (i, e) in entries.iter().enumerate() {
             match got.get(&i) {
                 Some((r, errno)) if *r == -1 && *errno == e.errno => {}
-                other => failures.push(format!("{} ({}): got {:?}, want -1/{}", e.name, e.why, other, e.errno)),
+                other => failures.push(format!(
+                    "{} ({}): got {:?}, want -1/{}",
+                    e.name, e.why, other, e.errno
+                )),
             }
         }
-        assert!(failures.is_empty(), "{who:?}: entries not refused:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{who:?}: entries not refused:\n{}",
+            failures.join("\n")
+        );
     }
 }
 
@@ -139,17 +158,37 @@ fn the_filter_not_missing_privileges_refuses_them() {
     let entries = cordon_sandbox::seccomp::table();
     let script = probe_script(&entries);
     let o = std::process::Command::new("unshare")
-        .args(["--user", "--map-root-user", "--", "/usr/bin/python3", "-c", &script])
+        .args([
+            "--user",
+            "--map-root-user",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &script,
+        ])
         .output()
         .unwrap();
     let got = results(&String::from_utf8_lossy(&o.stdout));
     // These calls behave differently without the filter; if they did not,
     // the in-sandbox test above would prove nothing about the filter.
     let distinguishable = [
-        "SYS_io_uring_setup", "SYS_ptrace", "SYS_process_vm_readv", "SYS_keyctl", "SYS_setns",
-        "SYS_unshare", "SYS_clone", "SYS_clone3", "SYS_ioctl", "SYS_socket", "SYS_socketpair",
-        "SYS_perf_event_open", "SYS_name_to_handle_at", "SYS_open_tree", "SYS_mount_setattr",
-        "SYS_personality", "SYS_add_key",
+        "SYS_io_uring_setup",
+        "SYS_ptrace",
+        "SYS_process_vm_readv",
+        "SYS_keyctl",
+        "SYS_setns",
+        "SYS_unshare",
+        "SYS_clone",
+        "SYS_clone3",
+        "SYS_ioctl",
+        "SYS_socket",
+        "SYS_socketpair",
+        "SYS_perf_event_open",
+        "SYS_name_to_handle_at",
+        "SYS_open_tree",
+        "SYS_mount_setattr",
+        "SYS_personality",
+        "SYS_add_key",
     ];
     let mut same = Vec::new();
     for (i, e) in entries.iter().enumerate() {
@@ -164,13 +203,21 @@ fn the_filter_not_missing_privileges_refuses_them() {
             same.push(format!("{} did not run", e.name));
         }
     }
-    assert!(same.is_empty(), "without the filter these still failed the same way:\n{}\nstderr: {}", same.join("\n"), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        same.is_empty(),
+        "without the filter these still failed the same way:\n{}\nstderr: {}",
+        same.join("\n"),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
 fn foreign_abis_are_refused() {
     // An x32 syscall number (getpid | 0x40000000) must be refused.
     let w = World::new(As::Root);
-    let o = ok(&w.py(&[], &format!("{PRELUDE}\nprint('X32', *sc(39 | 0x40000000))")));
+    let o = ok(&w.py(
+        &[],
+        &format!("{PRELUDE}\nprint('X32', *sc(39 | 0x40000000))"),
+    ));
     assert!(o.contains("X32 -1 1"), "{o}");
 }

@@ -25,7 +25,9 @@ pub fn main(_args: Args) -> CmdResult {
     println!("mount a private /tmp, /run and /dev, drop every capability, set no_new_privs, scrub the environment,");
     println!("and give the command no network but cordon's egress proxy.");
     if all_ok {
-        println!("\nAll protections are available: `cordon run -- bash` starts a fully contained shell.");
+        println!(
+            "\nAll protections are available: `cordon run -- bash` starts a fully contained shell."
+        );
         Ok(0)
     } else {
         println!("\nSome protections are missing: `cordon run` refuses to start (exit 125) unless you accept the named degradation.");

@@ -59,6 +59,10 @@ pub struct Args {
     /// Say what is enforced and which environment variables were dropped.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Run without recording to the audit journal. Without this flag, cordon
+    /// refuses to run when the journal cannot be written (read-only or full disk).
+    #[arg(long)]
+    pub no_journal: bool,
     #[command(flatten)]
     pub net: netrun::NetArgs,
     /// The command and its arguments.
@@ -177,6 +181,9 @@ pub fn main(args: Args) -> CmdResult {
         set(k, v);
     }
 
+    // The journal is opened before anything starts: no journal, no run.
+    let sink: Arc<dyn EventSink> = Arc::from(crate::cmd::audit::journal_sink(args.no_journal)?);
+
     let stdio = if isatty(0) {
         StdioMode::Pty
     } else {
@@ -214,7 +221,6 @@ pub fn main(args: Args) -> CmdResult {
         }
     };
     // From here on threads are fine (the sandbox is forked).
-    let sink: Arc<dyn EventSink> = Arc::new(cordon_event::NullSink);
     let argv: Vec<String> = args
         .command
         .iter()

@@ -100,7 +100,12 @@ impl World {
     /// `cordon run [extra] -- bash -c script`.
     pub fn run(&self, extra: &[&str], script: &str) -> Output {
         let mut c = self.cordon();
-        c.arg("run").args(extra).arg("--").arg("bash").arg("-c").arg(script);
+        c.arg("run")
+            .args(extra)
+            .arg("--")
+            .arg("bash")
+            .arg("-c")
+            .arg(script);
         c.output().expect("spawn cordon")
     }
 
