@@ -64,6 +64,12 @@ pub fn main(args: Args) -> CmdResult {
         None => "-".to_string(),
         Some(p) => p.display().to_string(),
     };
+    let from_stdin = args.input.as_deref().is_none_or(|p| p == Path::new("-"));
+    if from_stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) && !args.quiet {
+        eprintln!(
+            "cordon: reading the text to screen from stdin (end with Ctrl-D, or pass a FILE)"
+        );
+    }
     let reader: Box<dyn Read> = match &args.input {
         None => Box::new(std::io::stdin().lock()),
         Some(p) if p == Path::new("-") => Box::new(std::io::stdin().lock()),
