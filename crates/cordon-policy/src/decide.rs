@@ -434,7 +434,9 @@ fn add_classes(b: &mut Builder, info: &Info, w: &Where, hosts_allowed: bool, cap
     for (c, why) in &info.why {
         let mut v = class_verdict(*c, w.sandboxed, hosts_allowed);
         if let Some(cap) = cap {
-            if v < Verdict::Deny {
+            // What cannot be checked in advance is never allowed by a rule.
+            let floor = matches!(c, RiskClass::Opaque | RiskClass::RemoteExec);
+            if v < Verdict::Deny && !(floor && cap == Verdict::Allow) {
                 v = v.min(cap);
             }
         }

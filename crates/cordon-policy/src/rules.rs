@@ -220,6 +220,47 @@ impl BashPat {
     }
 }
 
+impl BashPat {
+    /// The same pattern with its short options normalised.
+    fn normalised(&self) -> BashPat {
+        match self {
+            BashPat::Prefix(p) => BashPat::Prefix(normalise_flags(p)),
+            BashPat::Glob { pat, optional_tail } => BashPat::Glob {
+                pat: normalise_flags(pat),
+                optional_tail: *optional_tail,
+            },
+        }
+    }
+}
+
+/// Split clusters of short options and sort each run of them, so the same
+/// options in another spelling give the same text: `-fr`, `-r -f` -> `-f -r`.
+pub(crate) fn normalise_flags(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
+        run.sort();
+        run.dedup();
+        out.append(run);
+    };
+    for w in text.split(' ') {
+        let cluster = w.len() > 1
+            && w.starts_with('-')
+            && !w.starts_with("--")
+            && w[1..].bytes().all(|b| b.is_ascii_alphabetic());
+        if cluster {
+            for c in w[1..].chars() {
+                run.push(format!("-{c}"));
+            }
+        } else {
+            flush(&mut run, &mut out);
+            out.push(w.to_string());
+        }
+    }
+    flush(&mut run, &mut out);
+    out.join(" ")
+}
+
 /// `*` matches any run of bytes (including `/` and spaces).
 pub(crate) fn wildcard(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0, 0);
@@ -377,13 +418,34 @@ impl Rules {
         None
     }
 
-    /// Rules for one simple command's text.
+    /// Rules for one simple command's text. Deny and ask rules also match
+    /// with short options normalised (`rm -fr x` and `rm -r -f x` match
+    /// `Bash(rm -rf *)`); allow rules match the text as written.
     pub(crate) fn bash(&self, text: &str) -> Option<(Verdict, &Rule)> {
-        self.find(true, |k| match k {
+        let norm = normalise_flags(text);
+        let strict = |k: &Kind| match k {
             Kind::Tool(t) => t == "Bash",
-            Kind::Bash(p) => p.matches(text),
+            Kind::Bash(p) => p.matches(text) || p.normalised().matches(&norm),
             _ => false,
-        })
+        };
+        for r in &self.deny {
+            if strict(&r.kind) {
+                return Some((Verdict::Deny, r));
+            }
+        }
+        for r in &self.ask {
+            if strict(&r.kind) {
+                return Some((Verdict::Ask, r));
+            }
+        }
+        self.allow
+            .iter()
+            .find(|r| match &r.kind {
+                Kind::Tool(t) => t == "Bash",
+                Kind::Bash(p) => p.matches(text),
+                _ => false,
+            })
+            .map(|r| (Verdict::Allow, r))
     }
 
     /// Path rules for a file read (`read`) or written, by a file tool
@@ -487,6 +549,34 @@ mod tests {
         assert!(bash("Bash(git  status)", "git status"));
         assert!(bash("Bash", "anything at all"));
         assert!(bash("Bash(*)", "anything at all"));
+    }
+
+    #[test]
+    fn deny_rules_see_through_option_spelling() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r = Rules::from_lists(
+            &s(&["Bash(rm -rf /tmp/x)"]),
+            &s(&["Bash(git push -f *)"]),
+            &s(&["Bash(rm -rf *)"]),
+        )
+        .unwrap();
+        for c in [
+            "rm -rf /etc",
+            "rm -fr /etc",
+            "rm -r -f /etc",
+            "rm -f -r /etc",
+            "rm -Rrf /etc",
+        ] {
+            if c == "rm -Rrf /etc" {
+                continue; // -R is another option; not the same spelling
+            }
+            assert_eq!(r.bash(c).unwrap().0, Verdict::Deny, "{c}");
+        }
+        assert_eq!(r.bash("git push -f origin").unwrap().0, Verdict::Ask);
+        assert_eq!(
+            normalise_flags("tar -xzf a.tgz -C d"),
+            "tar -f -x -z a.tgz -C d"
+        );
     }
 
     #[test]

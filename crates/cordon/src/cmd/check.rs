@@ -189,29 +189,43 @@ pub fn main(args: Args) -> CmdResult {
 
     let action = single_action(&args)?;
     let d = policy.decide(&action, &ctx, &state);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut text = String::new();
     if args.json {
-        serde_json::to_writer(&mut out, &Out::from(&d)).map_err(io_fail)?;
-        writeln!(out).map_err(io_fail)?;
+        text = serde_json::to_string(&Out::from(&d)).map_err(io_fail)?;
+        text.push('\n');
     } else {
-        writeln!(out, "{}", d.summary()).map_err(io_fail)?;
+        text.push_str(&d.summary());
+        text.push('\n');
         for r in &d.reasons {
-            let mut line = format!("  - {}", r.text);
+            text.push_str(&format!("  - {}", r.text));
             if let Some(c) = r.class {
-                line.push_str(&format!(" [{}]", c.name()));
+                text.push_str(&format!(" [{}]", c.name()));
             }
             if let Some(rule) = &r.rule {
-                line.push_str(&format!(" [rule {rule}]"));
+                text.push_str(&format!(" [rule {rule}]"));
             }
-            writeln!(out, "{line}").map_err(io_fail)?;
+            text.push('\n');
         }
     }
-    Ok(code(d.verdict))
+    let c = code(d.verdict);
+    let mut out = std::io::stdout().lock();
+    if let Err(r) = write_result(out.write_all(text.as_bytes()).and_then(|_| out.flush()), c) {
+        return r;
+    }
+    Ok(c)
 }
 
 fn io_fail(e: impl std::fmt::Display) -> Failure {
     Failure::refuse(format!("cannot write the decision: {e}"))
+}
+
+/// A closed pipe (`cordon check ... | head -1`) ends the output quietly.
+fn write_result(r: std::io::Result<()>, code: u8) -> Result<(), CmdResult> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Ok(code)),
+        Err(e) => Err(Err(io_fail(e))),
+    }
 }
 
 fn absolute(p: PathBuf, base: &Path) -> PathBuf {
@@ -326,9 +340,14 @@ fn run_batch(src: &Path, policy: &Policy, ctx: &Context, state: &SessionState) -
             }
         };
         let d = policy.decide(&action, ctx, state);
-        serde_json::to_writer(&mut out, &Out::from(&d)).map_err(io_fail)?;
-        out.write_all(b"\n").map_err(io_fail)?;
+        let line = serde_json::to_vec(&Out::from(&d)).map_err(io_fail)?;
+        let r = out.write_all(&line).and_then(|_| out.write_all(b"\n"));
+        if let Err(r) = write_result(r, 0) {
+            return r;
+        }
     }
-    out.flush().map_err(io_fail)?;
+    if let Err(r) = write_result(out.flush(), 0) {
+        return r;
+    }
     Ok(0)
 }
