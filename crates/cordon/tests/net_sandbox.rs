@@ -394,3 +394,80 @@ fn bad_network_flags_and_config_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("[network] hosts"), "{}", err(&o));
 }
+
+/// A minimal npm registry (packument + tarball) and PEP 503 index (+ wheel) in `site`.
+fn package_registries(site: &Path, http_port: u16) {
+    let script = format!(
+        r#"
+import hashlib, io, json, os, tarfile, zipfile
+site = {site:?}
+# npm: a tarball and its packument at /demo-pkg
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:gz") as t:
+    data = json.dumps({{"name": "demo-pkg", "version": "1.0.0"}}).encode()
+    info = tarfile.TarInfo("package/package.json"); info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+tgz = buf.getvalue()
+open(os.path.join(site, "demo-pkg-1.0.0.tgz"), "wb").write(tgz)
+doc = {{"name": "demo-pkg", "dist-tags": {{"latest": "1.0.0"}}, "versions": {{"1.0.0": {{
+    "name": "demo-pkg", "version": "1.0.0",
+    "dist": {{"tarball": "http://web.test:{http_port}/demo-pkg-1.0.0.tgz",
+             "shasum": hashlib.sha1(tgz).hexdigest()}}}}}}}}
+open(os.path.join(site, "demo-pkg"), "w").write(json.dumps(doc))
+# pip: a wheel and a simple index linking to it
+os.makedirs(os.path.join(site, "simple/demo-pkg"), exist_ok=True)
+whl = "demo_pkg-1.0-py3-none-any.whl"
+z = zipfile.ZipFile(os.path.join(site, whl), "w")
+z.writestr("demo_pkg/__init__.py", "")
+z.writestr("demo_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n")
+z.writestr("demo_pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+z.writestr("demo_pkg-1.0.dist-info/RECORD", "")
+z.close()
+open(os.path.join(site, "simple/demo-pkg/index.html"), "w").write(
+    '<a href="../../%s">%s</a>\n' % (whl, whl))
+"#
+    );
+    let o = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+}
+
+#[test]
+fn npm_and_pip_use_the_proxy_settings_cordon_sets() {
+    let n = Net::new();
+    let (hp, sp) = (n.http.port, n.https.port);
+    package_registries(&n.site, hp);
+    let ca = n.world.ws.join("ca.pem");
+    std::fs::copy(n.site.join("tls/ca.pem"), &ca).unwrap();
+    // No proxy flags here: the tools find the proxy through the variables
+    // cordon sets (npm_config_proxy, PIP_PROXY / HTTPS_PROXY).
+    let script = format!(
+        "set -e; npm view demo-pkg version --registry http://web.test:{hp}/ --cache \"$PWD/.npm\"; \
+         npm pack demo-pkg --registry http://web.test:{hp}/ --cache \"$PWD/.npm\" >/dev/null; ls demo-pkg-1.0.0.tgz; \
+         /usr/bin/python3 -m pip download --no-deps --no-cache-dir --disable-pip-version-check -q \
+           --index-url https://secure.test:{sp}/simple/ -d wheels demo-pkg; ls wheels"
+    );
+    let ca_env = |k: &str| format!("{k}={}", ca.display());
+    let o = n.run(
+        &[
+            "--allow-domain",
+            &format!("web.test:{hp}"),
+            "--allow-domain",
+            &format!("secure.test:{sp}"),
+            "--allow-private",
+            "127.0.0.0/8",
+            "--env",
+            &ca_env("PIP_CERT"),
+            "--env",
+            &ca_env("REQUESTS_CA_BUNDLE"),
+        ],
+        &script,
+    );
+    assert_eq!(
+        ok(&o),
+        "1.0.0\ndemo-pkg-1.0.0.tgz\ndemo_pkg-1.0-py3-none-any.whl\n"
+    );
+}
