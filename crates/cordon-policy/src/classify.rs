@@ -1005,6 +1005,17 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             );
         }
     }
+    // `$GITHUB_TOKEN`, `${AWS_SECRET_ACCESS_KEY}`: a secret from the environment.
+    for a in args.iter().chain(cmd.env.iter().map(|(_, v)| v)) {
+        if a.dynamic {
+            if let Some(var) = secret_var(&a.text) {
+                info.add(
+                    RiskClass::Credential,
+                    format!("`{label}` uses the secret in ${var}"),
+                );
+            }
+        }
+    }
     if SEARCHERS.contains(&name) {
         secret_search(info, name, args, w, label);
     }
@@ -1135,6 +1146,29 @@ fn secret_search(info: &mut Info, name: &str, args: &[Word], w: &Where, label: &
             format!("`{label}` searches for secrets"),
         );
     }
+}
+
+/// The first variable in `t` whose name says it holds a secret.
+fn secret_var(t: &str) -> Option<&str> {
+    let mut rest = t;
+    while let Some(i) = rest.find('$') {
+        let after = rest[i + 1..].trim_start_matches('{');
+        let n = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..n];
+        let upper = name.to_ascii_uppercase();
+        let words: Vec<&str> = upper.split('_').collect();
+        if words.iter().any(|w| table::SECRET_VARS.contains(w))
+            || words
+                .windows(2)
+                .any(|p| table::SECRET_VAR_PAIRS.contains(&(p[0], p[1])))
+        {
+            return Some(name);
+        }
+        rest = &after[n..];
+    }
+    None
 }
 
 fn setuid_mode(t: &str) -> bool {

@@ -907,6 +907,17 @@ impl Walker<'_> {
                 }
                 return;
             }
+            "compound_statement" if self.text(n).starts_with("((") => {
+                // `((cmd args))`: older bash runs it as nested subshells when it
+                // is not arithmetic; be safe and parse it as shell.
+                let raw = self.text(n);
+                let inner = raw.trim_start_matches("((").trim_end_matches("))");
+                if !looks_arithmetic(inner) {
+                    self.out.pending.push(inner.to_string());
+                }
+                self.descend(n);
+                return;
+            }
             "arithmetic_expansion" => {
                 // `$((cmd args))` that is not arithmetic is a subshell in a
                 // command substitution for bash: parse its text as shell.
@@ -919,9 +930,22 @@ impl Walker<'_> {
                 return;
             }
             "command_substitution" | "process_substitution" => {
+                // `$(< file)` reads the file: a redirect without a command.
+                let mut o = Outer::default();
                 let mut cur = n.walk();
                 for ch in n.named_children(&mut cur) {
-                    self.visit(ch, false, None);
+                    if ch.kind() == "file_redirect" {
+                        self.redirect(ch, &mut o);
+                    } else {
+                        self.visit(ch, false, None);
+                    }
+                }
+                if !o.reds.is_empty() {
+                    self.out.cmds.push(SimpleCmd {
+                        argv: vec![Word::lit(":")],
+                        redirects: o.reds,
+                        ..SimpleCmd::default()
+                    });
                 }
                 return;
             }

@@ -1360,6 +1360,27 @@ pub static DANGEROUS_ENV: &[(&str, crate::class::RiskClass)] = &[
     ("PROMPT_COMMAND", Persistence),
 ];
 
+/// Words of environment variable names (split at `_`) that say they hold a
+/// secret (`$GITHUB_TOKEN`, `$DB_PASSWORD`), and word pairs (`$AWS_ACCESS_KEY_ID`).
+pub static SECRET_VARS: &[&str] = &[
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "APIKEY",
+    "AUTH",
+    "PAT",
+];
+pub static SECRET_VAR_PAIRS: &[(&str, &str)] = &[
+    ("API", "KEY"),
+    ("ACCESS", "KEY"),
+    ("PRIVATE", "KEY"),
+    ("SESSION", "KEY"),
+    ("SIGNING", "KEY"),
+];
+
 /// Options whose value is a command the program runs (GTFOBins-style):
 /// (command, text an argument starts with or contains).
 pub static EXEC_OPTIONS: &[(&str, &str)] = &[

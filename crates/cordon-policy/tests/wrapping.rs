@@ -156,7 +156,13 @@ fn a_blanket_allow_rule_does_not_allow_what_cannot_be_checked() {
         "rm -fr /etc",
         "rm -r -f /etc",
     ] {
-        let d = p.decide(&Action::Bash { command: cmd.into() }, &ctx(false), &SessionState::default());
+        let d = p.decide(
+            &Action::Bash {
+                command: cmd.into(),
+            },
+            &ctx(false),
+            &SessionState::default(),
+        );
         assert_ne!(d.verdict, Verdict::Allow, "{cmd:?} -> {}", d.summary());
     }
 }
