@@ -28,14 +28,35 @@ pub struct Refusal {
     pub reason: String,
     /// The exact flag that would allow it, when one would.
     pub fix: Option<String>,
+    /// What decided: the deny rule, or the check that refused.
+    pub rule: String,
 }
+
+/// The check behind each kind of refusal (the `rule` of its event).
+const REFUSAL_RULES: &[(&str, &str)] = &[
+    ("not-allowed", "default deny"),
+    ("port", "default deny (port)"),
+    ("ip-literal", "default deny (IP literal)"),
+    ("private-address", "address guard"),
+    ("host-mismatch", "Host header check"),
+    ("sni-mismatch", "TLS SNI check"),
+    ("bad-tls", "TLS SNI check"),
+    ("bad-host", "host name syntax"),
+    ("unsupported", "SOCKS5 CONNECT only"),
+];
 
 impl Refusal {
     pub fn new(kind: &'static str, reason: impl Into<String>, fix: Option<String>) -> Self {
+        let rule = REFUSAL_RULES
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_else(|| kind.to_string());
         Refusal {
             kind,
             reason: reason.into(),
             fix,
+            rule,
         }
     }
 
@@ -177,7 +198,7 @@ impl Policy {
             .iter()
             .find(|r| r.pattern.matches_host(host) && (r.pattern.port.is_none_or(|p| p == port)))
         {
-            return Err(Refusal::new(
+            let mut refusal = Refusal::new(
                 "denied",
                 format!(
                     "{} is denied by `{}` ({}); deny wins over allow",
@@ -186,7 +207,9 @@ impl Policy {
                     r.origin
                 ),
                 None,
-            ));
+            );
+            refusal.rule = format!("{} ({})", r.pattern, r.origin);
+            return Err(refusal);
         }
         let host_rules: Vec<&Rule> = self
             .allow

@@ -152,7 +152,7 @@ impl Drop for ConnLog {
         };
         let rule = match &self.outcome {
             Outcome::Allowed(r) => Some(r.clone()),
-            Outcome::Refused(r) => Some(self.rule.clone().unwrap_or_else(|| r.kind.to_string())),
+            Outcome::Refused(r) => Some(r.rule.clone()),
             _ => self.rule.clone(),
         };
         let destination = format!("{}:{}", self.host, self.port);
@@ -592,7 +592,6 @@ async fn run_tunnel(
         Ok(()) => {}
         Err(TunnelError::Io(e)) => log.ended = Some(e.to_string()),
         Err(TunnelError::Refused(r)) => {
-            log.rule = Some(r.kind.to_string());
             log.outcome = Outcome::Refused(r);
         }
     }

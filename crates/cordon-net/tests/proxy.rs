@@ -274,6 +274,7 @@ fn blocked_domain_by_http_connect_and_socks() {
     assert_eq!(protos, ["http", "connect", "socks5"]);
     assert!(evs.iter().all(|e| e.payload["decision"] == "deny"
         && e.payload["refusal"] == "not-allowed"
+        && e.payload["rule"] == "default deny"
         && e.payload["address"].is_null()));
 }
 
@@ -357,6 +358,7 @@ fn allowed_names_must_not_resolve_into_private_space() {
     );
     let ev = p.last_event("web.test");
     assert_eq!(ev["refusal"], "private-address");
+    assert_eq!(ev["rule"], "address guard");
     let o = curl(&["-x", &p.url(), "http://metadata.test/latest/meta-data/"]);
     assert!(out(&o).contains("cloud metadata"), "{}", out(&o));
     // The same refusal through CONNECT and SOCKS.
@@ -418,6 +420,7 @@ fn sni_naming_another_host_is_refused() {
     let ev = p.last_event("secure.test");
     assert_eq!(ev["decision"], "deny", "{ev}");
     assert_eq!(ev["refusal"], "sni-mismatch", "{ev}");
+    assert_eq!(ev["rule"], "TLS SNI check", "{ev}");
     assert!(
         ev["reason"].as_str().unwrap().contains("other.test"),
         "{ev}"
@@ -467,6 +470,10 @@ fn suffix_confusion_and_deny_wins() {
         &format!("http://bad.web.test:{port}/hello.txt"),
     ]);
     assert!(out(&o).contains("deny wins"), "{}", out(&o));
+    assert_eq!(
+        p.last_event("bad.web.test")["rule"],
+        "bad.web.test (--deny-domain)"
+    );
 }
 
 #[test]
