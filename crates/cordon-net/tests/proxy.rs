@@ -816,3 +816,38 @@ fn connect_after_a_request_on_a_kept_alive_connection_and_raw_refusals() {
     let (head, _) = read_response(&mut s);
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
 }
+
+#[test]
+fn socks5_refuses_other_commands_and_auth_methods_with_reply_codes() {
+    let p = start_proxy(local);
+    let socks = |greeting: &[u8], request: &[u8]| -> Vec<u8> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(greeting).unwrap();
+        let mut method = [0u8; 2];
+        s.read_exact(&mut method).unwrap();
+        if method[1] == 0xff {
+            return method.to_vec();
+        }
+        s.write_all(request).unwrap();
+        let mut reply = [0u8; 10];
+        s.read_exact(&mut reply).unwrap();
+        reply.to_vec()
+    };
+    // Only username/password offered: no acceptable method.
+    assert_eq!(socks(&[5, 1, 2], &[]), [5, 0xff]);
+    // UDP ASSOCIATE (3): command not supported (7).
+    let r = socks(&[5, 1, 0], &[5, 3, 0, 1, 127, 0, 0, 1, 0, 53]);
+    assert_eq!(r[1], 7);
+    // Unknown address type: 8.
+    let r = socks(&[5, 1, 0], &[5, 1, 0, 9]);
+    assert_eq!(r[1], 8);
+    // CONNECT to a name outside the policy: not allowed by ruleset (2).
+    let mut req = vec![5, 1, 0, 3, 9];
+    req.extend(b"evil.test");
+    req.extend(443u16.to_be_bytes());
+    assert_eq!(socks(&[5, 1, 0], &req)[1], 2);
+    let ev = p.last_event("evil.test");
+    assert_eq!(ev["protocol"], "socks5");
+    assert_eq!(ev["fix"], "--allow-domain evil.test");
+}
