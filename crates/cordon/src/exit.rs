@@ -13,8 +13,6 @@ use std::fmt;
 
 pub const USAGE: u8 = 2;
 pub const REFUSED: u8 = 125;
-pub const CANNOT_EXEC: u8 = 126;
-pub const NOT_FOUND: u8 = 127;
 
 /// A failure that ends the command: printed as one line `cordon: MSG (fix: HINT)`.
 #[derive(Debug, Clone, PartialEq, Eq)]

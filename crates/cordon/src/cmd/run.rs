@@ -194,11 +194,8 @@ pub fn main(args: Args) -> CmdResult {
     let spec = Spec {
         argv: args.command.clone(),
         env,
-        cwd: if cwd.starts_with(&fs.workspace) || !cwd.starts_with("/") {
-            cwd.clone()
-        } else {
-            cwd.clone()
-        },
+        // The caller's directory (read-only if outside the workspace).
+        cwd: cwd.clone(),
         fs: fs.clone(),
         limits: Limits {
             max_procs,
