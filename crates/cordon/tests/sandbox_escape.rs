@@ -490,7 +490,7 @@ fn cordon_itself_is_out_of_reach() {
     std::fs::write(data.join("canary"), SECRET).unwrap();
     let o = ok(&w.run(
         &[],
-        &format!("cat {0}/canary {0}/journal.db 2>/dev/null; ls {0} 2>/dev/null && echo LISTED; : >> {1} 2>/dev/null && echo BIN-WRITABLE; echo done", data.display(), env!("CARGO_BIN_EXE_cordon")),
+        &format!("cat {0}/canary {0}/journal.db 2>/dev/null; ls {0} 2>/dev/null && echo LISTED; : >> {1} 2>/dev/null && echo BIN-WRITABLE; echo done", data.display(), cordon_bin().display()),
     ));
     assert!(
         !o.contains(SECRET) && !o.contains("LISTED") && !o.contains("BIN-WRITABLE"),

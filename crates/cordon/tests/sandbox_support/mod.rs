@@ -10,6 +10,62 @@ pub const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 pub const NOBODY: u32 = 65534;
 pub const SECRET: &str = "SECRET-CANARY-7f3a";
 
+/// Can every user reach `p` (search permission on every ancestor)?
+fn reachable_by_all(p: &Path) -> bool {
+    p.ancestors().skip(1).all(|a| {
+        std::fs::metadata(a)
+            .map(|m| m.permissions().mode() & 0o001 != 0)
+            .unwrap_or(false)
+    })
+}
+
+/// Where test worlds live: the target's tmp dir if an unprivileged uid can reach
+/// it, else a directory on the host filesystem that it can (a checkout under a
+/// 0700 home, as root, would otherwise lock the unprivileged tests out). Never
+/// /tmp: the sandbox's /tmp is private, and tests need host paths outside it.
+pub fn test_base() -> PathBuf {
+    let t = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&t).unwrap();
+    if reachable_by_all(&t.join("x")) {
+        return t;
+    }
+    let b = PathBuf::from("/var/lib/cordon-tests");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::set_permissions(&b, std::fs::Permissions::from_mode(0o755)).unwrap();
+    b
+}
+
+/// The cordon binary, copied somewhere every uid can execute if need be.
+pub fn cordon_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let b = PathBuf::from(env!("CARGO_BIN_EXE_cordon"));
+        if reachable_by_all(&b) {
+            return b;
+        }
+        // One copy per build of the binary, shared by every test process.
+        let m = std::fs::metadata(&b).unwrap();
+        let stamp = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = test_base().join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = dir.join(format!("cordon-{}-{stamp}", m.len()));
+        if !copy.exists() {
+            let tmp = dir.join(format!(".cordon-{}", std::process::id()));
+            std::fs::copy(&b, &tmp).unwrap();
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::rename(&tmp, &copy).unwrap();
+        }
+        copy
+    })
+    .clone()
+}
+
 /// Who runs cordon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum As {
@@ -37,8 +93,7 @@ fn chown_r(p: &Path, uid: u32) {
 
 impl World {
     pub fn new(who: As) -> World {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        std::fs::create_dir_all(&base).unwrap();
+        let base = test_base();
         let root = tempfile::Builder::new()
             .prefix("sbx-")
             .tempdir_in(&base)
@@ -83,7 +138,7 @@ impl World {
 
     /// `cordon` with a clean environment: HOME = the fake home, cwd = workspace.
     pub fn cordon(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_cordon"));
+        let mut c = Command::new(cordon_bin());
         c.env_clear()
             .env("PATH", PATH)
             .env("HOME", &self.home)
