@@ -309,3 +309,17 @@ fn runs_are_journaled_and_an_unwritable_journal_refuses() {
     assert!(o.status.success(), "{}", err(&o));
     assert!(err(&o).contains("unaudited"), "{}", err(&o));
 }
+
+#[test]
+fn doctor_explains_the_machine() {
+    for who in BOTH {
+        let w = World::new(who);
+        let o = w.cordon().arg("doctor").output().unwrap();
+        let s = out(&o);
+        for must in ["kernel", "namespaces", "Landlock", "seccomp", "limits", "terminal"] {
+            assert!(s.contains(must), "{who:?}: {s}");
+        }
+        // On CI's kernel every protection is available: doctor says so and exits 0.
+        assert_eq!(o.status.code(), Some(0), "{who:?}: {s}");
+    }
+}
