@@ -122,6 +122,10 @@ impl TestProxy {
     }
     /// The `net.connect` events for `host`, waiting briefly for them to arrive.
     fn events_for(&self, host: &str) -> Vec<Event> {
+        self.events_n(host, 1)
+    }
+    /// At least `n` events for `host` (events are emitted as connections end).
+    fn events_n(&self, host: &str, n: usize) -> Vec<Event> {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let evs: Vec<Event> = self
@@ -130,7 +134,7 @@ impl TestProxy {
                 .into_iter()
                 .filter(|e| e.kind == "net.connect" && e.payload["host"] == host)
                 .collect();
-            if !evs.is_empty() || Instant::now() > deadline {
+            if evs.len() >= n || Instant::now() > deadline {
                 return evs;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -266,7 +270,7 @@ fn blocked_domain_by_http_connect_and_socks() {
     assert_eq!(o.status.code(), Some(97), "{}", err(&o));
     // curl prints the reply code: 2, "connection not allowed by ruleset".
     assert!(err(&o).contains("(2)"), "{}", err(&o));
-    let evs = p.events_for("evil.test");
+    let evs = p.events_n("evil.test", 3);
     let protos: Vec<&str> = evs
         .iter()
         .map(|e| e.payload["protocol"].as_str().unwrap())
