@@ -364,7 +364,22 @@ fn text(status: StatusCode, msg: String) -> Response<Body> {
 }
 
 fn refused(log: &mut ConnLog, r: Refusal) -> Response<Body> {
-    let mut resp = text(StatusCode::FORBIDDEN, r.message());
+    let mut body = r.message();
+    // A running session can be widened from outside: say how, so an agent
+    // can pass the exact command on to its user.
+    if let Some(pattern) = r
+        .fix
+        .as_deref()
+        .and_then(|f| f.strip_prefix("--allow-domain "))
+    {
+        if !log.shared.session.is_empty() {
+            body.push_str(&format!(
+                "cordon: or, while this session runs, from outside the sandbox: cordon allow-domain --session {} {pattern}\n",
+                log.shared.session
+            ));
+        }
+    }
+    let mut resp = text(StatusCode::FORBIDDEN, body);
     if let Ok(v) = HeaderValue::from_str(r.kind) {
         resp.headers_mut().insert("x-cordon-refusal", v);
     }

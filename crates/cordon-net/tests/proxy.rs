@@ -812,7 +812,9 @@ fn connect_after_a_request_on_a_kept_alive_connection_and_raw_refusals() {
     );
     assert_eq!(
         body,
-        "cordon: evil.test is not in the network policy (allow with: --allow-domain evil.test)\n"
+        "cordon: evil.test is not in the network policy (allow with: --allow-domain evil.test)\n\
+         cordon: or, while this session runs, from outside the sandbox: \
+         cordon allow-domain --session test-session evil.test\n"
     );
     // Malformed: no port, garbage authority.
     let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();

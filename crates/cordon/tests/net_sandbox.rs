@@ -340,6 +340,13 @@ fn allow_domain_from_outside_applies_to_the_next_connection() {
         lines.next().unwrap().contains("not in the network policy"),
         "{text}"
     );
+    // The refusal told the agent the exact command for its user.
+    assert!(
+        text.contains(&format!(
+            "from outside the sandbox: cordon allow-domain --session {session} web.test:{hp}"
+        )),
+        "{text}"
+    );
     // From inside, the session cannot widen its own policy.
     assert!(!text.contains("inside-rc=0"), "{text}");
     assert!(text.ends_with("hello through cordon\n"), "{text}");
