@@ -37,6 +37,12 @@ pub fn apply(spec: &Spec) -> Result<String, String> {
         rules.push((dev.into(), dev_rw));
     }
     rules.push(("/dev/pts".into(), dev_rw | AccessFs::ReadDir));
+    // cordon's own sockets may be connected to (pathname unix sockets are confined from ABI 9).
+    for (_, dst) in &spec.sockets {
+        if let Some(dir) = dst.parent() {
+            rules.push((dir.to_path_buf(), AccessFs::ResolveUnix.into()));
+        }
+    }
     // Absent paths get no rule.
     let beneath = rules
         .into_iter()

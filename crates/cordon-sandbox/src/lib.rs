@@ -102,6 +102,9 @@ pub struct Spec {
     /// Addresses to bind inside the sandbox's network namespace; the listening
     /// sockets are handed back in [`Sandbox::listeners`].
     pub net_listen: Vec<SocketAddr>,
+    /// Unix sockets of cordon's own services made reachable inside: (host path,
+    /// path inside). They are bound read-only; the sandbox can connect, not replace them.
+    pub sockets: Vec<(PathBuf, PathBuf)>,
     pub allow_degraded: Degraded,
     /// Filled in by [`Sandbox::spawn`].
     #[doc(hidden)]

@@ -118,6 +118,22 @@ pub fn build(spec: &Spec) -> StepResult {
         .map_err(at("private /var/run"))?;
     }
 
+    // cordon's own sockets (e.g. the hook relay), read-only, in the private /run.
+    for (src, dst) in &spec.sockets {
+        let d = new(dst);
+        if let Some(parent) = d.parent() {
+            std::fs::create_dir_all(parent).map_err(at("binding cordon's sockets"))?;
+        }
+        std::fs::write(&d, b"").map_err(at("binding cordon's sockets"))?;
+        sys::bind(&old(src), &d).map_err(at("binding cordon's sockets"))?;
+        sys::mount_setattr(
+            &d,
+            ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV | ATTR_NOEXEC,
+            false,
+        )
+        .map_err(at("binding cordon's sockets"))?;
+    }
+
     // 4. Writable areas, then read-only islands, then hidden paths.
     let plan = &spec.fs;
     for w in std::iter::once(&plan.workspace).chain(plan.writable.iter()) {

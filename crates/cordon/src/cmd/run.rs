@@ -59,6 +59,13 @@ pub struct Args {
     /// Say what is enforced and which environment variables were dropped.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Serve agent hooks from outside the sandbox: starts `cordon hook serve`
+    /// and makes its socket reachable inside (CORDON_HOOK_SOCKET), so that
+    /// `cordon hook claude` run by an agent inside keeps its state and journal
+    /// where the agent cannot reach them. Use it to run Claude Code with
+    /// cordon's hooks installed: `cordon run --hook-relay ... -- claude`.
+    #[arg(long)]
+    pub hook_relay: bool,
     /// Run without recording to the audit journal. Without this flag, cordon
     /// refuses to run when the journal cannot be written (read-only or full disk).
     #[arg(long)]
@@ -184,6 +191,19 @@ pub fn main(args: Args) -> CmdResult {
     // The journal is opened before anything starts: no journal, no run.
     let sink: Arc<dyn EventSink> = Arc::from(crate::cmd::audit::journal_sink(args.no_journal)?);
 
+    let relay = if args.hook_relay {
+        let r = HookRelay::start(
+            &session,
+            &fs.workspace,
+            args.config.as_deref(),
+            args.no_journal,
+        )?;
+        set(RELAY_ENV, RELAY_INSIDE);
+        Some(r)
+    } else {
+        None
+    };
+
     let stdio = if isatty(0) {
         StdioMode::Pty
     } else {
@@ -203,6 +223,10 @@ pub fn main(args: Args) -> CmdResult {
         },
         stdio,
         net_listen: net_plan.listen.clone(),
+        sockets: relay
+            .as_ref()
+            .map(|r| vec![(r.socket.clone(), PathBuf::from(RELAY_INSIDE))])
+            .unwrap_or_default(),
         allow_degraded: degraded,
         ..Default::default()
     };
@@ -266,6 +290,7 @@ pub fn main(args: Args) -> CmdResult {
     let net = netrun::start(&net_plan, listeners, &cfg, &session, sink.clone())?;
     let outcome = sandbox.wait();
     let summary = net.finish();
+    drop(relay);
     let quarantined = fs.finish();
     for (from, to) in &quarantined {
         eprintln!(
@@ -290,4 +315,75 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("cordon: {e}");
     }
     Ok(outcome.code)
+}
+
+/// Where the hook relay's socket appears inside the sandbox.
+const RELAY_INSIDE: &str = "/run/cordon/hook.sock";
+const RELAY_ENV: &str = "CORDON_HOOK_SOCKET";
+
+/// `cordon hook serve`, run outside the sandbox for the length of the run.
+struct HookRelay {
+    child: std::process::Child,
+    dir: PathBuf,
+    socket: PathBuf,
+}
+
+impl HookRelay {
+    fn start(
+        session: &str,
+        workspace: &std::path::Path,
+        config: Option<&std::path::Path>,
+        no_journal: bool,
+    ) -> Result<HookRelay, Failure> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = crate::paths::run_dir().join(session);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| {
+                Failure::refuse(format!("cannot create {}: {e}", dir.display()))
+                    .hint("make cordon's data directory writable, or set CORDON_DATA_DIR")
+            })?;
+        let socket = dir.join("hook.sock");
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::refuse(format!("cannot find cordon's own binary: {e}")))?;
+        let mut cmd = std::process::Command::new(exe);
+        cmd.args(["hook", "serve", "--socket"])
+            .arg(&socket)
+            .arg("--workspace")
+            .arg(workspace)
+            .stdin(std::process::Stdio::null());
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        if no_journal {
+            cmd.arg("--no-journal");
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| Failure::refuse(format!("cannot start the hook relay: {e}")))?;
+        let t = std::time::Instant::now();
+        while !socket.exists() {
+            if let Ok(Some(st)) = child.try_wait() {
+                return Err(Failure::refuse(format!(
+                    "the hook relay exited at start ({st})"
+                )));
+            }
+            if t.elapsed() > std::time::Duration::from_secs(5) {
+                let _ = child.kill();
+                return Err(Failure::refuse("the hook relay did not start within 5 s"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        Ok(HookRelay { child, dir, socket })
+    }
+}
+
+impl Drop for HookRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
