@@ -332,7 +332,7 @@ fn sandbox_guide_is_printed() {
     let env = Env::new();
     let (code, out, _) = init(&env, &["--sandbox", "--dry-run"]);
     assert_eq!(code, 0);
-    assert!(out.contains("cordon run -- claude"), "{out}");
+    assert!(out.contains("cordon run --hook-relay -- claude"), "{out}");
 }
 
 #[test]

@@ -403,16 +403,16 @@ network beyond policy. Give Claude Code what it needs and nothing more, in
 
 then start it from the project directory:
 
-    cordon run -- claude
+    cordon run --hook-relay -- claude
 
 or, without a config file:
 
-    cordon run --net registries,anthropic --allow-write ~/.claude \
+    cordon run --hook-relay --net registries,anthropic --allow-write ~/.claude \
         --allow-write ~/.claude.json --env ANTHROPIC_API_KEY -- claude
 
 Claude Code starts the hook inside the sandbox, where cordon's state and
-journal are out of reach. When the sandbox provides the hook relay
-(CORDON_HOOK_SOCKET, served by `cordon hook serve` outside), events are
+journal are out of reach. --hook-relay serves the hook relay
+(CORDON_HOOK_SOCKET, `cordon hook serve` run outside), so events are
 decided outside as contained actions, so builds and tests inside the
 workspace need no prompt. Without the relay the hook fails closed: every tool
 call is denied. See docs/CLAUDE.md.
