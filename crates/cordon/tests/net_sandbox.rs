@@ -61,7 +61,11 @@ struct Net {
 
 impl Net {
     fn new() -> Net {
-        let world = World::new(As::Root);
+        Net::new_as(As::Root)
+    }
+
+    fn new_as(who: As) -> Net {
+        let world = World::new(who);
         let site = world.outside.join("site");
         let tls = site.join("tls");
         std::fs::create_dir_all(&tls).unwrap();
@@ -112,7 +116,16 @@ impl Net {
 
 #[test]
 fn curl_and_git_inside_reach_host_servers_through_the_proxy() {
-    let n = Net::new();
+    curl_and_git(As::Root);
+}
+
+#[test]
+fn the_same_as_an_unprivileged_user() {
+    curl_and_git(As::Nobody);
+}
+
+fn curl_and_git(who: As) {
+    let n = Net::new_as(who);
     let (hp, sp) = (n.http.port, n.https.port);
     // The sandbox has its own /tmp: give it the CA through the workspace.
     let ca = n.world.ws.join("ca.pem");
