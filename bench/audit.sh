@@ -5,18 +5,19 @@
 #   - appends: the same rows inserted by Python's sqlite3 (WAL, synchronous=NORMAL,
 #     one transaction per row, no hashing, no anchor): what plain SQLite costs;
 #   - verify: `sqlite3 journal.db 'PRAGMA integrity_check'` on the same file.
-# Usage: bench/audit.sh [N_APPENDS] [N_VERIFY]   (defaults 20000 and 1000000)
+# Usage: [CORDON_BIN=path] bench/audit.sh [N_APPENDS] [N_VERIFY]   (defaults 20000 and 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}
 NV=${2:-1000000}
-cargo build --release -q -p cordon
+# CORDON_BIN=path uses an already built binary instead of building one.
+[ -n "${CORDON_BIN:-}" ] || cargo build --release -q -p cordon
 OUT=$(mktemp -d /tmp/cordon-bench-audit.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 # A private copy: the shared target/ may be rebuilt while this runs.
-cp target/release/cordon "$OUT/cordon"
+cp "${CORDON_BIN:-target/release/cordon}" "$OUT/cordon"
 BIN=$OUT/cordon
-echo "cordon audit benchmark, $(date -u +%F), $(nproc) cores, $(uname -r)"
+echo "cordon audit benchmark, $(date -u +%F), $(nproc) cores, $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg)"
 now() { date +%s.%N; }
 rate() { python3 -c "print(f'{$1/($3-$2):.0f}')"; }
 

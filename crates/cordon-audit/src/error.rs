@@ -62,11 +62,14 @@ impl AuditError {
                 format!("check that {} is a usable directory", parent(path)),
             )
         };
-        AuditError::new(
-            kind,
-            format!("audit journal: cannot {doing} {}: {e}", path.display()),
-            fix,
-        )
+        let what = match kind {
+            ErrorKind::DiskFull => format!(
+                "audit journal: cannot {doing} {}: the disk is full ({e})",
+                path.display()
+            ),
+            _ => format!("audit journal: cannot {doing} {}: {e}", path.display()),
+        };
+        AuditError::new(kind, what, fix)
     }
 
     /// Classify a SQLite error on the journal at `path`.
@@ -134,3 +137,23 @@ impl fmt::Display for AuditError {
 }
 
 impl std::error::Error for AuditError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_say_what_and_how_to_fix() {
+        let p = Path::new("/data/cordon/head");
+        let full = AuditError::io("write", p, &std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert_eq!(full.kind, ErrorKind::DiskFull);
+        assert!(full.to_string().contains("the disk is full"), "{full}");
+        assert!(full.to_string().contains("(fix: free space"), "{full}");
+        let ro = AuditError::io("write", p, &std::io::Error::from_raw_os_error(libc::EROFS));
+        assert_eq!(ro.kind, ErrorKind::ReadOnly);
+        assert!(
+            ro.to_string().contains("make /data/cordon writable"),
+            "{ro}"
+        );
+    }
+}

@@ -1112,11 +1112,18 @@ fn setup(conn: &Connection, path: &Path, write: bool) -> Result<String, AuditErr
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(err("open"))?;
-        // The last connection to close checkpoints the WAL into the database
-        // (SQLite's default), which keeps the WAL small: a process that opens
-        // the journal alone must first rebuild the WAL index by reading the
-        // whole WAL, so leaving a large WAL behind (NO_CKPT_ON_CLOSE) made
-        // each short-lived writer read megabytes on start.
+        // Short-lived writers (one hook call, one event) should not each
+        // checkpoint on exit (several fsyncs), but a process that opens the
+        // journal alone rebuilds the WAL index by reading the whole WAL: so
+        // skip the checkpoint on close and keep the WAL short instead
+        // (auto-checkpoint every 100 pages, about 25 appends).
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(err("open"))?;
+        conn.execute_batch("PRAGMA wal_autocheckpoint=100;")
+            .map_err(err("open"))?;
     }
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
