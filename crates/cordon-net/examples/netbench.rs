@@ -10,6 +10,9 @@
 //! (a) bulk download through a CONNECT tunnel; (b) new-connection latency
 //! (connect, tunnel, 1-byte echo), p50/p99; (c) N concurrent idle tunnels:
 //! resident memory of the proxy process and errors.
+//!
+//! `NETBENCH_THREADS=N` sets the proxy's worker threads (default 2, as in
+//! `cordon run`). The tunnel count is clamped to what `ulimit -n` allows.
 use cordon_event::{Event, EventSink};
 use cordon_net::{Policy, Proxy, ProxyConfig, Resolver};
 use std::io::{BufRead, BufReader, Read, Write};
