@@ -175,10 +175,20 @@ fn tail_follow_prints_new_records() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Watchdog: if tail never prints, kill it so the reads below end instead of hanging.
+    let (done, watch) = std::sync::mpsc::channel::<()>();
+    let pid = child.id().to_string();
+    let watchdog = std::thread::spawn(move || {
+        if watch.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid])
+                .status();
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seqs = Vec::new();
     for _ in 0..2 {
-        let l = lines.next().unwrap().unwrap();
+        let l = lines.next().expect("tail -f printed nothing").unwrap();
         seqs.push(
             serde_json::from_str::<serde_json::Value>(&l).unwrap()["seq"]
                 .as_u64()
@@ -193,13 +203,15 @@ fn tail_follow_prints_new_records() {
     let start = Instant::now();
     let mut got = Vec::new();
     while got.len() < 3 && start.elapsed() < Duration::from_secs(20) {
-        let l = lines.next().unwrap().unwrap();
+        let l = lines.next().expect("tail -f printed nothing").unwrap();
         let v: serde_json::Value = serde_json::from_str(&l).unwrap();
         got.push((
             v["seq"].as_u64().unwrap(),
             v["payload"]["i"].as_u64().unwrap(),
         ));
     }
+    let _ = done.send(());
+    watchdog.join().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(got, [(9, 0), (10, 1), (11, 2)]);

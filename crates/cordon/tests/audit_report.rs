@@ -72,8 +72,11 @@ fn seed(d: &Data) {
 
 /// Render a file in headless Chromium; returns (DOM, console lines).
 fn chromium(page: &Path, profile: &Path) -> (String, Vec<String>) {
-    let o = Command::new("chromium")
+    // `timeout`: a wedged browser fails the test instead of hanging it.
+    let o = Command::new("timeout")
         .args([
+            "120",
+            "chromium",
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
