@@ -356,9 +356,11 @@ fn exec_command(spec: &Spec, slave: Option<OwnedFd>, err_w: OwnedFd) -> ! {
         // SAFETY: fd is the pty slave we own; TIOCSCTTY makes it our controlling terminal.
         unsafe {
             libc::ioctl(fd, libc::TIOCSCTTY, 0);
-            libc::dup2(fd, 0);
-            libc::dup2(fd, 1);
-            libc::dup2(fd, 2);
+            for (i, on) in spec.pty_streams.iter().enumerate() {
+                if *on {
+                    libc::dup2(fd, i as libc::c_int);
+                }
+            }
             if fd > 2 {
                 libc::close(fd);
             }

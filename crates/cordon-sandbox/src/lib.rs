@@ -47,7 +47,7 @@ pub use relay::Outcome;
 
 use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 /// How the command's stdin/stdout/stderr are connected.
@@ -99,6 +99,9 @@ pub struct Spec {
     pub fs: plan::FsPlan,
     pub limits: Limits,
     pub stdio: StdioMode,
+    /// With [`StdioMode::Pty`]: which of stdin, stdout, stderr get the pty
+    /// (the others pass through, e.g. a redirected stdout stays a file).
+    pub pty_streams: [bool; 3],
     /// Addresses to bind inside the sandbox's network namespace; the listening
     /// sockets are handed back in [`Sandbox::listeners`].
     pub net_listen: Vec<SocketAddr>,
@@ -122,6 +125,7 @@ impl Spec {
             argv,
             cwd: fs.workspace.clone(),
             fs,
+            pty_streams: [true; 3],
             ..Default::default()
         }
     }
@@ -171,6 +175,7 @@ pub struct Sandbox {
     pub listeners: Vec<TcpListener>,
     /// What is enforced.
     pub enforced: Enforced,
+    pty_streams: [bool; 3],
     _cgroup: Option<cgroup::Cgroup>,
 }
 
@@ -332,6 +337,7 @@ impl Sandbox {
                         landlock,
                         limits: limits_desc,
                     },
+                    pty_streams: spec.pty_streams,
                     _cgroup: cg,
                 })
             }
@@ -354,9 +360,13 @@ impl Sandbox {
     /// Relay the terminal, forward signals, and wait for the command to end.
     pub fn wait(mut self) -> Result<Outcome, SandboxError> {
         let master = self.master.take();
-        let r = relay::supervise(self.pid, &self.sock, master).map_err(|e| err("supervising", e));
-        let _ = self.sock.as_raw_fd();
-        r
+        // The terminal's output goes to stdout if it holds the pty, else to stderr.
+        let out_fd = if self.pty_streams[1] || !self.pty_streams[2] {
+            1
+        } else {
+            2
+        };
+        relay::supervise(self.pid, &self.sock, master, out_fd).map_err(|e| err("supervising", e))
     }
 }
 

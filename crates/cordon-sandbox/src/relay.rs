@@ -89,6 +89,7 @@ pub fn supervise(
     init: libc::pid_t,
     sock: &OwnedFd,
     master: Option<OwnedFd>,
+    out_fd: RawFd,
 ) -> io::Result<Outcome> {
     let (sig_r, sig_w) = sys::pipe()?;
     set_nonblocking(sig_r.as_raw_fd());
@@ -145,7 +146,7 @@ pub fn supervise(
                     if n <= 0 {
                         break;
                     }
-                    let _ = sys::write_all(1, &buf[..n as usize]);
+                    let _ = sys::write_all(out_fd, &buf[..n as usize]);
                 }
             }
             break;
@@ -225,7 +226,7 @@ pub fn supervise(
                     libc::read(master_fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len())
                 };
                 // EOF/EIO (every slave closed) or a closed stdout ends the relay.
-                if n <= 0 || sys::write_all(1, &buf[..n as usize]).is_err() {
+                if n <= 0 || sys::write_all(out_fd, &buf[..n as usize]).is_err() {
                     master_open = false;
                 }
             } else if p.fd == 0 {

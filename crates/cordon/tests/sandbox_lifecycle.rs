@@ -219,10 +219,12 @@ os.waitpid(pid, 0)
 sys.stdout.buffer.write(out)
 "#;
     let mut c = std::process::Command::new("/usr/bin/python3");
-    c.arg("-c")
-        .arg(driver)
-        .arg(env!("CARGO_BIN_EXE_cordon"))
-        .args(argv);
+    c.arg("-c").arg(driver);
+    if argv.first() == Some(&"sh") {
+        c.arg("/bin/sh").args(&argv[1..]);
+    } else {
+        c.arg(env!("CARGO_BIN_EXE_cordon")).args(argv);
+    }
     c.env_clear()
         .env("PATH", PATH)
         .env("HOME", &w.home)
@@ -370,4 +372,24 @@ fn hook_relay_decides_outside_the_sandbox() {
     assert!(std::fs::read_dir(w.home.join(".local/share/cordon/run"))
         .map(|d| d.count() == 0)
         .unwrap_or(true));
+}
+
+#[test]
+fn redirected_streams_pass_through_beside_the_pty() {
+    let w = World::new(As::Root);
+    let bin = env!("CARGO_BIN_EXE_cordon");
+    let program = "import os,sys; print('TTYS', os.isatty(0), os.isatty(1), os.isatty(2)); print('TO-STDERR', file=sys.stderr); print('READY')";
+    let o = through_pty(
+        &w,
+        &[
+            "sh",
+            "-c",
+            &format!("{bin} run -- /usr/bin/python3 -c \"{program}\" 2> err.txt"),
+        ],
+        b"",
+    );
+    assert!(o.contains("TTYS True True False"), "{o}");
+    assert!(!o.contains("TO-STDERR"), "stderr went through the pty: {o}");
+    let e = std::fs::read_to_string(w.ws.join("err.txt")).unwrap();
+    assert!(e.contains("TO-STDERR"), "{e}");
 }

@@ -222,6 +222,8 @@ pub fn main(args: Args) -> CmdResult {
             max_memory,
         },
         stdio,
+        // The pty takes the streams that are terminals; redirected ones pass through.
+        pty_streams: [true, isatty(1), isatty(2)],
         net_listen: net_plan.listen.clone(),
         sockets: relay
             .as_ref()
