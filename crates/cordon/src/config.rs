@@ -147,12 +147,37 @@ pub struct ScanSection {
     pub injected_threshold: Option<f64>,
 }
 
-/// `[mcp]`: the MCP gateway, one table per server name.
+/// `[mcp]`: the MCP gateway, one table per server name
+/// (`[mcp.servers.github]`). Only trusted files set it: a workspace's
+/// `.cordon.toml` cannot widen what a server's sandbox may reach.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct McpSection {
     #[serde(default)]
-    pub servers: BTreeMap<String, toml::Table>,
+    pub servers: BTreeMap<String, McpServer>,
+}
+
+/// `[mcp.servers.NAME]`: the sandbox one MCP server runs in (flags of `cordon run`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServer {
+    /// The server's writable workspace (default: the current directory).
+    pub workspace: Option<String>,
+    /// Extra writable paths.
+    #[serde(default)]
+    pub allow_write: Vec<String>,
+    /// Paths un-hidden from the secret list.
+    #[serde(default)]
+    pub allow_read: Vec<String>,
+    /// Extra hidden paths.
+    #[serde(default)]
+    pub deny_read: Vec<String>,
+    /// Environment passed to the server (`NAME` or `NAME=VALUE`).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Domains the server may reach (`api.github.com`, `*.example.com`).
+    #[serde(default)]
+    pub allow_domain: Vec<String>,
 }
 
 /// Where a config file came from; decides whether it may widen.

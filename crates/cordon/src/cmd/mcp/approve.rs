@@ -1,0 +1,80 @@
+//! `cordon mcp approve NAME`: show what changed since the pins, and approve it.
+
+use crate::exit::{CmdResult, Failure};
+use cordon_event::{Event, Source};
+use cordon_mcp::pin::Pins;
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The server's name, as given to `cordon mcp --name`.
+    name: String,
+    /// Approve without asking (needed when stdin is not a terminal).
+    #[arg(long, short)]
+    yes: bool,
+    /// Do not write the journal.
+    #[arg(long)]
+    no_journal: bool,
+}
+
+pub fn main(args: Args) -> CmdResult {
+    super::check_name(&args.name)?;
+    let path = super::pins_path(&args.name);
+    let mut pins = Pins::load(&path).map_err(Failure::usage)?;
+    if pins.pending.is_empty() {
+        println!(
+            "{}: nothing waits for approval ({})",
+            args.name,
+            path.display()
+        );
+        return Ok(0);
+    }
+    let mut out = std::io::stdout().lock();
+    let mut diffs = serde_json::Map::new();
+    for key in pins.pending.keys() {
+        let d = pins.diff(key).unwrap_or_default();
+        let what = if pins.items.contains_key(key) {
+            "changed"
+        } else {
+            "new"
+        };
+        let _ = writeln!(out, "{key} ({what}):\n{d}");
+        diffs.insert(key.clone(), json!(d));
+    }
+    drop(out);
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(
+                Failure::usage("not approved: no terminal to ask on").hint(format!(
+                    "read the diff above, then run `cordon mcp approve {} --yes`",
+                    args.name
+                )),
+            );
+        }
+        eprint!(
+            "approve these {} item(s) of {}? [y/N] ",
+            pins.pending.len(),
+            args.name
+        );
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            println!("not approved");
+            return Ok(1);
+        }
+    }
+    let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
+    let keys = pins.approve_all();
+    pins.save(&path).map_err(Failure::refuse)?;
+    sink.emit(
+        Event::new(
+            Source::Mcp,
+            "mcp.approve",
+            format!("mcp-approve-{}", std::process::id()),
+        )
+        .with(json!({"server": args.name, "items": keys, "diffs": diffs})),
+    );
+    println!("approved {} item(s) of {}", keys.len(), args.name);
+    Ok(0)
+}

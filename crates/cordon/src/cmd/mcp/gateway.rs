@@ -1,0 +1,763 @@
+//! The stdio relay: two threads, one per direction, sharing the session.
+
+use super::screen;
+use super::GatewayArgs;
+use crate::config::Config;
+use crate::exit::{CmdResult, Failure};
+use cordon_event::{Event, EventSink, Source};
+use cordon_mcp::frame::{read_frame, Frame};
+use cordon_mcp::jsonrpc::{self, classify, Kind as Msg};
+use cordon_mcp::pin::{Kind, Pins};
+use cordon_policy::{Action, Context, Policy, Rules, SessionState, Verdict};
+use cordon_scan::{Level, Screen, Thresholds};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Write};
+use std::path::PathBuf;
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// Lists whose items are pinned: method, result field, kind.
+const LISTS: &[(&str, &str, Kind)] = &[
+    ("tools/list", "tools", Kind::Tool),
+    ("prompts/list", "prompts", Kind::Prompt),
+    ("resources/list", "resources", Kind::Resource),
+    (
+        "resources/templates/list",
+        "resourceTemplates",
+        Kind::Template,
+    ),
+];
+
+/// Requests that are decided, as the tool name the rules see: method, tool, the param naming the item, the item's pin kind.
+const POLICED: &[(&str, Option<&str>, &str, Kind)] = &[
+    ("tools/call", None, "name", Kind::Tool),
+    (
+        "resources/read",
+        Some("resources_read"),
+        "uri",
+        Kind::Resource,
+    ),
+    ("prompts/get", Some("prompts_get"), "name", Kind::Prompt),
+];
+
+/// Requests a server makes of the client that are decided too.
+const SERVER_POLICED: &[(&str, &str)] = &[
+    ("sampling/createMessage", "sampling_createMessage"),
+    ("elicitation/create", "elicitation_create"),
+];
+
+/// A request in flight: its method and the item it names.
+struct InFlight {
+    method: String,
+    item: Option<String>,
+}
+
+/// What both directions share.
+struct Shared {
+    name: String,
+    session: String,
+    sink: Box<dyn EventSink>,
+    state: Mutex<State>,
+    agent_out: Mutex<std::io::Stdout>,
+    server_in: Mutex<Option<ChildStdin>>,
+}
+
+struct State {
+    pins: Pins,
+    pins_path: PathBuf,
+    /// Kinds first pinned by this process (later pages of the same list are first sight too).
+    pinned_now: HashSet<&'static str>,
+    /// Agent requests waiting for the server, by id.
+    agent_pending: HashMap<String, InFlight>,
+    /// Server requests waiting for the agent, by id.
+    server_pending: HashSet<String>,
+    policy: SessionState,
+    /// Items whose description was screened as injected: refused like changed ones.
+    poisoned: HashSet<String>,
+}
+
+impl Shared {
+    fn journal(&self, kind: &str, payload: Value) {
+        let mut p = payload;
+        p["server"] = json!(self.name);
+        self.sink
+            .emit(Event::new(Source::Mcp, kind, self.session.clone()).with(p));
+    }
+    fn to_agent(&self, line: &[u8]) {
+        let mut o = self.agent_out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = o
+            .write_all(line)
+            .and_then(|_| o.write_all(b"\n"))
+            .and_then(|_| o.flush());
+    }
+    fn to_agent_json(&self, v: &Value) {
+        self.to_agent(v.to_string().as_bytes());
+    }
+    /// Write to the server; false if it is gone.
+    fn to_server(&self, line: &[u8]) -> bool {
+        let mut g = self.server_in.lock().unwrap_or_else(|e| e.into_inner());
+        match g.as_mut() {
+            Some(w) => w
+                .write_all(line)
+                .and_then(|_| w.write_all(b"\n"))
+                .and_then(|_| w.flush())
+                .is_ok(),
+            None => false,
+        }
+    }
+    fn warn(&self, msg: &str) {
+        eprintln!("cordon mcp {}: {msg}", self.name);
+    }
+}
+
+pub fn main(args: GatewayArgs) -> CmdResult {
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => PathBuf::from(&args.command[0])
+            .file_name()
+            .map(|f| f.to_string_lossy().replace(['.', ' '], "-"))
+            .unwrap_or_default(),
+    };
+    super::check_name(&name)?;
+    let cfg = Config::load(args.config.as_deref(), None)?;
+    let server_cfg = cfg.file.mcp.servers.get(&name).cloned().unwrap_or_default();
+    let base = std::env::current_dir()
+        .map_err(|e| Failure::refuse(format!("no current directory: {e}")))?;
+    let workspace = match (&args.workspace, &server_cfg.workspace) {
+        (Some(w), _) => w.clone(),
+        (None, Some(w)) => crate::config::expand_path(w, &base),
+        (None, None) => base.clone(),
+    };
+    let p = &cfg.file.permissions;
+    let rules = Rules::from_lists(&p.allow, &p.ask, &p.deny).map_err(|e| {
+        Failure::usage(format!("[permissions]: {e}")).hint("fix the rule in your config")
+    })?;
+    let mut thresholds = Thresholds::default();
+    if let Some(s) = cfg.file.scan.suspicious_threshold {
+        thresholds.suspicious = s as f32;
+    }
+    if let Some(s) = cfg.file.scan.injected_threshold {
+        thresholds.injected = s as f32;
+    }
+    let pins_path = super::pins_path(&name);
+    let pins = Pins::load(&pins_path).map_err(|e| Failure::usage(e).hint("see docs/MCP.md"))?;
+    let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
+
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::refuse(format!("cannot find cordon's own binary: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("run").arg("--workspace").arg(&workspace);
+    let flags: [(&str, &Vec<String>); 5] = [
+        ("--allow-write", &server_cfg.allow_write),
+        ("--allow-read", &server_cfg.allow_read),
+        ("--deny-read", &server_cfg.deny_read),
+        ("--env", &server_cfg.env),
+        ("--allow-domain", &server_cfg.allow_domain),
+    ];
+    for (flag, vals) in flags {
+        for v in vals {
+            cmd.arg(flag).arg(v);
+        }
+    }
+    if let Some(c) = &args.config {
+        cmd.arg("--config").arg(c);
+    }
+    if args.no_journal {
+        cmd.arg("--no-journal");
+    }
+    cmd.arg("--").args(&args.command);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Failure::refuse(format!("cannot start the sandbox for {name}: {e}")))?;
+    let server_in = child.stdin.take();
+    let server_out = child.stdout.take().expect("piped");
+
+    let session = format!(
+        "mcp-{name}-{}-{}",
+        std::process::id(),
+        cordon_event::now_ns() / 1_000_000
+    );
+    let shared = Arc::new(Shared {
+        name: name.clone(),
+        session,
+        sink,
+        state: Mutex::new(State {
+            pins,
+            pins_path,
+            pinned_now: HashSet::new(),
+            agent_pending: HashMap::new(),
+            server_pending: HashSet::new(),
+            policy: SessionState::default(),
+            poisoned: HashSet::new(),
+        }),
+        agent_out: Mutex::new(std::io::stdout()),
+        server_in: Mutex::new(server_in),
+    });
+    shared.journal(
+        "mcp.start",
+        json!({"command": args.command.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
+               "workspace": workspace}),
+    );
+
+    let max = args.max_message;
+    let mut ctx = Context::new(base, workspace, crate::config::home_dir());
+    ctx.sandboxed = true;
+    let hint = match &args.config {
+        Some(c) => format!("{} (or ~/.config/cordon/config.toml)", c.display()),
+        None => "~/.config/cordon/config.toml".to_string(),
+    };
+    {
+        let sh = shared.clone();
+        let (policy, ctx) = (Policy::new(rules.clone()), ctx.clone());
+        // Not joined: when the server is gone the gateway ends, whatever the agent still sends.
+        std::thread::spawn(move || {
+            agent_to_server(&sh, &policy, &ctx, max, &hint);
+            // The agent is done: close the server's stdin, let it finish.
+            sh.server_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+        });
+    }
+    server_to_agent(
+        &shared,
+        server_out,
+        max,
+        Screen::new(thresholds),
+        Policy::new(rules),
+        ctx,
+    );
+    shared
+        .server_in
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let code = match child.wait() {
+        Ok(s) => s.code().unwrap_or(125),
+        Err(_) => 125,
+    };
+    shared.journal("mcp.exit", json!({"code": code}));
+    Ok(u8::try_from(code).unwrap_or(125))
+}
+
+/// Agent -> server.
+fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, config_hint: &str) {
+    let stdin = std::io::stdin();
+    let mut r = BufReader::with_capacity(64 << 10, stdin.lock());
+    loop {
+        let frame = match read_frame(&mut r, max) {
+            Ok(Some(f)) => f,
+            Ok(None) | Err(_) => return,
+        };
+        let line = match frame {
+            Frame::Line(l) => l,
+            Frame::TooLong(n) => {
+                malformed(
+                    sh,
+                    "agent",
+                    &format!("message of {n} bytes is over the gateway's bound of {max} bytes"),
+                    jsonrpc::INVALID_REQUEST,
+                    Value::Null,
+                );
+                continue;
+            }
+            Frame::Truncated(b) => {
+                malformed(
+                    sh,
+                    "agent",
+                    &format!(
+                        "truncated message ({} bytes without a newline before the end of input)",
+                        b.len()
+                    ),
+                    jsonrpc::PARSE_ERROR,
+                    Value::Null,
+                );
+                return;
+            }
+        };
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let v: Value = match serde_json::from_slice(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                malformed(
+                    sh,
+                    "agent",
+                    &format!("not JSON: {e}"),
+                    jsonrpc::PARSE_ERROR,
+                    Value::Null,
+                );
+                continue;
+            }
+        };
+        match classify(&v) {
+            Msg::Notification { .. } => {
+                sh.to_server(&line);
+            }
+            Msg::Response { id } => {
+                let known = sh
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .server_pending
+                    .remove(&jsonrpc::id_key(&id));
+                if known {
+                    sh.to_server(&line);
+                } else {
+                    // A response cannot be answered: drop it, keep the stream in step.
+                    sh.journal("mcp.malformed", json!({"from": "agent", "why": format!("response to id {id}, which the server never asked")}));
+                }
+            }
+            Msg::Batch => malformed(
+                sh,
+                "agent",
+                "JSON-RPC batches are not supported by MCP (since 2025-06-18)",
+                jsonrpc::INVALID_REQUEST,
+                Value::Null,
+            ),
+            Msg::Invalid { id, why } => malformed(sh, "agent", &why, jsonrpc::INVALID_REQUEST, id),
+            Msg::Request { id, method } => {
+                let key = jsonrpc::id_key(&id);
+                let item = {
+                    let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+                    if st.agent_pending.contains_key(&key) {
+                        drop(st);
+                        malformed(
+                            sh,
+                            "agent",
+                            &format!("id {id} is already used by a request in flight"),
+                            jsonrpc::INVALID_REQUEST,
+                            id,
+                        );
+                        continue;
+                    }
+                    match police(sh, &mut st, policy, ctx, &method, &v, config_hint) {
+                        Err(msg) => {
+                            drop(st);
+                            sh.to_agent_json(&jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None));
+                            continue;
+                        }
+                        Ok(item) => item,
+                    }
+                };
+                sh.state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .agent_pending
+                    .insert(key.clone(), InFlight { method, item });
+                if !sh.to_server(&line) {
+                    sh.state
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .agent_pending
+                        .remove(&key);
+                    sh.to_agent_json(&jsonrpc::error(
+                        &id,
+                        jsonrpc::SERVER_ERROR,
+                        &format!("MCP server {} is not running", sh.name),
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A malformed message: answer the sender (agent) with an error, journal it.
+fn malformed(sh: &Shared, from: &str, why: &str, code: i64, id: Value) {
+    sh.journal("mcp.malformed", json!({"from": from, "why": why}));
+    if from == "agent" {
+        sh.to_agent_json(&jsonrpc::error(&id, code, &format!("cordon: {why}"), None));
+    } else {
+        sh.warn(&format!("dropped a message from the server: {why}"));
+    }
+}
+
+/// Decide a request. `Ok(item)` forwards it; `Err(message)` refuses it.
+fn police(
+    sh: &Shared,
+    st: &mut State,
+    policy: &Policy,
+    ctx: &Context,
+    method: &str,
+    msg: &Value,
+    config_hint: &str,
+) -> Result<Option<String>, String> {
+    let Some(&(_, tool_as, field, kind)) = POLICED.iter().find(|p| p.0 == method) else {
+        return Ok(None);
+    };
+    let params = msg.get("params").cloned().unwrap_or(Value::Null);
+    let Some(item) = params
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Err(format!(
+            "cordon: `{method}` needs a string `params.{field}`"
+        ));
+    };
+    let key = format!("{}:{item}", kind.prefix());
+    let approve = format!(
+        "run `cordon mcp approve {}` to review and approve it",
+        sh.name
+    );
+    if st.pins.is_blocked(&key) {
+        sh.journal(
+            "mcp.blocked",
+            json!({"method": method, "item": key, "why": "changed since pinned"}),
+        );
+        return Err(format!(
+            "cordon blocked `{item}` of MCP server {}: it changed since it was pinned (or is new since); {approve}",
+            sh.name
+        ));
+    }
+    if st.poisoned.contains(&key) {
+        sh.journal(
+            "mcp.blocked",
+            json!({"method": method, "item": key, "why": "description screened as injected"}),
+        );
+        return Err(format!(
+            "cordon blocked `{item}` of MCP server {}: its description reads like injected instructions (see the gateway's warning)",
+            sh.name
+        ));
+    }
+    // Tools are pinned by name; a tool the pinned list never had is refused until listed and approved.
+    if kind == Kind::Tool && st.pins.has_kind(Kind::Tool) && !st.pins.items.contains_key(&key) {
+        sh.journal(
+            "mcp.blocked",
+            json!({"method": method, "item": key, "why": "not in the pinned tool list"}),
+        );
+        return Err(format!(
+            "cordon blocked `{item}`: MCP server {} did not list it when it was pinned; list the tools, then {approve}",
+            sh.name
+        ));
+    }
+    let (tool, arguments) = match tool_as {
+        None => (
+            item.clone(),
+            params.get("arguments").cloned().unwrap_or(Value::Null),
+        ),
+        Some(t) => (t.to_string(), params.clone()),
+    };
+    let action = Action::Mcp {
+        server: sh.name.clone(),
+        tool,
+        arguments,
+    };
+    let d = policy.decide(&action, ctx, &st.policy);
+    st.policy.record(&action, &d);
+    let rule = action.tool();
+    sh.journal(
+        "mcp.decision",
+        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted()}),
+    );
+    let first = d
+        .reasons
+        .first()
+        .map(|r| r.text.clone())
+        .unwrap_or_default();
+    match d.verdict {
+        Verdict::Allow => Ok(Some(key)),
+        Verdict::Deny => Err(format!("cordon denied `{rule}`: {first}")),
+        Verdict::Ask => Err(format!(
+            "cordon would ask before `{rule}` runs ({first}), and a gateway has no one to ask. \
+             To allow it, the user adds \"{rule}\" (or \"mcp__{}__*\") to [permissions] allow in {config_hint}, then retries",
+            sh.name
+        )),
+    }
+}
+
+/// Server -> agent.
+fn server_to_agent(
+    sh: &Shared,
+    out: std::process::ChildStdout,
+    max: usize,
+    screen: Screen,
+    policy: Policy,
+    ctx: Context,
+) {
+    let ctx = &ctx;
+    let mut r = BufReader::with_capacity(64 << 10, out);
+    loop {
+        let line = match read_frame(&mut r, max) {
+            Ok(Some(Frame::Line(l))) => l,
+            Ok(Some(Frame::TooLong(n))) => {
+                malformed(
+                    sh,
+                    "server",
+                    &format!("message of {n} bytes is over the bound of {max} bytes"),
+                    0,
+                    Value::Null,
+                );
+                continue;
+            }
+            Ok(Some(Frame::Truncated(b))) => {
+                malformed(
+                    sh,
+                    "server",
+                    &format!("truncated message ({} bytes) at exit", b.len()),
+                    0,
+                    Value::Null,
+                );
+                break;
+            }
+            Ok(None) | Err(_) => break,
+        };
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut v: Value = match serde_json::from_slice(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                malformed(sh, "server", &format!("not JSON: {e}"), 0, Value::Null);
+                continue;
+            }
+        };
+        match classify(&v) {
+            Msg::Response { id } => {
+                let pending = sh
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .agent_pending
+                    .remove(&jsonrpc::id_key(&id));
+                let Some(p) = pending else {
+                    malformed(sh, "server", &format!("response to id {id}, which the agent never asked (or already answered)"), 0, Value::Null);
+                    continue;
+                };
+                if inspect(sh, &screen, &p, &mut v) {
+                    sh.to_agent_json(&v);
+                } else {
+                    sh.to_agent(&line);
+                }
+            }
+            Msg::Request { id, method } => {
+                if let Some((_, tool)) = SERVER_POLICED.iter().find(|s| s.0 == method) {
+                    // Decided like the agent's calls; "ask" has no one to ask, so only an allow rule lets it through.
+                    let action = Action::Mcp {
+                        server: sh.name.clone(),
+                        tool: (*tool).to_string(),
+                        arguments: v.get("params").cloned().unwrap_or(Value::Null),
+                    };
+                    let d = {
+                        let st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+                        policy.decide(&action, ctx, &st.policy)
+                    };
+                    let rule = action.tool();
+                    sh.journal("mcp.decision", json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server"}));
+                    if d.verdict != Verdict::Allow {
+                        let msg = format!("cordon refused `{method}` from MCP server {}: a server prompting the agent's model or user needs \"{rule}\" in [permissions] allow", sh.name);
+                        sh.warn(&msg);
+                        sh.to_server(
+                            jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None)
+                                .to_string()
+                                .as_bytes(),
+                        );
+                        continue;
+                    }
+                }
+                sh.state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .server_pending
+                    .insert(jsonrpc::id_key(&id));
+                sh.to_agent(&line);
+            }
+            Msg::Notification { .. } => sh.to_agent(&line),
+            Msg::Batch => malformed(sh, "server", "JSON-RPC batch", 0, Value::Null),
+            Msg::Invalid { why, .. } => malformed(sh, "server", &why, 0, Value::Null),
+        }
+    }
+    // The server is gone: every request still waiting gets an answer.
+    let pending: Vec<String> = sh
+        .state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .agent_pending
+        .drain()
+        .map(|(k, _)| k)
+        .collect();
+    for k in pending {
+        let id: Value = serde_json::from_str(&k).unwrap_or(Value::Null);
+        sh.to_agent_json(&jsonrpc::error(
+            &id,
+            jsonrpc::SERVER_ERROR,
+            &format!("MCP server {} exited before answering", sh.name),
+            None,
+        ));
+    }
+}
+
+/// Pin, filter and screen a response; true if it was changed.
+fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
+    let Some(result) = v.get_mut("result") else {
+        return false;
+    };
+    if p.method == "initialize" {
+        let Some(text) = result
+            .get("instructions")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return false;
+        };
+        let blocked = pin(sh, Kind::Instructions, std::slice::from_ref(&json!(text)));
+        let flagged = screen_text(sh, screen, "instructions", &text);
+        if blocked.is_empty() && !flagged {
+            return false;
+        }
+        result["instructions"] = json!(format!(
+            "[cordon withheld this server's instructions: {}; run `cordon mcp approve {}` to review]",
+            if flagged { "they read like injected instructions" } else { "they changed since they were pinned" },
+            sh.name
+        ));
+        return true;
+    }
+    if let Some(&(_, field, kind)) = LISTS.iter().find(|l| l.0 == p.method) {
+        let Some(items) = result.get(field).and_then(Value::as_array).cloned() else {
+            return false;
+        };
+        let blocked = pin(sh, kind, &items);
+        let mut keep = Vec::with_capacity(items.len());
+        let mut changed = !blocked.is_empty();
+        for item in items {
+            let key = kind.key(&item).unwrap_or_default();
+            if blocked.contains(&key) {
+                continue;
+            }
+            let mut text = String::new();
+            screen::text_of(&cordon_mcp::pin::canonical(kind, &item), &mut text);
+            let level = screen.screen(&text).level;
+            if level != Level::Clean
+                && screen_text(sh, screen, &key, &text)
+                && level == Level::Injected
+            {
+                sh.state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .poisoned
+                    .insert(key);
+                changed = true;
+                continue;
+            }
+            keep.push(item);
+        }
+        if changed {
+            result[field] = Value::Array(keep);
+        }
+        return changed;
+    }
+    if POLICED.iter().any(|x| x.0 == p.method) {
+        let stripped = screen::strip_all(result);
+        let mut text = String::new();
+        screen::text_of(result, &mut text);
+        let what = p.item.clone().unwrap_or_else(|| p.method.clone());
+        let v = screen.screen(&text);
+        if let Some(w) = v.warning() {
+            let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.policy
+                .taint("mcp-result", &format!("{}/{what}", sh.name));
+            drop(st);
+            sh.journal("mcp.flagged", json!({"what": what, "level": v.level.as_str(), "score": v.score, "findings": v.findings}));
+            sh.warn(&format!("{what}: {w}"));
+            if let Some(content) = result.get_mut("content").and_then(Value::as_array_mut) {
+                content.push(json!({"type": "text", "text": w}));
+            }
+            return true;
+        }
+        return stripped;
+    }
+    false
+}
+
+/// Screen text, journal and warn if flagged; true if flagged.
+fn screen_text(sh: &Shared, screen: &Screen, what: &str, text: &str) -> bool {
+    let v = screen.screen(text);
+    let Some(w) = v.warning() else { return false };
+    sh.state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .policy
+        .taint("mcp-description", &format!("{}/{what}", sh.name));
+    sh.journal(
+        "mcp.flagged",
+        json!({"what": what, "level": v.level.as_str(), "score": v.score, "findings": v.findings}),
+    );
+    sh.warn(&format!("{what}: {w}"));
+    true
+}
+
+/// Check items against the pins, save, journal; the keys now blocked.
+fn pin(sh: &Shared, kind: Kind, items: &[Value]) -> Vec<String> {
+    let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+    let prefix = kind.prefix();
+    let trust_new = !st.pins.has_kind(kind) || st.pinned_now.contains(prefix);
+    if !st.pins.has_kind(kind) {
+        st.pinned_now.insert(prefix);
+    }
+    let c = st.pins.check(kind, items, trust_new);
+    let diffs: serde_json::Map<String, Value> = c
+        .blocked
+        .iter()
+        .map(|k| (k.clone(), json!(st.pins.diff(k).unwrap_or_default())))
+        .collect();
+    let saved = st.pins.save(&st.pins_path);
+    let others = if kind == Kind::Tool && !c.added.is_empty() {
+        shadowed(sh, &c.added)
+    } else {
+        Vec::new()
+    };
+    drop(st);
+    if let Err(e) = saved {
+        sh.warn(&e);
+    }
+    if !c.added.is_empty() || !c.blocked.is_empty() || !c.removed.is_empty() {
+        sh.journal("mcp.pin", json!({"kind": prefix, "added": c.added, "blocked": c.blocked, "removed": c.removed, "diffs": diffs}));
+    }
+    for k in &c.blocked {
+        sh.warn(&format!("{k} changed since it was pinned; it is hidden and refused until `cordon mcp approve {}`", sh.name));
+    }
+    for (tool, other) in others {
+        sh.warn(&format!(
+            "tool `{tool}` is also offered by MCP server {other} (one may shadow the other)"
+        ));
+        sh.journal("mcp.shadowing", json!({"tool": tool, "other": other}));
+    }
+    c.blocked
+}
+
+/// Newly pinned tools whose names another pinned server also offers: (tool, other server).
+fn shadowed(sh: &Shared, added: &[String]) -> Vec<(String, String)> {
+    let dir = crate::paths::data_dir().join("mcp");
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let path = e.path();
+        let Some(other) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if other == sh.name || path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let Ok(p) = Pins::load(&path) else { continue };
+        let names = p.tool_names();
+        for k in added {
+            let t = k.trim_start_matches("tool:");
+            if names.iter().any(|n| n == t) {
+                out.push((t.to_string(), other.clone()));
+            }
+        }
+    }
+    out
+}
