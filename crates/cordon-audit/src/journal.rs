@@ -273,21 +273,7 @@ impl Journal {
         let fresh = !db_path.exists();
         if fresh {
             if let AnchorRead::Found(a) = anchor.read() {
-                return Err(AuditError::new(
-                    ErrorKind::Corrupt,
-                    format!(
-                        "audit journal: {} is missing but the head anchor {} says journal {} had {} records: the journal was deleted",
-                        db_path.display(),
-                        dir.join("head").display(),
-                        a.journal_id,
-                        a.seq
-                    ),
-                    format!(
-                        "restore {} from a backup, or move {} aside to start a new journal",
-                        db_path.display(),
-                        dir.join("head").display()
-                    ),
-                ));
+                return Err(deleted(dir, &a));
             }
         }
         let conn = Connection::open_with_flags(
@@ -322,6 +308,9 @@ impl Journal {
     pub fn open_read_only(dir: &Path) -> Result<Journal, AuditError> {
         let db_path = dir.join(DB_FILE);
         if !db_path.exists() {
+            if let AnchorRead::Found(a) = AnchorFile::open_ro(dir).read() {
+                return Err(deleted(dir, &a));
+            }
             return Err(AuditError::invalid(
                 format!("audit journal: no journal at {}", db_path.display()),
                 "nothing has been recorded yet; `cordon audit path` shows where cordon looks (CORDON_DATA_DIR overrides it)",
@@ -1081,6 +1070,27 @@ fn runs_digest(runs: impl Iterator<Item = (u64, u64, [u8; 32])>) -> String {
         text.push_str(&format!("{a}-{b} {}\n", hex(&h)));
     }
     hex(&sha256(text.as_bytes()))
+}
+
+/// The database is gone but the anchor shows it existed.
+fn deleted(dir: &Path, a: &Anchor) -> AuditError {
+    let db_path = dir.join(DB_FILE);
+    let head = dir.join("head");
+    AuditError::new(
+        ErrorKind::Corrupt,
+        format!(
+            "audit journal: {} is missing but the head anchor {} says journal {} had {} records: the journal was deleted",
+            db_path.display(),
+            head.display(),
+            a.journal_id,
+            a.seq
+        ),
+        format!(
+            "restore {} from a backup, or move {} aside to start a new journal",
+            db_path.display(),
+            head.display()
+        ),
+    )
 }
 
 fn create_dir(dir: &Path) -> Result<(), AuditError> {

@@ -127,6 +127,9 @@ fn deleted_database_is_refused_not_recreated() {
     for f in ["journal.db", "journal.db-wal", "journal.db-shm"] {
         let _ = std::fs::remove_file(d.dir().join(f));
     }
+    let (code, v) = d.verify(&[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(v["lines"].to_string().contains("was deleted"), "{v}");
     let o = d.run(&["audit", "append", "--kind", "k"], "{}\n");
     assert_eq!(o.status.code(), Some(125));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -373,7 +373,20 @@ pub fn collect_stats(j: &Journal, filter: &Filter) -> Result<cordon_audit::stats
 }
 
 fn verify(a: VerifyArgs) -> CmdResult {
-    let j = open_ro()?;
+    let j = match Journal::open_read_only(&journal_dir()) {
+        Ok(j) => j,
+        // A deleted or replaced database is a finding, not a failure to run.
+        Err(e) if e.kind == ErrorKind::Corrupt => {
+            if a.json {
+                let v = serde_json::json!({"ok": false, "first_bad_seq": 1, "lines": [format!("TAMPERED: {e}")]});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                println!("TAMPERED: {e}");
+            }
+            return Ok(1);
+        }
+        Err(e) => return Err(failure(e)),
+    };
     let rep = j.verify().map_err(failure)?;
     let mut ok = rep.ok();
     let mut lines = vec![rep.to_string()];
