@@ -9,7 +9,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -110,47 +109,13 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
-/// Compact JSON with keys in sorted order (serde_json's map may keep insertion order).
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(o) => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                write_canonical(&o[*k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(x, out);
-            }
-            out.push(']');
-        }
-        o => out.push_str(&o.to_string()),
-    }
-}
-
-/// `sha256:<hex>` of the canonical form.
+/// `sha256:<hex>` of the canonical form (canonical JSON as the journal writes it).
 pub fn hash(canon: &Value) -> String {
-    let mut s = String::new();
-    write_canonical(canon, &mut s);
-    let d = Sha256::digest(s.as_bytes());
-    let mut h = String::from("sha256:");
-    for b in d.iter() {
-        h.push_str(&format!("{b:02x}"));
-    }
-    h
+    let text = cordon_audit::canon::canonical_json(canon);
+    format!(
+        "sha256:{}",
+        cordon_audit::hex(&cordon_audit::canon::sha256(text.as_bytes()))
+    )
 }
 
 /// One pinned (or pending) item.

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# MCP gateway benchmark: added latency per tools/call through `cordon mcp` vs
+# the same server run directly (p50, p99) and the time for 1,000 small calls,
+# side by side, against two real servers: the npm reference server
+# `@modelcontextprotocol/server-everything` (tool `echo`) and a server built with
+# the official Python SDK (crates/cordon/tests/fixtures/mcp/server.py, tool `lookup`).
+# The gateway runs the server in cordon's sandbox and journals every call.
+# Needs: crates/cordon/tests/fixtures/mcp/install.sh (run by .ci/install).
+# Usage: [CORDON_BIN=path] bench/mcp.sh [N_CALLS]   (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+[ -n "${CORDON_BIN:-}" ] || cargo build --release -q -p cordon
+OUT=$(mktemp -d "$PWD/target/cordon-bench-mcp.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+cp "${CORDON_BIN:-target/release/cordon}" "$OUT/cordon"
+mkdir -p "$OUT/ws" "$OUT/data"
+export CORDON_DATA_DIR="$OUT/data"
+printf '[permissions]\nallow = ["mcp__everything__*", "mcp__fx__*"]\n' > "$OUT/cordon.toml"
+EVERYTHING=target/mcp-peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+FIXTURE=crates/cordon/tests/fixtures/mcp/server.py
+echo "cordon mcp benchmark, $(date -u +%F), $(nproc) cores, $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg), $N calls"
+gw() { echo "$OUT/cordon" mcp --name "$1" --config "$OUT/cordon.toml" --workspace "$OUT/ws" --; }
+run() { # label name tool args server...
+  local label=$1 name=$2 tool=$3 args=$4; shift 4
+  local d g
+  d=$(python3 bench/mcp_calls.py "$N" "$tool" "$args" -- "$@")
+  # shellcheck disable=SC2046
+  g=$(python3 bench/mcp_calls.py "$N" "$tool" "$args" -- $(gw "$name") "$@")
+  python3 - "$label" "$d" "$g" <<'PY'
+import json, sys
+label, d, g = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+print(f"{label}")
+print(f"  direct : p50 {d['p50_us']} us  p99 {d['p99_us']} us  {d['total_s']} s total  {d['calls_per_s']} calls/s")
+print(f"  gateway: p50 {g['p50_us']} us  p99 {g['p99_us']} us  {g['total_s']} s total  {g['calls_per_s']} calls/s")
+print(f"  added  : p50 {g['p50_us'] - d['p50_us']} us  p99 {g['p99_us'] - d['p99_us']} us  "
+      f"(throughput ratio gateway/direct {g['calls_per_s'] / d['calls_per_s']:.2f})")
+PY
+}
+run "server-everything (node) echo" everything echo '{"message":"hi"}' node "$EVERYTHING" stdio
+run "python SDK fixture lookup" fx lookup '{"word":"w"}' python3 "$FIXTURE"
