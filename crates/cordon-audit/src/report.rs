@@ -202,7 +202,7 @@ pub fn render(
 
     // Cards.
     h.push_str("<div class=\"cards\">");
-    let cards: [(&str, &str, u64); 9] = [
+    let cards: [(&str, &str, u64); 10] = [
         ("records", "records", stats.records),
         ("sessions", "sessions", stats.sessions),
         ("decisions.allow", "allowed", stats.decisions.allow),
@@ -212,9 +212,14 @@ pub fn render(
         ("prompts_avoided", "prompts avoided", stats.prompts_avoided),
         ("taint_events", "taint events", stats.taint_events),
         (
-            "blocked_hosts",
+            "blocked_hosts_total",
             "hosts blocked",
-            stats.blocked_hosts.len() as u64,
+            stats.blocked_hosts_total,
+        ),
+        (
+            "blocked_commands_total",
+            "commands blocked",
+            stats.blocked_commands_total,
         ),
     ];
     for (key, label, n) in cards {
@@ -384,7 +389,7 @@ fn timeline(points: &[(u64, Decision)]) -> String {
         .max()
         .unwrap_or(1)
         .max(1);
-    let (w, hgt, top, bottom) = (800.0, 200.0, 10.0, 24.0);
+    let (w, hgt, top, bottom) = (800.0, 200.0, 20.0, 24.0);
     let bw = w / BUCKETS as f64;
     let plot = hgt - top - bottom;
     let mut s = format!(
@@ -411,7 +416,7 @@ fn timeline(points: &[(u64, Decision)]) -> String {
     }
     let _ = writeln!(
         s,
-        "<text x=\"0\" y=\"194\" font-size=\"11\" fill=\"#666\">{}</text><text x=\"800\" y=\"194\" font-size=\"11\" fill=\"#666\" text-anchor=\"end\">{}</text><text x=\"4\" y=\"20\" font-size=\"11\" fill=\"#666\">max {max} per bar</text></svg>",
+        "<text x=\"0\" y=\"194\" font-size=\"11\" fill=\"#666\">{}</text><text x=\"800\" y=\"194\" font-size=\"11\" fill=\"#666\" text-anchor=\"end\">{}</text><text x=\"4\" y=\"12\" font-size=\"11\" fill=\"#666\">max {max} per bar</text></svg>",
         rfc3339(lo),
         rfc3339(hi)
     );

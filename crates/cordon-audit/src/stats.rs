@@ -176,8 +176,13 @@ pub struct Stats {
     pub decisions_by_kind: BTreeMap<String, Split>,
     pub prompts_asked: u64,
     pub prompts_avoided: u64,
+    /// The most blocked hosts (at most the `top` asked for).
     pub blocked_hosts: Vec<Top>,
+    /// The most blocked commands.
     pub blocked_commands: Vec<Top>,
+    /// Distinct hosts and commands blocked at least once.
+    pub blocked_hosts_total: u64,
+    pub blocked_commands_total: u64,
     pub taint_events: u64,
 }
 
@@ -255,6 +260,8 @@ impl Collector {
         self.stats.sessions = self.sessions.len() as u64;
         self.stats.first_time = self.first_ns.map(crate::time::rfc3339);
         self.stats.last_time = self.last_ns.map(crate::time::rfc3339);
+        self.stats.blocked_hosts_total = self.hosts.len() as u64;
+        self.stats.blocked_commands_total = self.commands.len() as u64;
         self.stats.blocked_hosts = rank(self.hosts);
         self.stats.blocked_commands = rank(self.commands);
         self.stats

@@ -128,6 +128,8 @@ fn stats_numbers() {
         json!({"name": "evil.example", "count": 2, "last_seq": 3})
     );
     assert_eq!(s["blocked_commands"][0]["name"], "rm -rf ~");
+    assert_eq!(s["blocked_hosts_total"], 1);
+    assert_eq!(s["blocked_commands_total"], 1);
     assert_eq!(
         s["decisions_by_kind"]["net.connect"],
         json!({"allow": 1, "ask": 0, "deny": 2})

@@ -164,10 +164,16 @@ fn check_page(d: &Data, args: &[&str], stats_args: &[&str], name: &str) -> Strin
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.as_u64().unwrap()))
-    .chain([(
-        "blocked_hosts".to_string(),
-        s["blocked_hosts"].as_array().unwrap().len() as u64,
-    )])
+    .chain([
+        (
+            "blocked_hosts_total".to_string(),
+            s["blocked_hosts_total"].as_u64().unwrap(),
+        ),
+        (
+            "blocked_commands_total".to_string(),
+            s["blocked_commands_total"].as_u64().unwrap(),
+        ),
+    ])
     .collect();
     assert_eq!(shown, expect);
     // Top blocked lists: the same names and counts, linked to rows that exist.

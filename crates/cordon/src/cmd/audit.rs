@@ -606,14 +606,14 @@ fn print_stats(s: &cordon_audit::stats::Stats) {
             );
         }
     }
-    for (title, list) in [
-        ("top blocked hosts", &s.blocked_hosts),
-        ("top blocked commands", &s.blocked_commands),
+    for (title, list, total) in [
+        ("hosts", &s.blocked_hosts, s.blocked_hosts_total),
+        ("commands", &s.blocked_commands, s.blocked_commands_total),
     ] {
         if list.is_empty() {
             continue;
         }
-        println!("\n{title}");
+        println!("\ntop blocked {title} ({total} distinct)");
         for t in list {
             println!(
                 "  {:>6}  {}  (last: seq {})",
