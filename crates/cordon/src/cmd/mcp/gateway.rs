@@ -454,7 +454,7 @@ fn police(
     let rule = action.tool();
     sh.journal(
         "mcp.decision",
-        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted()}),
+        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources}),
     );
     let first = d
         .reasons
