@@ -406,35 +406,36 @@ fn police(
         "run `cordon mcp approve {}` to review and approve it",
         sh.name
     );
-    if st.pins.is_blocked(&key) {
-        sh.journal(
-            "mcp.blocked",
-            json!({"method": method, "item": key, "why": "changed since pinned"}),
-        );
-        return Err(format!(
-            "cordon blocked `{item}` of MCP server {}: it changed since it was pinned (or is new since); {approve}",
-            sh.name
-        ));
-    }
-    if st.poisoned.contains(&key) {
-        sh.journal(
-            "mcp.blocked",
-            json!({"method": method, "item": key, "why": "description screened as injected"}),
-        );
-        return Err(format!(
-            "cordon blocked `{item}` of MCP server {}: its description reads like injected instructions (see the gateway's warning)",
-            sh.name
-        ));
-    }
+    let name = &sh.name;
     // Tools are pinned by name; a tool the pinned list never had is refused until listed and approved.
-    if kind == Kind::Tool && st.pins.has_kind(Kind::Tool) && !st.pins.items.contains_key(&key) {
+    let unlisted =
+        kind == Kind::Tool && st.pins.has_kind(Kind::Tool) && !st.pins.items.contains_key(&key);
+    let blocked = if st.pins.is_blocked(&key) {
+        Some((
+            "changed since pinned",
+            format!("it changed since it was pinned (or is new since); {approve}"),
+        ))
+    } else if st.poisoned.contains(&key) {
+        Some((
+            "description screened as injected",
+            "its description reads like injected instructions (see the gateway's warning)"
+                .to_string(),
+        ))
+    } else if unlisted {
+        Some((
+            "not in the pinned tool list",
+            format!("it was not listed when the server was pinned; list the tools, then {approve}"),
+        ))
+    } else {
+        None
+    };
+    if let Some((why, msg)) = blocked {
         sh.journal(
             "mcp.blocked",
-            json!({"method": method, "item": key, "why": "not in the pinned tool list"}),
+            json!({"method": method, "item": key, "why": why}),
         );
         return Err(format!(
-            "cordon blocked `{item}`: MCP server {} did not list it when it was pinned; list the tools, then {approve}",
-            sh.name
+            "cordon blocked `{item}` of MCP server {name}: {msg}"
         ));
     }
     let (tool, arguments) = match tool_as {
