@@ -32,6 +32,37 @@ fn rel(p: &str) -> &str {
 }
 
 impl Cgroup {
+    /// A unique cgroup name for this process: `cordon-PID-NANOS` (a pid alone
+    /// could be reused while a SIGKILLed cordon's cgroup is still there).
+    pub fn unique_name(prefix: &str) -> String {
+        let ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        format!("{prefix}-{}-{ns:x}", std::process::id())
+    }
+
+    /// Remove cgroups left by cordon processes that died without cleaning up
+    /// (SIGKILL): `cordon-PID-...` siblings whose PID is gone. rmdir only
+    /// succeeds on an empty cgroup, so a live sandbox is never touched.
+    fn reap_stale(parent: &Path) {
+        let Ok(rd) = std::fs::read_dir(parent) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("cordon-")) else {
+                continue;
+            };
+            let pid = rest.split('-').find_map(|p| p.parse::<u32>().ok());
+            if let Some(pid) = pid {
+                if !Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = std::fs::remove_dir(e.path());
+                }
+            }
+        }
+    }
+
     /// Create a cgroup with these limits, or say why none could be made.
     pub fn create(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
         match Self::create_v2(name, max_procs, max_memory) {
@@ -72,6 +103,7 @@ impl Cgroup {
             }
         }
         let dir = parent.join(name);
+        Self::reap_stale(&parent);
         std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         let cg = Cgroup {
             dirs: vec![dir.clone()],
@@ -100,6 +132,7 @@ impl Cgroup {
         };
         let pids = find("pids").ok_or("no pids controller")?;
         let dir = Path::new("/sys/fs/cgroup/pids").join(rel(&pids)).join(name);
+        Self::reap_stale(dir.parent().unwrap_or(Path::new("/")));
         std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
         cg.dirs.push(dir.clone());
         std::fs::write(dir.join("pids.max"), max_procs.to_string())
@@ -109,6 +142,7 @@ impl Cgroup {
             let dir = Path::new("/sys/fs/cgroup/memory")
                 .join(rel(&mem))
                 .join(name);
+            Self::reap_stale(dir.parent().unwrap_or(Path::new("/")));
             std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
             cg.dirs.push(dir.clone());
             std::fs::write(dir.join("memory.limit_in_bytes"), m.to_string())

@@ -202,7 +202,7 @@ impl Sandbox {
 
         // Limits: a cgroup where possible; otherwise rlimits for an
         // unprivileged user (root is exempt from RLIMIT_NPROC, so root needs a cgroup).
-        let name = format!("cordon-{}", std::process::id());
+        let name = cgroup::Cgroup::unique_name("cordon");
         let mem = spec
             .limits
             .max_memory

@@ -55,7 +55,7 @@ fn userns_works() -> Result<(), String> {
 }
 
 fn cgroup_mode() -> (bool, String) {
-    let name = format!("cordon-doctor-{}", std::process::id());
+    let name = crate::cgroup::Cgroup::unique_name("cordon");
     match crate::cgroup::Cgroup::create(&name, 16, Some(64 << 20)) {
         Ok(c) => (true, format!("{} (writable)", c.describe())),
         Err(e) => (false, e),
