@@ -261,7 +261,6 @@ pub fn journal_sink(unaudited_ok: bool) -> Result<Box<dyn EventSink>, Failure> {
 
 /// Apply the `[audit]` retention settings if they were not applied in the
 /// last hour (for `cordon run` to call at start; cheap when not due).
-#[allow(dead_code)] // for `cordon run` to call
 pub fn apply_retention(
     j: &Journal,
     audit: &crate::config::AuditSection,

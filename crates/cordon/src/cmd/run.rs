@@ -189,7 +189,14 @@ pub fn main(args: Args) -> CmdResult {
     }
 
     // The journal is opened before anything starts: no journal, no run.
-    let sink: Arc<dyn EventSink> = Arc::from(crate::cmd::audit::journal_sink(args.no_journal)?);
+    let sink: Arc<dyn EventSink> = if args.no_journal {
+        Arc::from(crate::cmd::audit::journal_sink(true)?)
+    } else {
+        let journal = crate::cmd::audit::open_journal()?;
+        // [audit] retention (whole sessions; cheap when not due).
+        crate::cmd::audit::apply_retention(&journal, &cfg.file.audit)?;
+        Arc::new(journal)
+    };
 
     let relay = if args.hook_relay {
         let r = HookRelay::start(
