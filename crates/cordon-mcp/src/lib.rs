@@ -28,3 +28,4 @@
 pub mod frame;
 pub mod jsonrpc;
 pub mod pin;
+pub mod upstream;

@@ -178,6 +178,10 @@ pub struct McpServer {
     /// Domains the server may reach (`api.github.com`, `*.example.com`).
     #[serde(default)]
     pub allow_domain: Vec<String>,
+    /// Streamable HTTP mode: headers added to every request to the server, so the
+    /// agent never holds the credentials (`"env:NAME"` takes the value from cordon's environment).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
 }
 
 /// Where a config file came from; decides whether it may widen.

@@ -483,3 +483,152 @@ fn usage_errors_exit_2_with_one_line() {
         assert!(err.starts_with("cordon: ") && err.contains(want), "{err}");
     }
 }
+
+/// A free local port (bound, then released for the peer to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("nothing listens on 127.0.0.1:{port}");
+}
+
+/// Kills a child when the test ends, whatever happens.
+struct Reap(std::process::Child);
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Env {
+    /// `cordon mcp --upstream URL --listen 127.0.0.1:PORT`, started; its port.
+    fn http_gateway(&self, name: &str, upstream: &str, extra_env: &[(&str, &str)]) -> (Reap, u16) {
+        let port = free_port();
+        let child = Command::new(CORDON)
+            .args(["mcp", "--name", name, "--config"])
+            .arg(self.path("cordon.toml"))
+            .args([
+                "--upstream",
+                upstream,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("CORDON_DATA_DIR", self.data())
+            .envs(extra_env.iter().copied())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let reap = Reap(child);
+        wait_for_port(port);
+        (reap, port)
+    }
+}
+
+#[test]
+fn streamable_http_reference_server_round_trip_and_policy() {
+    let env =
+        Env::new("[permissions]\nallow = [\"mcp__ev__echo\"]\ndeny = [\"mcp__ev__get-env\"]\n");
+    let server = npm_server("server-everything");
+    let up_port = free_port();
+    let _up = Reap(
+        Command::new("node")
+            .arg(&server)
+            .arg("streamableHttp")
+            .env("PORT", up_port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(up_port);
+    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let (_gw, port) = env.http_gateway("ev", &upstream, &[]);
+    let steps = json!([{"list": "tools"}, {"call": "echo", "args": {"message": "over http"}},
+                       {"call": "get-env", "args": {}}]);
+    let direct = env.client(steps.clone(), &[upstream]);
+    let gw = env.client(steps, &[format!("http://127.0.0.1:{port}/mcp")]);
+    assert_eq!(
+        gw[1], direct[1],
+        "tools/list differs through the HTTP gateway"
+    );
+    assert_eq!(
+        gw[2], direct[2],
+        "tools/call differs through the HTTP gateway"
+    );
+    assert_eq!(gw[2]["result"]["content"][0]["text"], "Echo: over http");
+    let denied = gw[3]["error"].as_str().unwrap();
+    assert!(
+        denied.contains("cordon denied `mcp__ev__get-env`"),
+        "{denied}"
+    );
+}
+
+#[test]
+fn streamable_http_injects_credentials_and_checks_routing_headers() {
+    let env = Env::new(
+        "[permissions]\nallow = [\"mcp__up__*\"]\n[mcp.servers.up]\nheaders = { X-Api-Key = \"env:UP_KEY\" }\n",
+    );
+    let port_file = env.path("port");
+    let _up = Reap(
+        Command::new("python3")
+            .arg(fixtures().join("http_upstream.py"))
+            .arg(&port_file)
+            .spawn()
+            .unwrap(),
+    );
+    let mut up_port = 0;
+    for _ in 0..200 {
+        if let Ok(Ok(p)) = std::fs::read_to_string(&port_file).map(|s| s.trim().parse::<u16>()) {
+            up_port = p;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    wait_for_port(up_port);
+    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let (_gw, port) = env.http_gateway("up", &upstream, &[("UP_KEY", "k-from-cordon")]);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let out = env.client(
+        json!([{"list": "tools"}, {"call": "whoami", "args": {}}]),
+        std::slice::from_ref(&url),
+    );
+    assert_eq!(out[2]["result"]["content"][0]["text"], "key=k-from-cordon");
+
+    // A header that routes elsewhere than the body says is refused.
+    let body = r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"whoami","arguments":{}}}"#;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nMcp-Method: tools/call\r\nMcp-Name: other_tool\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut s, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("do not match the message"), "{answer}");
+
+    // Without the variable the credential comes from, the gateway refuses to start.
+    let out = Command::new(CORDON)
+        .args(["mcp", "--name", "up", "--config"])
+        .arg(env.path("cordon.toml"))
+        .args(["--upstream", &upstream, "--listen", "127.0.0.1:0"])
+        .env("CORDON_DATA_DIR", env.data())
+        .env_remove("UP_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("$UP_KEY"));
+}

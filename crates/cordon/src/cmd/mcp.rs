@@ -62,6 +62,17 @@ pub(crate) struct GatewayArgs {
     /// Largest message accepted from either side, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = cordon_mcp::frame::MAX_FRAME)]
     max_message: usize,
+    /// Streamable HTTP mode: the server's URL (`https://host/mcp`); no command then.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "listen",
+        conflicts_with = "command"
+    )]
+    upstream: Option<String>,
+    /// Streamable HTTP mode: where the agent connects (`127.0.0.1:8931`).
+    #[arg(long, value_name = "ADDR", requires = "upstream")]
+    listen: Option<String>,
     /// The server's command line.
     #[arg(last = true, value_name = "SERVER_COMMAND")]
     command: Vec<OsString>,
@@ -92,7 +103,7 @@ sandbox or the journal cannot be set up. See docs/MCP.md."#;
 pub fn main(args: Args) -> CmdResult {
     match args.sub {
         Some(Sub::Approve(a)) => approve::main(a),
-        None if args.gw.command.is_empty() => Err(Failure::usage(
+        None if args.gw.command.is_empty() && args.gw.upstream.is_none() => Err(Failure::usage(
             "`cordon mcp` needs the server's command after `--`",
         )
         .hint("cordon mcp --name NAME -- SERVER_COMMAND [ARGS...]")),

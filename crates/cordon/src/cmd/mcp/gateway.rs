@@ -1,5 +1,7 @@
 //! The stdio relay: two threads, one per direction, sharing the session.
 
+mod http;
+
 use super::screen;
 use super::GatewayArgs;
 use crate::config::Config;
@@ -112,9 +114,10 @@ impl Shared {
 }
 
 pub fn main(args: GatewayArgs) -> CmdResult {
-    let name = match &args.name {
-        Some(n) => n.clone(),
-        None => PathBuf::from(&args.command[0])
+    let name = match (&args.name, args.command.first()) {
+        (Some(n), _) => n.clone(),
+        (None, None) => String::new(),
+        (None, Some(c)) => PathBuf::from(c)
             .file_name()
             .map(|f| f.to_string_lossy().replace(['.', ' '], "-"))
             .unwrap_or_default(),
@@ -144,6 +147,47 @@ pub fn main(args: GatewayArgs) -> CmdResult {
     let pins = Pins::load(&pins_path).map_err(|e| Failure::usage(e).hint("see docs/MCP.md"))?;
     let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
 
+    let session = format!(
+        "mcp-{name}-{}-{}",
+        std::process::id(),
+        cordon_event::now_ns() / 1_000_000
+    );
+    let shared = Arc::new(Shared {
+        name: name.clone(),
+        session,
+        sink,
+        state: Mutex::new(State {
+            pins,
+            pins_path,
+            pinned_now: HashSet::new(),
+            agent_pending: HashMap::new(),
+            server_pending: HashSet::new(),
+            policy: SessionState::default(),
+            poisoned: HashSet::new(),
+        }),
+        agent_out: Mutex::new(std::io::stdout()),
+        server_in: Mutex::new(None),
+    });
+    let max = args.max_message;
+    let mut ctx = Context::new(base, workspace.clone(), crate::config::home_dir());
+    ctx.sandboxed = args.upstream.is_none();
+    let hint = match &args.config {
+        Some(c) => format!("{} (or ~/.config/cordon/config.toml)", c.display()),
+        None => "~/.config/cordon/config.toml".to_string(),
+    };
+    if let Some(upstream) = &args.upstream {
+        let Some(listen) = &args.listen else {
+            return Err(Failure::usage(
+                "--upstream needs --listen ADDR (where the agent connects)",
+            )
+            .hint("cordon mcp --name NAME --upstream https://host/mcp --listen 127.0.0.1:8931"));
+        };
+        shared.journal("mcp.start", json!({"upstream": upstream, "listen": listen}));
+        let headers = http::injected_headers(&server_cfg.headers)?;
+        return http::serve(
+            shared, listen, upstream, headers, rules, ctx, thresholds, max, hint,
+        );
+    }
     let exe = std::env::current_exe()
         .map_err(|e| Failure::refuse(format!("cannot find cordon's own binary: {e}")))?;
     let mut cmd = Command::new(exe);
@@ -173,43 +217,15 @@ pub fn main(args: GatewayArgs) -> CmdResult {
     let mut child = cmd
         .spawn()
         .map_err(|e| Failure::refuse(format!("cannot start the sandbox for {name}: {e}")))?;
-    let server_in = child.stdin.take();
+    *shared.server_in.lock().unwrap_or_else(|e| e.into_inner()) = child.stdin.take();
     let server_out = child.stdout.take().expect("piped");
 
-    let session = format!(
-        "mcp-{name}-{}-{}",
-        std::process::id(),
-        cordon_event::now_ns() / 1_000_000
-    );
-    let shared = Arc::new(Shared {
-        name: name.clone(),
-        session,
-        sink,
-        state: Mutex::new(State {
-            pins,
-            pins_path,
-            pinned_now: HashSet::new(),
-            agent_pending: HashMap::new(),
-            server_pending: HashSet::new(),
-            policy: SessionState::default(),
-            poisoned: HashSet::new(),
-        }),
-        agent_out: Mutex::new(std::io::stdout()),
-        server_in: Mutex::new(server_in),
-    });
     shared.journal(
         "mcp.start",
         json!({"command": args.command.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
                "workspace": workspace}),
     );
 
-    let max = args.max_message;
-    let mut ctx = Context::new(base, workspace, crate::config::home_dir());
-    ctx.sandboxed = true;
-    let hint = match &args.config {
-        Some(c) => format!("{} (or ~/.config/cordon/config.toml)", c.display()),
-        None => "~/.config/cordon/config.toml".to_string(),
-    };
     {
         let sh = shared.clone();
         let (policy, ctx) = (Policy::new(rules.clone()), ctx.clone());
@@ -608,7 +624,9 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
             return false;
         };
         let blocked = pin(sh, Kind::Instructions, std::slice::from_ref(&json!(text)));
-        let flagged = screen_text(sh, screen, "instructions", &text);
+        // Suspicious instructions pass with a warning; injected ones are withheld.
+        let flagged = screen_text(sh, screen, "instructions", &text)
+            && screen.screen(&text).level == Level::Injected;
         if blocked.is_empty() && !flagged {
             return false;
         }
