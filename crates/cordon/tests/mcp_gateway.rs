@@ -378,7 +378,9 @@ fn filesystem_server_is_contained_even_when_given_the_whole_tree() {
 
 #[test]
 fn malformed_frames_from_either_side_get_clean_errors() {
-    let env = Env::new("[permissions]\nallow = [\"mcp__raw__*\"]\n");
+    let env = Env::new(
+        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\"]\n",
+    );
     let raw = fixtures().join("raw_server.py");
     let args = env.gateway("raw", &["python3", raw.to_str().unwrap()]);
     let mut child = Command::new(&args[0])
@@ -434,6 +436,15 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     assert_eq!(l["result"]["tools"][0]["name"], "ping_me");
     send(b"{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"ping_me\"}}\n");
     assert_eq!(next()["result"]["content"][0]["text"], "pong");
+    // A 2026-07-28 input-required result embedding a sampling request is decided like one.
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_model\"}}\n");
+    let l = next();
+    assert_eq!(l["id"], 7);
+    let msg = l["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("sampling/createMessage") && msg.contains("mcp__raw__sampling_createMessage"),
+        "{msg}"
+    );
     // The server dies mid-message: the request in flight still gets an answer.
     send(b"{\"jsonrpc\":\"2.0\",\"id\":\"last\",\"method\":\"tools/call\",\"params\":{\"name\":\"die\"}}\n");
     let l = next();

@@ -547,7 +547,7 @@ fn server_to_agent(
                     malformed(sh, "server", &format!("response to id {id}, which the agent never asked (or already answered)"), 0, Value::Null);
                     continue;
                 };
-                if inspect(sh, &screen, &p, &mut v) {
+                if police_embedded(sh, &policy, ctx, &mut v) | inspect(sh, &screen, &p, &mut v) {
                     sh.to_agent_json(&v);
                 } else {
                     sh.to_agent(&line);
@@ -610,12 +610,50 @@ fn server_to_agent(
     }
 }
 
+/// 2026-07-28 input-required results embed the server's requests (sampling,
+/// elicitation) in `inputRequests`; they are decided like standalone ones, and
+/// one that is not allowed turns the whole answer into a JSON-RPC error.
+/// True if the message was changed.
+fn police_embedded(sh: &Shared, policy: &Policy, ctx: &Context, v: &mut Value) -> bool {
+    let Some(reqs) = v["result"]["inputRequests"].as_object() else {
+        return false;
+    };
+    let refused = reqs.values().find_map(|r| {
+        let method = r.get("method").and_then(Value::as_str).unwrap_or("");
+        let tool = match SERVER_POLICED.iter().find(|s| s.0 == method) {
+            Some((_, t)) => (*t).to_string(),
+            // Unknown kinds of embedded request are decided under their method's name.
+            None => method.replace('/', "_"),
+        };
+        let action = Action::Mcp {
+            server: sh.name.clone(),
+            tool,
+            arguments: r.get("params").cloned().unwrap_or(Value::Null),
+        };
+        let d = {
+            let st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+            policy.decide(&action, ctx, &st.policy)
+        };
+        let rule = action.tool();
+        sh.journal("mcp.decision", json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server", "embedded": true}));
+        (d.verdict != Verdict::Allow).then(|| format!(
+            "cordon refused the result of MCP server {}: it asks for `{method}` (input required), which needs \"{rule}\" in [permissions] allow",
+            sh.name
+        ))
+    });
+    let Some(msg) = refused else { return false };
+    sh.warn(&msg);
+    let id = v.get("id").cloned().unwrap_or(Value::Null);
+    *v = jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None);
+    true
+}
+
 /// Pin, filter and screen a response; true if it was changed.
 fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
     let Some(result) = v.get_mut("result") else {
         return false;
     };
-    if p.method == "initialize" {
+    if p.method == "initialize" || p.method == "server/discover" {
         let Some(text) = result
             .get("instructions")
             .and_then(Value::as_str)

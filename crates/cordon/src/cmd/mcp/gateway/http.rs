@@ -328,11 +328,11 @@ fn post(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let body = if ctype.starts_with("text/event-stream") {
-        rewrite_sse(sh, screen, &p, &id, &body)
+        rewrite_sse(sh, screen, policy, ctx, &p, &id, &body)
     } else if ctype.starts_with("application/json") {
         match serde_json::from_slice::<Value>(&body) {
             Ok(mut v) => {
-                if inspect(sh, screen, &p, &mut v) {
+                if police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v) {
                     v.to_string().into_bytes()
                 } else {
                     body
@@ -347,7 +347,15 @@ fn post(
 }
 
 /// Every `data:` event that answers `id` is inspected like a stdio answer.
-fn rewrite_sse(sh: &Shared, screen: &Screen, p: &InFlight, id: &Value, body: &[u8]) -> Vec<u8> {
+fn rewrite_sse(
+    sh: &Shared,
+    screen: &Screen,
+    policy: &Policy,
+    ctx: &Context,
+    p: &InFlight,
+    id: &Value,
+    body: &[u8],
+) -> Vec<u8> {
     let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
     let mut out = String::with_capacity(text.len());
     for event in text.split("\n\n").filter(|e| !e.trim().is_empty()) {
@@ -358,7 +366,9 @@ fn rewrite_sse(sh: &Shared, screen: &Screen, p: &InFlight, id: &Value, body: &[u
             .collect();
         let parsed = serde_json::from_str::<Value>(&data.join("\n")).ok();
         let rewritten = match parsed {
-            Some(mut v) if v.get("id") == Some(id) => inspect(sh, screen, p, &mut v).then_some(v),
+            Some(mut v) if v.get("id") == Some(id) => (police_embedded(sh, policy, ctx, &mut v)
+                | inspect(sh, screen, p, &mut v))
+            .then_some(v),
             _ => None,
         };
         match rewritten {
