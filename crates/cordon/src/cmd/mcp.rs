@@ -15,6 +15,9 @@
 //! | results | ANSI escapes stripped, text screened for injection; flagged text taints the session and a warning is added |
 //! | anything malformed | a JSON-RPC error (or, from the server, dropped), never a crash |
 //!
+//! With `--upstream URL --listen ADDR` the same runs for a Streamable HTTP
+//! server (`gateway/http.rs`), with per-server credential headers from config.
+//!
 //! Everything is journaled with source `mcp`. See docs/MCP.md.
 
 mod approve;
@@ -93,6 +96,9 @@ const EXAMPLES: &str = r#"Examples:
   workspace = "~/src/app"
   env = ["GITHUB_TOKEN"]
   allow_domain = ["api.github.com"]
+
+  # A Streamable HTTP server, its credential added by cordon ([mcp.servers.gh] headers):
+  $ cordon mcp --name gh --upstream https://api.example.com/mcp --listen 127.0.0.1:8931
 
   # After a server changed a tool's description (calls to it are refused until then):
   $ cordon mcp approve fs
