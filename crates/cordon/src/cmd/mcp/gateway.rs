@@ -49,6 +49,10 @@ const SERVER_POLICED: &[(&str, &str)] = &[
     ("elicitation/create", "elicitation_create"),
 ];
 
+/// Requests waiting for an answer, per direction, at most (a peer that never
+/// answers cannot make the gateway grow without bound).
+const MAX_IN_FLIGHT: usize = 4096;
+
 /// A request in flight: its method and the item it names.
 struct InFlight {
     method: String,
@@ -341,15 +345,18 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
                 let key = jsonrpc::id_key(&id);
                 let item = {
                     let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
-                    if st.agent_pending.contains_key(&key) {
+                    let busy = if st.agent_pending.contains_key(&key) {
+                        Some(format!("id {id} is already used by a request in flight"))
+                    } else if st.agent_pending.len() >= MAX_IN_FLIGHT {
+                        Some(format!(
+                            "more than {MAX_IN_FLIGHT} requests in flight; wait for answers"
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(why) = busy {
                         drop(st);
-                        malformed(
-                            sh,
-                            "agent",
-                            &format!("id {id} is already used by a request in flight"),
-                            jsonrpc::INVALID_REQUEST,
-                            id,
-                        );
+                        malformed(sh, "agent", &why, jsonrpc::INVALID_REQUEST, id);
                         continue;
                     }
                     match police(sh, &mut st, policy, ctx, &method, &v, config_hint) {
@@ -578,11 +585,22 @@ fn server_to_agent(
                         continue;
                     }
                 }
-                sh.state
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .server_pending
-                    .insert(jsonrpc::id_key(&id));
+                {
+                    let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+                    if st.server_pending.len() >= MAX_IN_FLIGHT {
+                        drop(st);
+                        let msg =
+                            format!("cordon: more than {MAX_IN_FLIGHT} server requests in flight");
+                        malformed(sh, "server", &msg, 0, Value::Null);
+                        sh.to_server(
+                            jsonrpc::error(&id, jsonrpc::INVALID_REQUEST, &msg, None)
+                                .to_string()
+                                .as_bytes(),
+                        );
+                        continue;
+                    }
+                    st.server_pending.insert(jsonrpc::id_key(&id));
+                }
                 sh.to_agent(&line);
             }
             Msg::Notification { .. } => sh.to_agent(&line),
