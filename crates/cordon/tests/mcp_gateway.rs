@@ -643,3 +643,30 @@ fn streamable_http_injects_credentials_and_checks_routing_headers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("$UP_KEY"));
 }
+
+#[test]
+fn taint_from_one_server_reaches_the_agents_other_gateways() {
+    let env = Env::new("[permissions]\nallow = [\"mcp__web__fetch_page\"]\n");
+    let steps = json!([
+        {"call": "fetch_page", "args": {"url": "https://issue.example/1"}, "on": 0},
+        {"call": "lookup", "args": {"word": "w"}, "on": 1},
+    ]);
+    // Alone, `lookup` (a read) on a fresh gateway is allowed.
+    let alone = env.client(
+        json!([{"call": "lookup", "args": {"word": "w"}}]),
+        &env.gateway("notes", &strs(&fixture_server())),
+    );
+    assert_eq!(alone[1]["ok"], true, "{}", alone[1]);
+    // After an injected page came through another gateway of the same agent, it is not.
+    let mut cmd = env.gateway("web", &strs(&fixture_server()));
+    cmd.push("+++".into());
+    cmd.extend(env.gateway("notes", &strs(&fixture_server())));
+    let out = env.client(steps, &cmd);
+    assert_eq!(out[1]["ok"], true, "{}", out[1]);
+    assert_eq!(out[3]["ok"], false, "{}", out[3]);
+    let err = out[3]["error"].as_str().unwrap();
+    assert!(
+        err.contains("untrusted content") && err.contains("web/tool:fetch_page"),
+        "{err}"
+    );
+}

@@ -23,6 +23,7 @@
 mod approve;
 mod gateway;
 mod screen;
+mod shared_taint;
 
 use crate::exit::{CmdResult, Failure};
 use std::ffi::OsString;

@@ -67,6 +67,8 @@ struct Shared {
     state: Mutex<State>,
     agent_out: Mutex<std::io::Stdout>,
     server_in: Mutex<Option<ChildStdin>>,
+    /// Where taint is shared with the agent's other gateways.
+    taint_file: Option<PathBuf>,
 }
 
 struct State {
@@ -110,6 +112,28 @@ impl Shared {
                 .and_then(|_| w.flush())
                 .is_ok(),
             None => false,
+        }
+    }
+    /// Taint this gateway's session and its sibling gateways' (see `shared_taint`).
+    fn taint(&self, source: &str, detail: &str) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .policy
+            .taint(source, detail);
+        if let Some(p) = &self.taint_file {
+            if let Err(e) = super::shared_taint::update(p, |st| st.taint(source, detail)) {
+                self.warn(&format!("cannot share the taint with other gateways: {e}"));
+            }
+        }
+    }
+    /// Take in what sibling gateways flagged.
+    fn merge_taint(&self, own: &mut SessionState) {
+        let Some(p) = &self.taint_file else { return };
+        if let Ok(b) = std::fs::read(p) {
+            if let Ok(shared) = serde_json::from_slice::<SessionState>(&b) {
+                super::shared_taint::merge_into(own, &shared);
+            }
         }
     }
     fn warn(&self, msg: &str) {
@@ -171,6 +195,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         }),
         agent_out: Mutex::new(std::io::stdout()),
         server_in: Mutex::new(None),
+        taint_file: super::shared_taint::path(),
     });
     let max = args.max_message;
     let mut ctx = Context::new(base, workspace.clone(), crate::config::home_dir());
@@ -473,6 +498,7 @@ fn police(
         tool,
         arguments,
     };
+    sh.merge_taint(&mut st.policy);
     let d = policy.decide(&action, ctx, &st.policy);
     st.policy.record(&action, &d);
     let rule = action.tool();
@@ -649,7 +675,8 @@ fn police_embedded(sh: &Shared, policy: &Policy, ctx: &Context, v: &mut Value) -
             arguments: r.get("params").cloned().unwrap_or(Value::Null),
         };
         let d = {
-            let st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+            sh.merge_taint(&mut st.policy);
             policy.decide(&action, ctx, &st.policy)
         };
         let rule = action.tool();
@@ -734,10 +761,7 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
         let what = p.item.clone().unwrap_or_else(|| p.method.clone());
         let v = screen.screen(&text);
         if let Some(w) = v.warning() {
-            let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.policy
-                .taint("mcp-result", &format!("{}/{what}", sh.name));
-            drop(st);
+            sh.taint("mcp-result", &format!("{}/{what}", sh.name));
             sh.journal("mcp.flagged", json!({"what": what, "level": v.level.as_str(), "score": v.score, "findings": v.findings}));
             sh.warn(&format!("{what}: {w}"));
             if let Some(content) = result.get_mut("content").and_then(Value::as_array_mut) {
@@ -754,11 +778,7 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
 fn screen_text(sh: &Shared, screen: &Screen, what: &str, text: &str) -> bool {
     let v = screen.screen(text);
     let Some(w) = v.warning() else { return false };
-    sh.state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .policy
-        .taint("mcp-description", &format!("{}/{what}", sh.name));
+    sh.taint("mcp-description", &format!("{}/{what}", sh.name));
     sh.journal(
         "mcp.flagged",
         json!({"what": what, "level": v.level.as_str(), "score": v.score, "findings": v.findings}),
