@@ -18,8 +18,13 @@ pub struct Scrubbed {
 
 /// Is this name one that looks like a secret?
 pub fn looks_secret(name: &str) -> bool {
-    let up = name.to_ascii_uppercase();
-    ENV_SECRET.iter().any(|p| glob_match(p, &up))
+    // Names are matched upper-cased; most already are, so avoid the copy then.
+    if name.bytes().any(|b| b.is_ascii_lowercase()) {
+        let up = name.to_ascii_uppercase();
+        ENV_SECRET.iter().any(|p| glob_match(p, &up))
+    } else {
+        ENV_SECRET.iter().any(|p| glob_match(p, name))
+    }
 }
 
 fn allowed_by_default(name: &str) -> bool {
