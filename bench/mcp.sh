@@ -5,7 +5,7 @@
 # `@modelcontextprotocol/server-everything` (tool `echo`) and a server built with
 # the official Python SDK (crates/cordon/tests/fixtures/mcp/server.py, tool `lookup`).
 # The gateway runs the server in cordon's sandbox and journals every call.
-# Needs: crates/cordon/tests/fixtures/mcp/install.sh (run by .ci/install).
+# Needs: crates/cordon/tests/fixtures/mcp/install.sh (run by .ci/install), node.
 # Usage: [CORDON_BIN=path] bench/mcp.sh [N_CALLS]   (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ export CORDON_DATA_DIR="$OUT/data"
 printf '[permissions]\nallow = ["mcp__everything__*", "mcp__fx__*"]\n' > "$OUT/cordon.toml"
 EVERYTHING=target/mcp-peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 FIXTURE=crates/cordon/tests/fixtures/mcp/server.py
+VENV_PY=target/mcp-peers/venv/bin/python3
 echo "cordon mcp benchmark, $(date -u +%F), $(nproc) cores, $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg), $N calls"
 gw() { echo "$OUT/cordon" mcp --name "$1" --config "$OUT/cordon.toml" --workspace "$OUT/ws" --; }
 run() { # label name tool args server...
@@ -38,4 +39,4 @@ print(f"  added  : p50 {g['p50_us'] - d['p50_us']} us  p99 {g['p99_us'] - d['p99
 PY
 }
 run "server-everything (node) echo" everything echo '{"message":"hi"}' node "$EVERYTHING" stdio
-run "python SDK fixture lookup" fx lookup '{"word":"w"}' python3 "$FIXTURE"
+run "python SDK fixture lookup" fx lookup '{"word":"w"}' "$PWD/$VENV_PY" "$FIXTURE"

@@ -17,6 +17,17 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mcp")
 }
 
+/// The Python with the official SDK (`mcp` 2.x), installed by install.sh.
+fn python() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/mcp-peers/venv/bin/python3");
+    assert!(
+        p.exists(),
+        "{} is missing: run crates/cordon/tests/fixtures/mcp/install.sh (from .ci/install)",
+        p.display()
+    );
+    p.display().to_string()
+}
+
 /// An installed reference server's entry point.
 fn npm_server(pkg: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,7 +93,7 @@ impl Env {
     }
     /// Run the SDK client over a command; one JSON object per step.
     fn client(&self, steps: Value, cmd: &[String]) -> Vec<Value> {
-        let out = Command::new("python3")
+        let out = Command::new(python())
             .arg(fixtures().join("client.py"))
             .arg(steps.to_string())
             .arg("--")
@@ -107,10 +118,7 @@ impl Env {
 }
 
 fn fixture_server() -> Vec<String> {
-    vec![
-        "python3".into(),
-        fixtures().join("server.py").display().to_string(),
-    ]
+    vec![python(), fixtures().join("server.py").display().to_string()]
 }
 
 fn tool_names(list: &Value) -> Vec<String> {
@@ -382,7 +390,7 @@ fn malformed_frames_from_either_side_get_clean_errors() {
         "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\"]\n",
     );
     let raw = fixtures().join("raw_server.py");
-    let args = env.gateway("raw", &["python3", raw.to_str().unwrap()]);
+    let args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
     let mut child = Command::new(&args[0])
         .args(&args[1..args.len() - 3])
         .args(["--max-message", "4096", "--"])
@@ -593,7 +601,7 @@ fn streamable_http_injects_credentials_and_checks_routing_headers() {
     );
     let port_file = env.path("port");
     let _up = Reap(
-        Command::new("python3")
+        Command::new(python())
             .arg(fixtures().join("http_upstream.py"))
             .arg(&port_file)
             .spawn()
