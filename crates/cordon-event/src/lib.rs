@@ -150,8 +150,8 @@ mod tests {
 
     #[test]
     fn roundtrips_through_json() {
-        let ev = Event::new(Source::Sandbox, "sandbox.exit", "s1")
-            .with(serde_json::json!({"code": 3}));
+        let ev =
+            Event::new(Source::Sandbox, "sandbox.exit", "s1").with(serde_json::json!({"code": 3}));
         let s = serde_json::to_string(&ev).unwrap();
         assert!(s.contains("\"source\":\"sandbox\""));
         let back: Event = serde_json::from_str(&s).unwrap();
