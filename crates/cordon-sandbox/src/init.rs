@@ -207,6 +207,16 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
     );
     drop(pass);
 
+    // The supervisor says when the command may start (after it opened the journal).
+    let (buf, _) = step("waiting for the start", sys::recv_msg(sock))?;
+    if !matches!(serde_json::from_slice::<SupMsg>(&buf), Ok(SupMsg::Start)) {
+        return Err(StepError {
+            step: "waiting for the start",
+            detail: "supervisor went away".into(),
+            hint: None,
+        });
+    }
+
     // 9. The command.
     let (err_r, err_w) = step("exec pipe", sys::pipe())?;
     install_forwarders();

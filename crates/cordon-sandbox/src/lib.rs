@@ -176,7 +176,87 @@ pub struct Sandbox {
     /// What is enforced.
     pub enforced: Enforced,
     pty_streams: [bool; 3],
+    started: bool,
+    waited: bool,
     _cgroup: Option<cgroup::Cgroup>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !self.waited {
+            kill_and_reap(self.pid);
+        }
+    }
+}
+
+fn kill_and_reap(pid: libc::pid_t) {
+    // SAFETY: killing and reaping our own child (the sandbox's init).
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+    }
+}
+
+/// A sandbox whose init is still setting up (see [`Sandbox::launch`]).
+pub struct Pending {
+    pid: Option<libc::pid_t>,
+    sock: Option<OwnedFd>,
+    limits: String,
+    pty_streams: [bool; 3],
+    cgroup: Option<cgroup::Cgroup>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid {
+            kill_and_reap(pid);
+        }
+    }
+}
+
+impl Pending {
+    /// Wait for init to finish setting up. The command has not started yet.
+    pub fn ready(mut self) -> Result<Sandbox, SandboxError> {
+        let (Some(pid), Some(sock)) = (self.pid, self.sock.take()) else {
+            return Err(err("starting init", "already used"));
+        };
+        let (data, mut fds) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
+        let m: msg::InitMsg = serde_json::from_slice(&data)
+            .map_err(|_| err("starting init", "the sandbox's init died during setup"))?;
+        match m {
+            msg::InitMsg::Ready {
+                landlock,
+                listeners,
+                pty,
+            } => {
+                if fds.len() != listeners + usize::from(pty) {
+                    return Err(err("starting init", "descriptors missing"));
+                }
+                let master = if pty { fds.pop() } else { None };
+                let listeners = fds.into_iter().map(TcpListener::from).collect();
+                self.pid = None; // the Sandbox owns init from here
+                Ok(Sandbox {
+                    pid,
+                    sock,
+                    master,
+                    listeners,
+                    enforced: Enforced {
+                        landlock,
+                        limits: std::mem::take(&mut self.limits),
+                    },
+                    pty_streams: self.pty_streams,
+                    started: false,
+                    waited: false,
+                    _cgroup: self.cgroup.take(),
+                })
+            }
+            msg::InitMsg::Failed { step, detail, hint } => {
+                // Init exits after reporting; Drop reaps it.
+                Err(SandboxError { step, detail, hint })
+            }
+            msg::InitMsg::Exit { .. } => Err(err("starting init", "unexpected message")),
+        }
+    }
 }
 
 fn total_ram() -> Option<u64> {
@@ -191,7 +271,17 @@ impl Sandbox {
     /// Start the command in a new sandbox. Must be called while the calling
     /// process has a single thread (before starting a runtime): the sandbox's
     /// init is forked from it. The calling thread must outlive the sandbox.
-    pub fn spawn(mut spec: Spec) -> Result<Sandbox, SandboxError> {
+    pub fn spawn(spec: Spec) -> Result<Sandbox, SandboxError> {
+        let mut sb = Sandbox::launch(spec)?.ready()?;
+        sb.start()?;
+        Ok(sb)
+    }
+
+    /// Start building the sandbox and return at once: init sets up in the
+    /// background while the caller prepares (e.g. opens the journal). The
+    /// command starts only after [`Pending::ready`] and [`Sandbox::start`];
+    /// dropping a `Pending` or an unstarted `Sandbox` kills init.
+    pub fn launch(mut spec: Spec) -> Result<Pending, SandboxError> {
         if spec.argv.is_empty() {
             return Err(err("command", "no command given"));
         }
@@ -312,44 +402,27 @@ impl Sandbox {
             })?;
         }
         send(msg::SupMsg::Joined).map_err(|e| kill_child(err("starting init", e)))?;
-        let (data, mut fds) =
-            sys::recv_msg(&sup_sock).map_err(|e| kill_child(err("starting init", e)))?;
-        let m: msg::InitMsg = serde_json::from_slice(&data).map_err(|_| {
-            kill_child(err("starting init", "the sandbox's init died during setup"))
-        })?;
-        match m {
-            msg::InitMsg::Ready {
-                landlock,
-                listeners,
-                pty,
-            } => {
-                if fds.len() != listeners + usize::from(pty) {
-                    return Err(kill_child(err("starting init", "descriptors missing")));
-                }
-                let master = if pty { fds.pop() } else { None };
-                let listeners = fds.into_iter().map(TcpListener::from).collect();
-                Ok(Sandbox {
-                    pid,
-                    sock: sup_sock,
-                    master,
-                    listeners,
-                    enforced: Enforced {
-                        landlock,
-                        limits: limits_desc,
-                    },
-                    pty_streams: spec.pty_streams,
-                    _cgroup: cg,
-                })
-            }
-            msg::InitMsg::Failed { step, detail, hint } => {
-                // SAFETY: reaping our own child, which exits after reporting.
-                unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
-                Err(SandboxError { step, detail, hint })
-            }
-            msg::InitMsg::Exit { .. } => {
-                Err(kill_child(err("starting init", "unexpected message")))
-            }
+        Ok(Pending {
+            pid: Some(pid),
+            sock: Some(sup_sock),
+            limits: limits_desc,
+            pty_streams: spec.pty_streams,
+            cgroup: cg,
+        })
+    }
+
+    /// Let the command start (idempotent).
+    pub fn start(&mut self) -> Result<(), SandboxError> {
+        if !self.started {
+            sys::send_msg(
+                &self.sock,
+                &serde_json::to_vec(&msg::SupMsg::Start).unwrap_or_default(),
+                &[],
+            )
+            .map_err(|e| err("starting the command", e))?;
+            self.started = true;
         }
+        Ok(())
     }
 
     /// The sandbox init's pid on the host.
@@ -359,6 +432,8 @@ impl Sandbox {
 
     /// Relay the terminal, forward signals, and wait for the command to end.
     pub fn wait(mut self) -> Result<Outcome, SandboxError> {
+        self.start()?;
+        self.waited = true;
         let master = self.master.take();
         // The terminal's output goes to stdout if it holds the pty, else to stderr.
         let out_fd = if self.pty_streams[1] || !self.pty_streams[2] {

@@ -32,4 +32,6 @@ pub enum SupMsg {
     /// The cgroup is joined (sent while init mounts, because joining a v1
     /// cgroup waits for an RCU grace period): init may now drop privileges.
     Joined,
+    /// Everything outside is ready (e.g. the journal is open): start the command.
+    Start,
 }

@@ -189,15 +189,6 @@ pub fn main(args: Args) -> CmdResult {
     }
 
     // The journal is opened before anything starts: no journal, no run.
-    let sink: Arc<dyn EventSink> = if args.no_journal {
-        Arc::from(crate::cmd::audit::journal_sink(true)?)
-    } else {
-        let journal = crate::cmd::audit::open_journal()?;
-        // [audit] retention (whole sessions; cheap when not due).
-        crate::cmd::audit::apply_retention(&journal, &cfg.file.audit)?;
-        Arc::new(journal)
-    };
-
     let relay = if args.hook_relay {
         let r = HookRelay::start(
             &session,
@@ -239,15 +230,41 @@ pub fn main(args: Args) -> CmdResult {
         allow_degraded: degraded,
         ..Default::default()
     };
-    let sandbox = match Sandbox::spawn(spec) {
-        Ok(sb) => sb,
+    let refuse = |e: cordon_sandbox::SandboxError| {
+        let hint = e
+            .hint
+            .clone()
+            .unwrap_or_else(|| "run `cordon doctor` to see what this machine supports".into());
+        Failure::refuse(e.to_string()).hint(hint)
+    };
+    // Init builds the sandbox while the journal opens; the command starts
+    // only once both are done (no journal, no run).
+    let pending = match Sandbox::launch(spec) {
+        Ok(p) => p,
         Err(e) => {
             fs.finish();
-            let hint = e
-                .hint
-                .clone()
-                .unwrap_or_else(|| "run `cordon doctor` to see what this machine supports".into());
-            return Err(Failure::refuse(e.to_string()).hint(hint));
+            return Err(refuse(e));
+        }
+    };
+    let sink: Result<Arc<dyn EventSink>, Failure> = if args.no_journal {
+        crate::cmd::audit::journal_sink(true).map(Arc::from)
+    } else {
+        crate::cmd::audit::open_journal().and_then(|journal| {
+            // [audit] retention (whole sessions; cheap when not due).
+            crate::cmd::audit::apply_retention(&journal, &cfg.file.audit)?;
+            Ok(Arc::new(journal) as Arc<dyn EventSink>)
+        })
+    };
+    let started = sink.and_then(|sink| {
+        let mut sb = pending.ready().map_err(refuse)?;
+        sb.start().map_err(refuse)?;
+        Ok((sink, sb))
+    });
+    let (sink, sandbox) = match started {
+        Ok(x) => x,
+        Err(f) => {
+            fs.finish();
+            return Err(f);
         }
     };
     // From here on threads are fine (the sandbox is forked).
