@@ -42,6 +42,25 @@ fn npm_server(pkg: &str) -> PathBuf {
     p
 }
 
+/// The sandbox gives the server private `/tmp`, `/var/tmp`, `/run` and
+/// `/dev/shm`: a checkout under one of them (a CI clone in /tmp) would hide the
+/// peers and fixtures from the server, so they are bound in (`[sandbox] allow_write`).
+fn private_dirs() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let private = ["/tmp", "/var/tmp", "/run", "/dev/shm"];
+    if !private.iter().any(|p| root.starts_with(p)) {
+        return String::new();
+    }
+    format!(
+        "\n[sandbox]\nallow_write = [{:?}, {:?}]\n",
+        root.join("target/mcp-peers"),
+        fixtures().canonicalize().unwrap()
+    )
+}
+
 /// A scratch home for one test: data dir (pins, journal), workspace, config.
 struct Env {
     dir: tempfile::TempDir,
@@ -53,7 +72,11 @@ impl Env {
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         std::fs::create_dir_all(dir.path().join("ws")).unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
-        std::fs::write(dir.path().join("cordon.toml"), config).unwrap();
+        std::fs::write(
+            dir.path().join("cordon.toml"),
+            config.to_string() + &private_dirs(),
+        )
+        .unwrap();
         Env { dir }
     }
     /// Journal records of one kind, as `cordon audit list --json` gives them.
