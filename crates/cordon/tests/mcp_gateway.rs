@@ -357,6 +357,15 @@ fn denied_and_unruled_tools_are_refused_with_how_to_allow() {
             && asked.contains("[permissions] allow"),
         "{asked}"
     );
+    // `show_*` reads by its name, but the server annotates it destructive: asked, not allowed
+    // (in a fresh, untainted session).
+    let steps = json!([{"list": "tools"}, {"call": "show_archive", "args": {"word": "w"}}]);
+    let out = env.client(steps, &env.gateway("fx", &strs(&fixture_server())));
+    let hinted = out[2]["error"].as_str().unwrap();
+    assert!(
+        hinted.contains("destructiveHint") && hinted.contains("\"mcp__fx__show_archive\""),
+        "{hinted}"
+    );
 }
 
 #[test]

@@ -506,12 +506,28 @@ fn police(
         "mcp.decision",
         json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources}),
     );
-    let first = d
+    let mut first = d
         .reasons
         .first()
         .map(|r| r.text.clone())
         .unwrap_or_default();
-    match d.verdict {
+    // Annotations are the server's word: they may make cordon more careful, never less.
+    let ruled = d.reasons.first().is_some_and(|r| r.rule.is_some());
+    let destructive = st
+        .pins
+        .items
+        .get(&key)
+        .is_some_and(|p| p.canon["annotations"]["destructiveHint"] == json!(true));
+    let verdict = if d.verdict == Verdict::Allow && !ruled && destructive {
+        first = format!(
+            "MCP server {} marks `{item}` destructive (destructiveHint)",
+            sh.name
+        );
+        Verdict::Ask
+    } else {
+        d.verdict
+    };
+    match verdict {
         Verdict::Allow => Ok(Some(key)),
         Verdict::Deny => Err(format!("cordon denied `{rule}`: {first}")),
         Verdict::Ask => Err(format!(
