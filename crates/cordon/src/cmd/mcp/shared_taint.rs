@@ -8,7 +8,6 @@
 
 use cordon_policy::SessionState;
 use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::PathBuf;
 
@@ -55,17 +54,8 @@ pub fn update(
         Err(_) => SessionState::default(),
     };
     change(&mut st);
-    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let bytes = serde_json::to_vec(&st).map_err(|e| e.to_string())?;
-    let written = OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(&bytes))
-        .and_then(|_| fs::rename(&tmp, path));
-    written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    cordon_mcp::pin::write_private(path, &bytes)?;
     Ok(st)
 }
 

@@ -71,10 +71,30 @@ pub(super) fn serve(
         std::thread::spawn(move || {
             let policy = Policy::new(rules);
             let screen = Screen::new(thresholds);
-            let _ = connection(&sh, &up, conn, &policy, &ctx, &screen, max, &hint);
+            let c = Conn {
+                sh: &sh,
+                up: &up,
+                policy: &policy,
+                ctx: &ctx,
+                screen: &screen,
+                max,
+                hint: &hint,
+            };
+            let _ = connection(&c, conn);
         });
     }
     Ok(0)
+}
+
+/// What one agent connection works with.
+struct Conn<'a> {
+    sh: &'a Shared,
+    up: &'a Upstream,
+    policy: &'a Policy,
+    ctx: &'a Context,
+    screen: &'a Screen,
+    max: usize,
+    hint: &'a str,
 }
 
 struct Request {
@@ -201,17 +221,8 @@ fn json_error(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn connection(
-    sh: &Shared,
-    up: &Upstream,
-    conn: TcpStream,
-    policy: &Policy,
-    ctx: &Context,
-    screen: &Screen,
-    max: usize,
-    hint: &str,
-) -> std::io::Result<()> {
+fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
+    let (sh, up, max) = (c.sh, c.up, c.max);
     let mut w = conn.try_clone()?;
     let mut r = std::io::BufReader::new(conn);
     loop {
@@ -231,7 +242,7 @@ fn connection(
             }
         };
         match req.method.as_str() {
-            "POST" => post(sh, up, &mut w, &req, policy, ctx, screen, max, hint)?,
+            "POST" => post(c, &mut w, &req)?,
             "DELETE" => {
                 let (status, headers, body) = up.forward("DELETE", &req.headers, &req.body, max);
                 respond(&mut w, status, &headers, &body)?;
@@ -247,18 +258,9 @@ fn connection(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn post(
-    sh: &Shared,
-    up: &Upstream,
-    w: &mut TcpStream,
-    req: &Request,
-    policy: &Policy,
-    ctx: &Context,
-    screen: &Screen,
-    max: usize,
-    hint: &str,
-) -> std::io::Result<()> {
+fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
+    let (sh, up, policy, ctx, screen) = (c.sh, c.up, c.policy, c.ctx, c.screen);
+    let (max, hint) = (c.max, c.hint);
     let v: Value = match serde_json::from_slice(&req.body) {
         Ok(v) => v,
         Err(e) => {
@@ -328,7 +330,7 @@ fn post(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let body = if ctype.starts_with("text/event-stream") {
-        rewrite_sse(sh, screen, policy, ctx, &p, &id, &body)
+        rewrite_sse(c, &p, &id, &body)
     } else if ctype.starts_with("application/json") {
         match serde_json::from_slice::<Value>(&body) {
             Ok(mut v) => {
@@ -347,15 +349,8 @@ fn post(
 }
 
 /// Every `data:` event that answers `id` is inspected like a stdio answer.
-fn rewrite_sse(
-    sh: &Shared,
-    screen: &Screen,
-    policy: &Policy,
-    ctx: &Context,
-    p: &InFlight,
-    id: &Value,
-    body: &[u8],
-) -> Vec<u8> {
+fn rewrite_sse(c: &Conn, p: &InFlight, id: &Value, body: &[u8]) -> Vec<u8> {
+    let (sh, screen, policy, ctx) = (c.sh, c.screen, c.policy, c.ctx);
     let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
     let mut out = String::with_capacity(text.len());
     for event in text.split("\n\n").filter(|e| !e.trim().is_empty()) {
