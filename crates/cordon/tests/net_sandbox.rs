@@ -7,7 +7,7 @@
 #[path = "sandbox_support/mod.rs"]
 mod sandbox_support;
 
-use sandbox_support::{err, ok, out, As, World};
+use sandbox_support::{cordon_bin, err, ok, out, As, World};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -297,7 +297,7 @@ fn allow_domain_from_outside_applies_to_the_next_connection() {
          {cordon} allow-domain --session \"$CORDON_SESSION\" web.test:{hp} 2>&1; echo inside-rc=$?; \
          touch ready; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; \
          curl -sS --max-time 20 {url}",
-        cordon = env!("CARGO_BIN_EXE_cordon")
+        cordon = cordon_bin().display()
     );
     let mut c = n.world.cordon();
     c.arg("run")

@@ -348,7 +348,8 @@ fn hook_relay_decides_outside_the_sandbox() {
     )
     .unwrap();
     std::fs::write(w.ws.join("good.json"), ev("ls -la")).unwrap();
-    let bin = env!("CARGO_BIN_EXE_cordon");
+    let bin = cordon_bin();
+    let bin = bin.display();
     let o = ok(&w.run(
         &["--hook-relay"],
         &format!("{bin} hook claude < bad.json; echo; {bin} hook claude < good.json; echo; rm -f $CORDON_HOOK_SOCKET 2>/dev/null && echo REPLACED; true"),

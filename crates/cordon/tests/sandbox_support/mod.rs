@@ -19,14 +19,23 @@ fn reachable_by_all(p: &Path) -> bool {
     })
 }
 
+/// Is `p` under a directory the sandbox replaces with a private tmpfs (so the
+/// path would not exist inside)?
+fn private_inside(p: &Path) -> bool {
+    ["/tmp", "/var/tmp", "/run", "/dev/shm"]
+        .iter()
+        .any(|d| p.starts_with(d))
+}
+
 /// Where test worlds live: the target's tmp dir if an unprivileged uid can reach
-/// it, else a directory on the host filesystem that it can (a checkout under a
-/// 0700 home, as root, would otherwise lock the unprivileged tests out). Never
-/// /tmp: the sandbox's /tmp is private, and tests need host paths outside it.
+/// it and it is not under /tmp, else a directory on the host filesystem that
+/// it can (a checkout under a 0700 home, as root, would otherwise lock the
+/// unprivileged tests out; one under /tmp would be invisible inside, since the
+/// sandbox's /tmp is private and the tests need host paths outside it).
 pub fn test_base() -> PathBuf {
     let t = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     std::fs::create_dir_all(&t).unwrap();
-    if reachable_by_all(&t.join("x")) {
+    if reachable_by_all(&t.join("x")) && !private_inside(&t) {
         return t;
     }
     let b = PathBuf::from("/var/lib/cordon-tests");
@@ -35,12 +44,13 @@ pub fn test_base() -> PathBuf {
     b
 }
 
-/// The cordon binary, copied somewhere every uid can execute if need be.
+/// The cordon binary, copied somewhere every uid can execute (and that the
+/// sandbox shows) if need be. Use it for cordon run *inside* a sandbox.
 pub fn cordon_bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         let b = PathBuf::from(env!("CARGO_BIN_EXE_cordon"));
-        if reachable_by_all(&b) {
+        if reachable_by_all(&b) && !private_inside(&b) {
             return b;
         }
         // One copy per build of the binary, shared by every test process.
