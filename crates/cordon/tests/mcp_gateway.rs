@@ -68,8 +68,18 @@ struct Env {
 
 impl Env {
     fn new(config: &str) -> Env {
-        // Not under /tmp: the sandbox gives the server a private /tmp.
-        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        // Not under /tmp: the sandbox gives the server a private /tmp, so a
+        // checkout there keeps its scratch dirs on the host's /var/lib instead.
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let private = ["/tmp", "/var/tmp", "/run", "/dev/shm"];
+        let base = if private.iter().any(|p| base.starts_with(p)) {
+            let b = PathBuf::from("/var/lib/cordon-tests");
+            std::fs::create_dir_all(&b).unwrap();
+            b
+        } else {
+            base
+        };
+        let dir = tempfile::tempdir_in(base).unwrap();
         std::fs::create_dir_all(dir.path().join("ws")).unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         std::fs::write(
