@@ -331,35 +331,19 @@ impl Sandbox {
         };
 
         let (sup_sock, init_sock) = sys::seqpacket_pair().map_err(|e| err("control socket", e))?;
-        let flags = libc::CLONE_NEWUSER
-            | libc::CLONE_NEWNS
-            | libc::CLONE_NEWPID
-            | libc::CLONE_NEWIPC
-            | libc::CLONE_NEWUTS
-            | libc::CLONE_NEWNET
-            | libc::SIGCHLD;
-        // SAFETY: a fork-like clone (no new stack, no shared memory): the child
-        // gets a copy of this single-threaded process and never returns here.
-        let pid = unsafe {
-            libc::syscall(
-                libc::SYS_clone,
-                flags as libc::c_ulong,
-                0usize,
-                0usize,
-                0usize,
-                0usize,
-            )
-        } as libc::pid_t;
-        if pid < 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(SandboxError {
+        // The child gets a copy of this single-threaded process and never returns here.
+        let pid = match sys::clone_into(sys::SANDBOX_NAMESPACES) {
+            Ok(pid) => pid,
+            Err(e) => {
+                return Err(SandboxError {
                 step: "namespaces".into(),
                 detail: format!("clone: {e}"),
                 hint: Some(
                     "this kernel or container forbids user namespaces; allow them (sysctl user.max_user_namespaces, or the container runtime's seccomp/AppArmor profile) and run `cordon doctor`".into(),
                 ),
-            });
-        }
+            })
+            }
+        };
         if pid == 0 {
             drop(sup_sock);
             init::run(&spec, init_sock);

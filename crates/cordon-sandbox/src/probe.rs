@@ -25,32 +25,14 @@ fn seccomp_available() -> bool {
 }
 
 fn userns_works() -> Result<(), String> {
-    let flags = libc::CLONE_NEWUSER
-        | libc::CLONE_NEWNS
-        | libc::CLONE_NEWPID
-        | libc::CLONE_NEWNET
-        | libc::SIGCHLD;
-    // SAFETY: fork-like clone whose child exits at once.
-    let pid = unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            flags as libc::c_ulong,
-            0usize,
-            0usize,
-            0usize,
-            0usize,
-        )
-    };
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
+    let pid = crate::sys::clone_into(crate::sys::SANDBOX_NAMESPACES).map_err(|e| e.to_string())?;
     if pid == 0 {
         // SAFETY: _exit in the child.
         unsafe { libc::_exit(0) };
     }
     let mut st = 0;
     // SAFETY: reaping our own child.
-    unsafe { libc::waitpid(pid as libc::pid_t, &mut st, 0) };
+    unsafe { libc::waitpid(pid, &mut st, 0) };
     Ok(())
 }
 

@@ -283,3 +283,35 @@ pub fn kernel_release() -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// The namespaces every sandbox gets (the cgroup namespace is entered later,
+/// by init, once it sits in its cgroup).
+pub const SANDBOX_NAMESPACES: libc::c_int = libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWNET;
+
+/// A fork-like clone into new namespaces: returns 0 in the child, the child's
+/// pid in the parent. The caller must be single-threaded (the child gets a
+/// copy of the process, as after fork).
+pub fn clone_into(namespaces: libc::c_int) -> io::Result<libc::pid_t> {
+    // SAFETY: no new stack and no shared memory: the kernel copies the process
+    // like fork; the caller guarantees no other thread holds locks.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (namespaces | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if pid < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(pid as libc::pid_t)
+    }
+}
