@@ -1,9 +1,12 @@
 //! `cordon doctor`: what this kernel supports and which protections are active.
 use crate::exit::CmdResult;
 
-/// Explain what this machine supports, which protections `cordon run` will
-/// apply, and what would degrade. Exits 0 when `cordon run` can start with
-/// full containment, 1 when it would refuse (and says how to fix that).
+/// Explain what this machine supports and what `cordon run` will enforce.
+///
+/// Probes the kernel (namespaces, Landlock ABI, seccomp, cgroups, terminal),
+/// says which protections `cordon run` will apply and what would degrade, and
+/// how to fix what is missing. Exits 0 when `cordon run` can start with full
+/// containment, 1 when it would refuse.
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
