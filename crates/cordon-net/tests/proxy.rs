@@ -2,9 +2,9 @@
 //! servers on 127.0.0.1. Names resolve through the static host map only.
 use cordon_event::{Event, MemorySink};
 use cordon_net::{Policy, Proxy, ProxyConfig, Resolver};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,35 +14,9 @@ fn support(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A python web server on 127.0.0.1, killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(dir: &Path, tls: Option<&Path>) -> Server {
-        let mut cmd = Command::new("python3");
-        cmd.arg(support("serve.py")).arg(dir);
-        if let Some(t) = tls {
-            cmd.arg(t.join("cert.pem")).arg(t.join("key.pem"));
-        }
-        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().expect("serve.py prints its port");
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/server.rs"]
+mod server;
+use server::Server;
 
 /// A site: a directory with a file, served over HTTP and HTTPS (test CA).
 struct Site {
@@ -63,8 +37,8 @@ impl Site {
             .status()
             .unwrap();
         assert!(ok.success());
-        let http = Server::start(dir.path(), None);
-        let https = Server::start(dir.path(), Some(&tls));
+        let http = Server::start(&support("serve.py"), dir.path(), None);
+        let https = Server::start(&support("serve.py"), dir.path(), Some(&tls));
         Site { dir, http, https }
     }
     fn ca(&self) -> PathBuf {

@@ -8,9 +8,8 @@
 mod sandbox_support;
 
 use sandbox_support::{cordon_bin, err, ok, out, As, World};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn support(name: &str) -> PathBuf {
@@ -19,35 +18,9 @@ fn support(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A python web server on the host's 127.0.0.1, killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(dir: &Path, tls: Option<&Path>) -> Server {
-        let mut cmd = Command::new("/usr/bin/python3");
-        cmd.arg(support("serve.py")).arg(dir);
-        if let Some(t) = tls {
-            cmd.arg(t.join("cert.pem")).arg(t.join("key.pem"));
-        }
-        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().expect("serve.py prints its port");
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "../../cordon-net/tests/support/server.rs"]
+mod server;
+use server::Server;
 
 /// A world with a served site (HTTP and HTTPS with a test CA, a git repo)
 /// and a config file mapping the test names to 127.0.0.1.
@@ -89,8 +62,8 @@ impl Net {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", err(&o));
-        let http = Server::start(&site, None);
-        let https = Server::start(&site, Some(&tls));
+        let http = Server::start(&support("serve.py"), &site, None);
+        let https = Server::start(&support("serve.py"), &site, Some(&tls));
         let config = world.outside.join("net.toml");
         std::fs::write(
             &config,

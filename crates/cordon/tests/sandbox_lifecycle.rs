@@ -297,10 +297,13 @@ fn runs_are_journaled_and_an_unwritable_journal_refuses() {
     let o = w2
         .cordon()
         .env("CORDON_DATA_DIR", &ro2)
-        .args(["run", "--", "true"])
+        .args(["run", "--", "touch", "ran"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(125), "{}", err(&o));
+    // The sandbox was being built while the journal failed to open: the
+    // command itself must never have started.
+    assert!(!w2.ws.join("ran").exists(), "the command ran unaudited");
     assert!(err(&o).contains("--no-journal"), "{}", err(&o));
     let o = w2
         .cordon()
