@@ -28,4 +28,5 @@
 pub mod frame;
 pub mod jsonrpc;
 pub mod pin;
+pub mod sse;
 pub mod upstream;

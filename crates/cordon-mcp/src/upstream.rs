@@ -1,7 +1,12 @@
 //! The client side of Streamable HTTP mode: one MCP server's URL, with the
 //! headers cordon adds to every request (credentials the agent never holds).
+//!
+//! Answers are opened as streams ([`Upstream::open`]): an SSE answer (or the
+//! standing GET stream) is read event by event by the caller, never buffered
+//! whole.
 
 use serde_json::Value;
+use std::io::Read;
 use std::time::Duration;
 
 /// Headers passed from the agent to the server (lower case).
@@ -15,7 +20,7 @@ pub const PASS_UP: &[&str] = &[
     "last-event-id",
 ];
 /// Headers passed from the server back to the agent (lower case).
-pub const PASS_DOWN: &[&str] = &["content-type", "mcp-session-id"];
+pub const PASS_DOWN: &[&str] = &["content-type", "mcp-session-id", "mcp-protocol-version"];
 
 /// A Streamable HTTP MCP server.
 pub struct Upstream {
@@ -27,13 +32,40 @@ pub struct Upstream {
 /// Status, headers to pass back, body.
 pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
+/// An answer whose body is still to be read.
+pub struct Opened {
+    pub status: u16,
+    /// The [`PASS_DOWN`] headers.
+    pub headers: Vec<(String, String)>,
+    pub body: Box<dyn Read + Send>,
+}
+
+impl Opened {
+    /// A header passed down, by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// Is the body a `text/event-stream`?
+    pub fn is_sse(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|c| c.starts_with("text/event-stream"))
+    }
+}
+
 impl Upstream {
-    /// No redirects (a redirect could carry the credentials elsewhere), status codes passed through.
-    pub fn new(url: &str, headers: Vec<(String, String)>, timeout: Duration) -> Upstream {
+    /// No redirects (a redirect could carry the credentials elsewhere), status
+    /// codes passed through. `wait` bounds connecting and waiting for the
+    /// answer's head; a body (an SSE stream) may then last as long as the
+    /// server keeps it open.
+    pub fn new(url: &str, headers: Vec<(String, String)>, wait: Duration) -> Upstream {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_global(Some(timeout))
+            .timeout_connect(Some(wait))
+            .timeout_recv_response(Some(wait))
             .build()
             .into();
         Upstream {
@@ -43,18 +75,18 @@ impl Upstream {
         }
     }
 
-    /// Send one request (`POST` or `DELETE`) with the agent's [`PASS_UP`]
-    /// headers and cordon's own; the body read up to `max` bytes. A server
-    /// that cannot be reached gives 502 with a JSON-RPC error.
-    pub fn forward(
+    /// Send one request (`POST`, `GET` or `DELETE`) with the agent's
+    /// [`PASS_UP`] headers and cordon's own. A server that cannot be reached
+    /// gives `Err` with a 502 answer carrying a JSON-RPC error.
+    pub fn open(
         &self,
         method: &str,
         headers: &[(String, String)],
         body: &[u8],
-        max: usize,
-    ) -> Answer {
+    ) -> Result<Opened, Answer> {
         let mut b = match method {
             "DELETE" => ureq::http::Request::delete(&self.url),
+            "GET" => ureq::http::Request::get(&self.url),
             _ => ureq::http::Request::post(&self.url),
         };
         for (k, v) in headers {
@@ -70,7 +102,7 @@ impl Upstream {
             .map_err(|e| e.to_string())
             .and_then(|r| self.agent.run(r).map_err(|e| e.to_string()));
         match result {
-            Ok(mut resp) => {
+            Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp
                     .headers()
@@ -78,30 +110,53 @@ impl Upstream {
                     .filter(|(k, _)| PASS_DOWN.contains(&k.as_str()))
                     .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
                     .collect();
-                let body = resp
-                    .body_mut()
-                    .with_config()
-                    .limit(max as u64)
-                    .read_to_vec()
-                    .unwrap_or_default();
-                (status, headers, body)
+                Ok(Opened {
+                    status,
+                    headers,
+                    body: Box::new(resp.into_body().into_reader()),
+                })
             }
-            Err(e) => {
-                let err = crate::jsonrpc::error(
-                    &Value::Null,
-                    crate::jsonrpc::SERVER_ERROR,
-                    &format!(
-                        "cordon: the MCP server at {} cannot be reached: {e}",
-                        self.url
-                    ),
-                    None,
-                );
-                (
-                    502,
-                    vec![("content-type".into(), "application/json".into())],
-                    err.to_string().into_bytes(),
-                )
-            }
+            Err(e) => Err(unreachable(&self.url, &format!("cannot be reached: {e}"))),
         }
     }
+
+    /// [`Upstream::open`], the body read whole up to `max` bytes (a longer one is an error).
+    pub fn forward(
+        &self,
+        method: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        max: usize,
+    ) -> Answer {
+        match self.open(method, headers, body) {
+            Ok(o) => {
+                let mut buf = Vec::new();
+                let read = o.body.take(max as u64 + 1).read_to_end(&mut buf);
+                if read.is_err() || buf.len() > max {
+                    let why = match read {
+                        Err(e) => format!("its answer broke off: {e}"),
+                        Ok(_) => format!("its answer is over the bound of {max} bytes"),
+                    };
+                    return unreachable(&self.url, &why);
+                }
+                (o.status, o.headers, buf)
+            }
+            Err(a) => a,
+        }
+    }
+}
+
+/// 502 with a JSON-RPC error naming the server and why.
+fn unreachable(url: &str, why: &str) -> Answer {
+    let err = crate::jsonrpc::error(
+        &Value::Null,
+        crate::jsonrpc::SERVER_ERROR,
+        &format!("cordon: the MCP server at {url} {why}"),
+        None,
+    );
+    (
+        502,
+        vec![("content-type".into(), "application/json".into())],
+        err.to_string().into_bytes(),
+    )
 }

@@ -636,29 +636,214 @@ fn streamable_http_reference_server_round_trip_and_policy() {
     );
 }
 
+impl Env {
+    /// `http_upstream.py` started; its URL.
+    fn http_upstream(&self) -> (Reap, String) {
+        let port_file = self.path("port");
+        let up = Reap(
+            Command::new(python())
+                .arg(fixtures().join("http_upstream.py"))
+                .arg(&port_file)
+                .spawn()
+                .unwrap(),
+        );
+        let mut up_port = 0;
+        for _ in 0..200 {
+            if let Ok(Ok(p)) = std::fs::read_to_string(&port_file).map(|s| s.trim().parse::<u16>())
+            {
+                up_port = p;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        wait_for_port(up_port);
+        (up, format!("http://127.0.0.1:{up_port}/mcp"))
+    }
+}
+
+/// One raw HTTP/1.1 exchange: the answer's head, and its body's chunks (one
+/// piece if not chunked), each with the time it arrived after the request.
+fn http(port: u16, method: &str, headers: &[&str], body: &str) -> (String, Vec<(f64, String)>) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head = format!("{method} /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(head.as_bytes()).unwrap();
+    let t0 = std::time::Instant::now();
+    let mut r = BufReader::new(s);
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        assert!(
+            r.read_line(&mut head).unwrap() > 0,
+            "no answer head: {head}"
+        );
+    }
+    let mut chunks = Vec::new();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        loop {
+            let mut size = String::new();
+            r.read_line(&mut size).unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut b = vec![0; n + 2];
+            r.read_exact(&mut b).unwrap();
+            if n == 0 {
+                break;
+            }
+            b.truncate(n);
+            chunks.push((t0.elapsed().as_secs_f64(), String::from_utf8(b).unwrap()));
+        }
+    } else {
+        let mut b = String::new();
+        r.read_to_string(&mut b).unwrap();
+        chunks.push((t0.elapsed().as_secs_f64(), b));
+    }
+    (head, chunks)
+}
+
+/// The JSON-RPC message of an SSE event.
+fn event_data(ev: &str) -> Value {
+    let data: Vec<&str> = ev
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
+    serde_json::from_str(&data.join("\n")).unwrap_or_else(|e| panic!("{e}: {ev}"))
+}
+
+fn call(id: u32, tool: &str) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": {}}}).to_string()
+}
+
+#[test]
+fn streamable_http_streams_events_and_relays_the_get_stream() {
+    let env = Env::new(
+        "[permissions]\nallow = [\"mcp__up__whoami\", \"mcp__up__slow\", \"mcp__up__inject\", \"mcp__up__seen\"]\n",
+    );
+    let (_up, upstream) = env.http_upstream();
+    let (_gw, port) = env.http_gateway("up", &upstream, &[("UP_KEY", "k")]);
+    let post = |body: &str| {
+        http(
+            port,
+            "POST",
+            &[
+                "Content-Type: application/json",
+                "Accept: application/json, text/event-stream",
+                "Mcp-Session-Id: s-123",
+            ],
+            body,
+        )
+    };
+    let (_, list) = post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+    assert_eq!(event_data(&list[0].1)["result"]["tools"][1]["name"], "slow");
+
+    // Events are relayed as they come: the progress a second before the result.
+    let (head, chunks) = post(&call(2, "slow"));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(chunks.len(), 2, "{chunks:?}");
+    assert_eq!(event_data(&chunks[0].1)["method"], "notifications/progress");
+    assert_eq!(
+        event_data(&chunks[1].1)["result"]["content"][0]["text"],
+        "done"
+    );
+    assert!(
+        chunks[1].0 - chunks[0].0 > 0.6,
+        "the progress event was held back until the answer: {chunks:?}"
+    );
+
+    // The standing GET stream is relayed; the server's sampling request on it
+    // is refused by cordon, which answers the server itself.
+    let (head, chunks) = http(
+        port,
+        "GET",
+        &["Accept: text/event-stream", "Mcp-Session-Id: s-123"],
+        "",
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let methods: Vec<Value> = chunks
+        .iter()
+        .map(|c| event_data(&c.1)["method"].clone())
+        .collect();
+    assert_eq!(
+        methods,
+        vec![
+            json!("notifications/message"),
+            json!("notifications/tools/list_changed")
+        ]
+    );
+    let (_, seen) = post(&call(3, "seen"));
+    let seen = event_data(&seen[0].1)["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seen: Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(seen[0]["id"], "s1", "{seen}");
+    let why = seen[0]["error"]["message"].as_str().unwrap();
+    assert!(why.contains("mcp__up__sampling_createMessage"), "{why}");
+
+    // An injected result in a stream is stripped, flagged and annotated.
+    let (_, chunks) = post(&call(4, "inject"));
+    let content = &event_data(&chunks[0].1)["result"]["content"];
+    let text = content.to_string();
+    assert!(!text.contains("\\u001b"), "{text}");
+    assert_eq!(content.as_array().unwrap().len(), 2, "{text}");
+
+    // A web page (DNS rebinding) may not drive the gateway; a local one may.
+    let (head, chunks) = http(
+        port,
+        "POST",
+        &[
+            "Origin: http://evil.example",
+            "Content-Type: application/json",
+        ],
+        &call(5, "whoami"),
+    );
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    assert!(chunks[0].1.contains("web origin"), "{chunks:?}");
+    let (head, _) = http(
+        port,
+        "POST",
+        &[
+            "Origin: http://localhost:6274",
+            "Content-Type: application/json",
+        ],
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
+    assert!(head.starts_with("HTTP/1.1 202"), "{head}");
+
+    // Plain HTTP beyond loopback needs the user's explicit word.
+    let out = Command::new(CORDON)
+        .args([
+            "mcp",
+            "--name",
+            "up",
+            "--upstream",
+            &upstream,
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .env("CORDON_DATA_DIR", env.data())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("not a loopback address") && err.contains("--insecure-listen"),
+        "{err}"
+    );
+}
+
 #[test]
 fn streamable_http_injects_credentials_and_checks_routing_headers() {
     let env = Env::new(
         "[permissions]\nallow = [\"mcp__up__*\"]\n[mcp.servers.up]\nheaders = { X-Api-Key = \"env:UP_KEY\" }\n",
     );
-    let port_file = env.path("port");
-    let _up = Reap(
-        Command::new(python())
-            .arg(fixtures().join("http_upstream.py"))
-            .arg(&port_file)
-            .spawn()
-            .unwrap(),
-    );
-    let mut up_port = 0;
-    for _ in 0..200 {
-        if let Ok(Ok(p)) = std::fs::read_to_string(&port_file).map(|s| s.trim().parse::<u16>()) {
-            up_port = p;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    wait_for_port(up_port);
-    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let (_up, upstream) = env.http_upstream();
     let (_gw, port) = env.http_gateway("up", &upstream, &[("UP_KEY", "k-from-cordon")]);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let out = env.client(

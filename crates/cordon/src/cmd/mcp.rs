@@ -77,6 +77,11 @@ pub(crate) struct GatewayArgs {
     /// Streamable HTTP mode: where the agent connects (`127.0.0.1:8931`).
     #[arg(long, value_name = "ADDR", requires = "upstream")]
     listen: Option<String>,
+    /// Streamable HTTP mode: allow --listen on an address other than loopback.
+    /// The gateway speaks plain HTTP: anyone who reaches it can use the
+    /// server's tools with the credentials cordon adds.
+    #[arg(long, requires = "listen")]
+    insecure_listen: bool,
     /// The server's command line.
     #[arg(last = true, value_name = "SERVER_COMMAND")]
     command: Vec<OsString>,

@@ -54,9 +54,28 @@ const SERVER_POLICED: &[(&str, &str)] = &[
 const MAX_IN_FLIGHT: usize = 4096;
 
 /// A request in flight: its method and the item it names.
+#[derive(Clone)]
 struct InFlight {
     method: String,
     item: Option<String>,
+}
+
+impl InFlight {
+    /// For an answer whose request cordon did not see (a resumed HTTP stream):
+    /// a list by its list field, instructions by theirs, else a call result.
+    fn by_shape(v: &Value) -> InFlight {
+        let r = &v["result"];
+        let method = LISTS
+            .iter()
+            .find(|l| r.get(l.1).is_some())
+            .map(|l| l.0)
+            .or_else(|| r.get("instructions").map(|_| "server/discover"))
+            .unwrap_or("tools/call");
+        InFlight {
+            method: method.to_string(),
+            item: None,
+        }
+    }
 }
 
 /// What both directions share.
@@ -211,6 +230,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
             )
             .hint("cordon mcp --name NAME --upstream https://host/mcp --listen 127.0.0.1:8931"));
         };
+        http::check_listen(listen, args.insecure_listen)?;
         shared.journal("mcp.start", json!({"upstream": upstream, "listen": listen}));
         let headers = http::injected_headers(&server_cfg.headers)?;
         return http::serve(
@@ -603,29 +623,13 @@ fn server_to_agent(
                 }
             }
             Msg::Request { id, method } => {
-                if let Some((_, tool)) = SERVER_POLICED.iter().find(|s| s.0 == method) {
-                    // Decided like the agent's calls; "ask" has no one to ask, so only an allow rule lets it through.
-                    let action = Action::Mcp {
-                        server: sh.name.clone(),
-                        tool: (*tool).to_string(),
-                        arguments: v.get("params").cloned().unwrap_or(Value::Null),
-                    };
-                    let d = {
-                        let st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
-                        policy.decide(&action, ctx, &st.policy)
-                    };
-                    let rule = action.tool();
-                    sh.journal("mcp.decision", json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server"}));
-                    if d.verdict != Verdict::Allow {
-                        let msg = format!("cordon refused `{method}` from MCP server {}: a server prompting the agent's model or user needs \"{rule}\" in [permissions] allow", sh.name);
-                        sh.warn(&msg);
-                        sh.to_server(
-                            jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None)
-                                .to_string()
-                                .as_bytes(),
-                        );
-                        continue;
-                    }
+                if let Err(msg) = decide_server_request(sh, &policy, ctx, &method, &v) {
+                    sh.to_server(
+                        jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None)
+                            .to_string()
+                            .as_bytes(),
+                    );
+                    continue;
                 }
                 {
                     let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -668,6 +672,42 @@ fn server_to_agent(
             None,
         ));
     }
+}
+
+/// A request from the server (sampling, elicitation) is decided like the
+/// agent's calls; "ask" has no one to ask, so only an allow rule lets it
+/// through. `Err` is the refusal to send back to the server.
+fn decide_server_request(
+    sh: &Shared,
+    policy: &Policy,
+    ctx: &Context,
+    method: &str,
+    v: &Value,
+) -> Result<(), String> {
+    let Some((_, tool)) = SERVER_POLICED.iter().find(|s| s.0 == method) else {
+        return Ok(());
+    };
+    let action = Action::Mcp {
+        server: sh.name.clone(),
+        tool: (*tool).to_string(),
+        arguments: v.get("params").cloned().unwrap_or(Value::Null),
+    };
+    let d = {
+        let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
+        sh.merge_taint(&mut st.policy);
+        policy.decide(&action, ctx, &st.policy)
+    };
+    let rule = action.tool();
+    sh.journal(
+        "mcp.decision",
+        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server"}),
+    );
+    if d.verdict == Verdict::Allow {
+        return Ok(());
+    }
+    let msg = format!("cordon refused `{method}` from MCP server {}: a server prompting the agent's model or user needs \"{rule}\" in [permissions] allow", sh.name);
+    sh.warn(&msg);
+    Err(msg)
 }
 
 /// 2026-07-28 input-required results embed the server's requests (sampling,

@@ -1,22 +1,69 @@
 //! Streamable HTTP mode: the agent talks HTTP to cordon, cordon to the server.
 //!
-//! One thread per agent connection, HTTP/1.1 with `Content-Length` bodies. A
-//! POST carries one JSON-RPC message: it is decided like a stdio one, sent on
-//! to the upstream with the per-server headers from config (credentials the
-//! agent never sees), and the answer (JSON, or an SSE stream read to its end)
-//! is pinned, screened and rewritten like a stdio answer. `Mcp-Method` and
-//! `Mcp-Name` headers, where present, must agree with the body (a server may
-//! route on them). GET (a standing server stream) gets 405, which the
-//! transport allows; DELETE is passed on.
+//! One thread per agent connection (at most [`MAX_CONNECTIONS`]), HTTP/1.1
+//! with `Content-Length` request bodies. A POST carries one JSON-RPC message:
+//! it is decided like a stdio one, sent on to the upstream with the per-server
+//! headers from config (credentials the agent never sees), and the answer is
+//! pinned, screened and rewritten like a stdio answer: a JSON body whole, an
+//! SSE stream event by event as it arrives (relayed to the agent in chunked
+//! encoding, so progress and server requests are not held back). GET, the
+//! server's standing stream, is relayed the same way; server requests on
+//! either stream (sampling, elicitation) are decided, and a refused one is
+//! answered to the server by cordon instead of reaching the agent.
+//! `Mcp-Method` and `Mcp-Name` headers, where present, must agree with the
+//! body (a server may route on them). A request whose `Origin` is not a
+//! loopback origin is refused (DNS rebinding: a web page must not drive the
+//! gateway and its credentials). DELETE is passed on.
 
 use super::*;
-use cordon_mcp::upstream::Upstream;
+use cordon_mcp::sse;
+use cordon_mcp::upstream::{Opened, Upstream};
 use std::io::{BufRead, Read};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Request head bound.
 const MAX_HEAD: usize = 64 << 10;
+/// Agent connections served at once; more get 503 (each holds a thread).
+const MAX_CONNECTIONS: usize = 256;
+
+/// Where the gateway may listen: loopback only, unless the user accepts plain
+/// HTTP reachable from elsewhere (`--insecure-listen`).
+pub(super) fn check_listen(listen: &str, insecure: bool) -> Result<(), Failure> {
+    let addrs: Vec<std::net::SocketAddr> = listen
+        .to_socket_addrs()
+        .map_err(|e| {
+            Failure::usage(format!("--listen {listen}: {e}"))
+                .hint("give an address and port, like 127.0.0.1:8931")
+        })?
+        .collect();
+    if insecure || addrs.iter().all(|a| a.ip().is_loopback()) {
+        return Ok(());
+    }
+    Err(Failure::refuse(format!(
+        "--listen {listen} is not a loopback address: the gateway speaks plain HTTP, so anyone who can reach it could call this server's tools with the credentials cordon adds"
+    ))
+    .hint("listen on 127.0.0.1 (or [::1]), or pass --insecure-listen to accept that"))
+}
+
+/// Is an `Origin` header a page served from this machine's loopback?
+fn loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => rest.split([':', '/']).next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 /// `[mcp.servers.NAME] headers`, with `env:NAME` values resolved now (fail closed if unset).
 pub(super) fn injected_headers(
     cfg: &std::collections::BTreeMap<String, String>,
@@ -59,8 +106,25 @@ pub(super) fn serve(
             .map(|a| a.to_string())
             .unwrap_or_default()
     );
+    let open = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
-        let Ok(conn) = conn else { continue };
+        let Ok(mut conn) = conn else { continue };
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            shared.journal(
+                "mcp.malformed",
+                json!({"from": "agent", "why": "too many connections"}),
+            );
+            let _ = json_error(
+                &mut conn,
+                503,
+                &Value::Null,
+                jsonrpc::SERVER_ERROR,
+                &format!("cordon: more than {MAX_CONNECTIONS} connections at once; retry later"),
+            );
+            continue;
+        }
+        let open = open.clone();
         let (sh, up, rules, ctx, hint) = (
             shared.clone(),
             up.clone(),
@@ -81,6 +145,7 @@ pub(super) fn serve(
                 hint: &hint,
             };
             let _ = connection(&c, conn);
+            open.fetch_sub(1, Ordering::SeqCst);
         });
     }
     Ok(0)
@@ -189,7 +254,10 @@ fn respond(
         200 => "OK",
         202 => "Accepted",
         400 => "Bad Request",
+        403 => "Forbidden",
         405 => "Method Not Allowed",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "Status",
     };
     let mut head = format!(
@@ -241,13 +309,35 @@ fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
                 return Ok(());
             }
         };
+        if let Some(origin) = req.header("origin").filter(|o| !loopback_origin(o)) {
+            let why = format!("a request from the web origin {origin:?} (only pages served from this machine's loopback may use the gateway)");
+            sh.journal("mcp.malformed", json!({"from": "agent", "why": why}));
+            json_error(
+                &mut w,
+                403,
+                &Value::Null,
+                jsonrpc::INVALID_REQUEST,
+                &format!("cordon: refused {why}"),
+            )?;
+            return Ok(());
+        }
         match req.method.as_str() {
             "POST" => post(c, &mut w, &req)?,
+            "GET" => match up.open("GET", &req.headers, b"") {
+                Ok(o) if o.status == 200 && o.is_sse() => stream(c, &mut w, &req, o, None)?,
+                Ok(o) => relay_whole(&mut w, o, max, up)?,
+                Err((status, headers, body)) => respond(&mut w, status, &headers, &body)?,
+            },
             "DELETE" => {
                 let (status, headers, body) = up.forward("DELETE", &req.headers, &req.body, max);
                 respond(&mut w, status, &headers, &body)?;
             }
-            _ => respond(&mut w, 405, &[("allow".into(), "POST, DELETE".into())], b"")?,
+            _ => respond(
+                &mut w,
+                405,
+                &[("allow".into(), "GET, POST, DELETE".into())],
+                b"",
+            )?,
         }
         if req
             .header("connection")
@@ -320,65 +410,206 @@ fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
             )
         }
     };
-    let (status, headers, body) = up.forward("POST", &req.headers, &req.body, max);
-    let Some((id, p)) = inflight else {
-        return respond(w, status, &headers, &body);
+    let o = match up.open("POST", &req.headers, &req.body) {
+        Ok(o) => o,
+        Err((status, headers, body)) => return respond(w, status, &headers, &body),
     };
-    let ctype = headers
-        .iter()
-        .find(|(k, _)| k == "content-type")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    let body = if ctype.starts_with("text/event-stream") {
-        rewrite_sse(c, &p, &id, &body)
-    } else if ctype.starts_with("application/json") {
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(mut v) => {
-                if police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v) {
-                    v.to_string().into_bytes()
-                } else {
-                    body
-                }
+    if o.is_sse() {
+        return stream(c, w, req, o, inflight);
+    }
+    let json = o
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/json"));
+    let Some((_, p)) = inflight.filter(|_| json) else {
+        return relay_whole(w, o, max, up);
+    };
+    let (status, headers, body) = read_whole(o, max, up);
+    let body = match serde_json::from_slice::<Value>(&body) {
+        Ok(mut v) if status == 200 => {
+            if police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v) {
+                v.to_string().into_bytes()
+            } else {
+                body
             }
-            Err(_) => body,
         }
-    } else {
-        body
+        _ => body,
     };
     respond(w, status, &headers, &body)
 }
 
-/// Every `data:` event that answers `id` is inspected like a stdio answer.
-fn rewrite_sse(c: &Conn, p: &InFlight, id: &Value, body: &[u8]) -> Vec<u8> {
-    let (sh, screen, policy, ctx) = (c.sh, c.screen, c.policy, c.ctx);
-    let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
-    let mut out = String::with_capacity(text.len());
-    for event in text.split("\n\n").filter(|e| !e.trim().is_empty()) {
-        let data: Vec<&str> = event
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim_start)
-            .collect();
-        let parsed = serde_json::from_str::<Value>(&data.join("\n")).ok();
-        let rewritten = match parsed {
-            Some(mut v) if v.get("id") == Some(id) => (police_embedded(sh, policy, ctx, &mut v)
-                | inspect(sh, screen, p, &mut v))
-            .then_some(v),
-            _ => None,
-        };
-        match rewritten {
-            Some(v) => {
-                for l in event.lines().filter(|l| !l.starts_with("data:")) {
-                    out.push_str(l);
-                    out.push('\n');
-                }
-                out.push_str(&format!("data: {v}\n\n"));
-            }
-            None => {
-                out.push_str(event);
-                out.push_str("\n\n");
+/// An upstream answer read whole (bounded); over the bound or broken is a 502.
+fn read_whole(o: Opened, max: usize, up: &Upstream) -> cordon_mcp::upstream::Answer {
+    let mut body = Vec::new();
+    match o.body.take(max as u64 + 1).read_to_end(&mut body) {
+        Ok(n) if n <= max => (o.status, o.headers, body),
+        r => {
+            let why = match r {
+                Err(e) => format!("broke off its answer: {e}"),
+                Ok(_) => format!("answered with more than the bound of {max} bytes"),
+            };
+            let err = jsonrpc::error(
+                &Value::Null,
+                jsonrpc::SERVER_ERROR,
+                &format!("cordon: the MCP server at {} {why}", up.url),
+                None,
+            );
+            (
+                502,
+                vec![("content-type".into(), "application/json".into())],
+                err.to_string().into_bytes(),
+            )
+        }
+    }
+}
+
+/// Pass a non-stream answer on unchanged.
+fn relay_whole(w: &mut TcpStream, o: Opened, max: usize, up: &Upstream) -> std::io::Result<()> {
+    let (status, headers, body) = read_whole(o, max, up);
+    respond(w, status, &headers, &body)
+}
+
+/// One chunk of a chunked body; an empty one ends it.
+fn chunk(w: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = format!("{:x}\r\n", bytes.len()).into_bytes();
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+    w.write_all(&out)?;
+    w.flush()
+}
+
+/// Relay an SSE answer (to the POST of `expect`, or the GET stream) event by
+/// event, each message policed before the next is read.
+fn stream(
+    c: &Conn,
+    w: &mut TcpStream,
+    req: &Request,
+    o: Opened,
+    expect: Option<(Value, InFlight)>,
+) -> std::io::Result<()> {
+    let sh = c.sh;
+    let mut head = format!(
+        "HTTP/1.1 {} OK\r\ntransfer-encoding: chunked\r\ncache-control: no-cache\r\n",
+        o.status
+    );
+    for (k, v) in &o.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    w.write_all(head.as_bytes())?;
+    w.flush()?;
+    let mut r = BufReader::with_capacity(64 << 10, o.body);
+    let mut answered = false;
+    let mut dropped = false;
+    loop {
+        match sse::read_event(&mut r, c.max) {
+            Ok(Some(ev)) => match police_event(c, req, expect.as_ref(), &ev, &mut answered) {
+                Some(out) => chunk(w, &out.to_bytes())?,
+                None => dropped = true,
+            },
+            Ok(None) => break,
+            Err(e) => {
+                malformed(
+                    sh,
+                    "server",
+                    &format!("its event stream broke: {e}"),
+                    0,
+                    Value::Null,
+                );
+                dropped = true;
+                break;
             }
         }
     }
-    out.into_bytes()
+    // A clean end without the answer may be resumed (GET with Last-Event-ID);
+    // after a dropped event or a broken stream the agent is told instead of left waiting.
+    if let Some((id, _)) = expect.filter(|_| dropped && !answered) {
+        let err = jsonrpc::error(
+            &id,
+            jsonrpc::SERVER_ERROR,
+            &format!(
+                "cordon: MCP server {} sent a malformed event stream before answering (see the gateway's warning)",
+                sh.name
+            ),
+            None,
+        );
+        chunk(w, &sse::Event::message(&err.to_string()).to_bytes())?;
+    }
+    chunk(w, b"")
+}
+
+/// Police one event; `None` drops it.
+fn police_event(
+    c: &Conn,
+    req: &Request,
+    expect: Option<&(Value, InFlight)>,
+    ev: &sse::Event,
+    answered: &mut bool,
+) -> Option<sse::Event> {
+    let (sh, policy, ctx, screen) = (c.sh, c.policy, c.ctx, c.screen);
+    // Comments, `retry:`, and priming events (an id, empty data) carry no message.
+    let Some(data) = ev.data().filter(|d| !d.trim().is_empty()) else {
+        return Some(ev.clone());
+    };
+    let mut v: Value = match serde_json::from_str(&data) {
+        Ok(v) => v,
+        Err(e) => {
+            malformed(
+                sh,
+                "server",
+                &format!("an event that is not JSON: {e}"),
+                0,
+                Value::Null,
+            );
+            return None;
+        }
+    };
+    match classify(&v) {
+        Msg::Response { id } => {
+            let p = match expect {
+                Some((want, p)) if *want == id => {
+                    *answered = true;
+                    p.clone()
+                }
+                // An answer to another request (a resumed stream): inspected by its shape.
+                _ => InFlight::by_shape(&v),
+            };
+            let changed =
+                police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v);
+            Some(if changed {
+                ev.with_data(&v.to_string())
+            } else {
+                ev.clone()
+            })
+        }
+        Msg::Request { id, method } => match decide_server_request(sh, policy, ctx, &method, &v) {
+            Ok(()) => Some(ev.clone()),
+            Err(msg) => {
+                // The agent never sees it; the server gets cordon's refusal as the answer.
+                let mut headers = vec![
+                    ("content-type".to_string(), "application/json".to_string()),
+                    (
+                        "accept".to_string(),
+                        "application/json, text/event-stream".to_string(),
+                    ),
+                ];
+                for h in ["mcp-session-id", "mcp-protocol-version"] {
+                    if let Some(val) = req.header(h) {
+                        headers.push((h.to_string(), val.to_string()));
+                    }
+                }
+                let err = jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None).to_string();
+                c.up.forward("POST", &headers, err.as_bytes(), c.max);
+                None
+            }
+        },
+        Msg::Notification { .. } => Some(ev.clone()),
+        Msg::Batch => {
+            malformed(sh, "server", "JSON-RPC batch", 0, Value::Null);
+            None
+        }
+        Msg::Invalid { why, .. } => {
+            malformed(sh, "server", &why, 0, Value::Null);
+            None
+        }
+    }
 }
