@@ -205,6 +205,56 @@ fn reference_server_everything_round_trip_is_unchanged() {
 }
 
 #[test]
+fn completion_and_subscribe_go_through_the_decision_engine() {
+    let server = npm_server("server-everything");
+    let cmd = ["node", server.to_str().unwrap(), "stdio"];
+    let doc = "demo://resource/static/document/architecture.md";
+    let steps = json!([
+        {"complete": {"prompt": "completable-prompt", "arg": "department", "value": "E"}},
+        {"subscribe": doc},
+    ]);
+    // Completion without a rule (no read or write word) is asked, so refused
+    // with how to allow; subscribing is decided as a resource read.
+    let env = Env::new("[permissions]\nallow = [\"mcp__ev__resources_read\"]\n");
+    let out = env.client(steps.clone(), &env.gateway("ev", &cmd));
+    let err = out[1]["error"].as_str().unwrap();
+    assert!(
+        err.contains("`mcp__ev__completion_complete`") && err.contains("[permissions] allow"),
+        "{err}"
+    );
+    assert_eq!(out[2]["ok"], true, "{}", out[2]);
+    let decided: Vec<String> = env
+        .journal("mcp.decision")
+        .iter()
+        .map(|r| r["payload"]["tool"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        decided.contains(&"mcp__ev__resources_read".to_string()),
+        "{decided:?}"
+    );
+
+    // Allowed completion answers as the server does; a denied read cannot be subscribed to.
+    let env = Env::new(
+        "[permissions]\nallow = [\"mcp__ev__completion_complete\"]\ndeny = [\"mcp__ev__resources_read\"]\n",
+    );
+    let direct = env.client(
+        steps.clone(),
+        &cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    let out = env.client(steps, &env.gateway("ev", &cmd));
+    assert_eq!(out[1], direct[1], "completion differs through the gateway");
+    assert_eq!(
+        out[1]["result"]["completion"]["values"],
+        json!(["Engineering"])
+    );
+    let err = out[2]["error"].as_str().unwrap();
+    assert!(
+        err.contains("cordon denied `mcp__ev__resources_read`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_changed_description_is_blocked_until_approved() {
     let env = Env::new("[permissions]\nallow = [\"mcp__fx__*\"]\n");
     let desc = env.path("desc.txt");

@@ -31,16 +31,48 @@ const LISTS: &[(&str, &str, Kind)] = &[
     ),
 ];
 
-/// Requests that are decided, as the tool name the rules see: method, tool, the param naming the item, the item's pin kind.
-const POLICED: &[(&str, Option<&str>, &str, Kind)] = &[
-    ("tools/call", None, "name", Kind::Tool),
+/// Where a policed request names its item: the name or URI and its pin kind.
+type ItemOf = fn(&Value) -> Option<(&str, Kind)>;
+
+/// Requests that are decided: method, the tool name the rules see (`None`:
+/// the item's own name), what the item is read from (for the error), where.
+/// `resources/subscribe` reads the resource (now and on every update), so it
+/// is decided as `resources_read`. `completion/complete` sends a partial
+/// argument value to the server and brings back text for the model: decided
+/// as `completion_complete` (no read or write word: ask, so refused until
+/// allowed), and refused while its prompt or template is blocked.
+const POLICED: &[(&str, Option<&str>, &str, ItemOf)] = &[
+    ("tools/call", None, "params.name", |p| {
+        Some((p.get("name")?.as_str()?, Kind::Tool))
+    }),
     (
         "resources/read",
         Some("resources_read"),
-        "uri",
-        Kind::Resource,
+        "params.uri",
+        |p| Some((p.get("uri")?.as_str()?, Kind::Resource)),
     ),
-    ("prompts/get", Some("prompts_get"), "name", Kind::Prompt),
+    (
+        "resources/subscribe",
+        Some("resources_read"),
+        "params.uri",
+        |p| Some((p.get("uri")?.as_str()?, Kind::Resource)),
+    ),
+    ("prompts/get", Some("prompts_get"), "params.name", |p| {
+        Some((p.get("name")?.as_str()?, Kind::Prompt))
+    }),
+    (
+        "completion/complete",
+        Some("completion_complete"),
+        "params.ref (ref/prompt with a name, or ref/resource with a uri)",
+        |p| {
+            let r = p.get("ref")?;
+            match r.get("type")?.as_str()? {
+                "ref/prompt" => Some((r.get("name")?.as_str()?, Kind::Prompt)),
+                "ref/resource" => Some((r.get("uri")?.as_str()?, Kind::Template)),
+                _ => None,
+            }
+        },
+    ),
 ];
 
 /// Requests a server makes of the client that are decided too.
@@ -456,18 +488,12 @@ fn police(
     msg: &Value,
     config_hint: &str,
 ) -> Result<Option<String>, String> {
-    let Some(&(_, tool_as, field, kind)) = POLICED.iter().find(|p| p.0 == method) else {
+    let Some(&(_, tool_as, field, item_of)) = POLICED.iter().find(|p| p.0 == method) else {
         return Ok(None);
     };
     let params = msg.get("params").cloned().unwrap_or(Value::Null);
-    let Some(item) = params
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return Err(format!(
-            "cordon: `{method}` needs a string `params.{field}`"
-        ));
+    let Some((item, kind)) = item_of(&params).map(|(i, k)| (i.to_string(), k)) else {
+        return Err(format!("cordon: `{method}` needs {field}"));
     };
     let key = format!("{}:{item}", kind.prefix());
     let approve = format!(
