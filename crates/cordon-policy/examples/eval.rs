@@ -5,7 +5,10 @@
 //! ```
 //!
 //! The corpora are classified, never executed. Without `--write` the section
-//! is printed.
+//! is printed. `--dump FILE` also writes every decision, one line per command
+//! (`corpus<TAB>sandboxed<TAB>host<TAB>command<TAB>summary`), to compare runs;
+//! `--no-expand` keeps Atomic Red Team's `PathToAtomicsFolder` placeholder
+//! as written (see [`expand_art`]).
 
 use cordon_policy::{Action, Context, Decision, Policy, RiskClass, Rules, SessionState, Verdict};
 use serde_json::Value;
@@ -75,6 +78,22 @@ const EXPECT: &[(&str, f64, &str)] = &[
 /// in advance; commands without them stay in the sandbox.
 const LEAVES_SANDBOX: &[&str] = &["network", "privilege", "disk_or_fs", "exec_dynamic"];
 
+/// The home directory of the evaluation context.
+const HOME: &str = "/home/user";
+
+/// Atomic Red Team writes the atomics folder as the placeholder
+/// `PathToAtomicsFolder` (or `$PathToAtomicsFolder`); its runner,
+/// Invoke-AtomicTest, replaces both with the folder's path before running a
+/// test, by default `$HOME/AtomicRedTeam/atomics` on Linux and macOS. The
+/// harness does the same, so a test's programs sit where they would really be
+/// (outside the workspace) instead of in a relative folder that reads as the
+/// project's own. Nothing else in the corpus is rewritten.
+fn expand_art(cmd: &str) -> String {
+    let folder = format!("{HOME}/AtomicRedTeam/atomics");
+    cmd.replace("$PathToAtomicsFolder", &folder)
+        .replace("PathToAtomicsFolder", &folder)
+}
+
 const ALLOWED_DOMAINS: &[&str] = &[
     "github.com",
     "*.github.com",
@@ -91,21 +110,25 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval");
     let mut write: Option<PathBuf> = None;
+    let mut dump: Option<PathBuf> = None;
+    let mut expand = true;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--eval-dir" => dir = args.next().expect("--eval-dir DIR").into(),
             "--write" => write = Some(args.next().expect("--write FILE").into()),
+            "--dump" => dump = Some(args.next().expect("--dump FILE").into()),
+            "--no-expand" => expand = false,
             _ => {
-                eprintln!("usage: eval [--eval-dir DIR] [--write docs/EVAL.md]");
+                eprintln!("usage: eval [--eval-dir DIR] [--write docs/EVAL.md] [--dump FILE] [--no-expand]");
                 std::process::exit(2);
             }
         }
     }
     let policy = Policy::new(Rules::default());
-    let mut sandboxed = Context::new("/work/project", "/work/project", Some("/home/user".into()));
+    let mut sandboxed = Context::new("/work/project", "/work/project", Some(HOME.into()));
     sandboxed.sandboxed = true;
     sandboxed.allowed_domains = ALLOWED_DOMAINS.iter().map(|s| s.to_string()).collect();
-    let host = Context::new("/work/project", "/work/project", Some("/home/user".into()));
+    let host = Context::new("/work/project", "/work/project", Some(HOME.into()));
     let state = SessionState::default();
     let decide = |cmd: &str, ctx: &Context| -> Decision {
         policy.decide(
@@ -137,6 +160,18 @@ fn main() {
     let mut allow_in = 0usize;
     let mut missed_by_class: BTreeMap<String, usize> = BTreeMap::new();
     let mut missed: Vec<(String, String)> = Vec::new();
+    let mut dumped = String::new();
+    let mut dump_line = |corpus: &str, cmd: &str, d: &Decision, dh: &Decision| {
+        if dump.is_some() {
+            dumped.push_str(&format!(
+                "{corpus}\t{}\t{}\t{}\t{}\n",
+                d.verdict.as_str(),
+                dh.verdict.as_str(),
+                cmd.replace(['\n', '\t'], " "),
+                d.summary().replace(['\n', '\t'], " ")
+            ));
+        }
+    };
     for r in &nl {
         let cmd = r["command"].as_str().unwrap_or("");
         let flags: Vec<&str> = r["heuristic_flags"]
@@ -145,10 +180,21 @@ fn main() {
             .unwrap_or_default();
         let d = decide(cmd, &sandboxed);
         let dh = decide(cmd, &host);
+        let in_sandbox = !flags.iter().any(|f| LEAVES_SANDBOX.contains(f));
+        dump_line(
+            if in_sandbox {
+                "nl2bash-in"
+            } else {
+                "nl2bash-out"
+            },
+            cmd,
+            &d,
+            &dh,
+        );
         n_all += 1;
         allow_all += (d.verdict == Verdict::Allow) as usize;
         allow_host += (dh.verdict == Verdict::Allow) as usize;
-        if !flags.iter().any(|f| LEAVES_SANDBOX.contains(f)) {
+        if in_sandbox {
             n_in += 1;
             if d.verdict == Verdict::Allow {
                 allow_in += 1;
@@ -178,8 +224,13 @@ fn main() {
     let mut wrong: Vec<(String, String, String, String)> = Vec::new();
     for r in &art {
         let cmd = r["command"].as_str().unwrap_or("");
-        let d = decide(cmd, &sandboxed);
-        let dh = decide(cmd, &host);
+        let expanded = if expand {
+            expand_art(cmd)
+        } else {
+            cmd.to_string()
+        };
+        let d = decide(&expanded, &sandboxed);
+        let dh = decide(&expanded, &host);
         let tactics: Vec<String> = r["tactic"]
             .as_array()
             .map(|a| {
@@ -188,6 +239,7 @@ fn main() {
                     .collect()
             })
             .unwrap_or_default();
+        dump_line(&format!("art:{}", tactics.join(",")), cmd, &d, &dh);
         for t in &tactics {
             let row = per.entry(t.clone()).or_insert(Row {
                 n: 0,
@@ -215,6 +267,9 @@ fn main() {
         }
     }
     let art_time = t1.elapsed();
+    if let Some(p) = &dump {
+        std::fs::write(p, &dumped).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
 
     let total = (nl.len() + art.len()) * 2;
     let secs = (nl_time + art_time).as_secs_f64();

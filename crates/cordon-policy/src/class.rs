@@ -39,11 +39,14 @@ pub enum RiskClass {
     Opaque,
     /// A command cordon does not know.
     Unknown,
+    /// Runs without end and can exhaust CPU, memory or disk (`yes > /dev/null`,
+    /// `cat /dev/zero > file`): a denial of service even inside the sandbox.
+    Exhaust,
 }
 
 impl RiskClass {
     /// Every class, in severity order (lowest first).
-    pub const ALL: [RiskClass; 15] = [
+    pub const ALL: [RiskClass; 16] = [
         RiskClass::ReadOnly,
         RiskClass::WriteWorkspace,
         RiskClass::WriteOutside,
@@ -51,6 +54,7 @@ impl RiskClass {
         RiskClass::Install,
         RiskClass::NetRead,
         RiskClass::NetSend,
+        RiskClass::Exhaust,
         RiskClass::Destructive,
         RiskClass::Privilege,
         RiskClass::Persistence,
@@ -83,6 +87,7 @@ impl RiskClass {
             RiskClass::Unknown => 7,
             RiskClass::NetSend => 8,
             RiskClass::Opaque => 9,
+            RiskClass::Exhaust => 10,
             RiskClass::Destructive => 10,
             RiskClass::Privilege => 11,
             RiskClass::Persistence => 12,
@@ -110,6 +115,7 @@ impl RiskClass {
             RiskClass::RemoteExec => "remote-exec",
             RiskClass::Opaque => "opaque",
             RiskClass::Unknown => "unknown",
+            RiskClass::Exhaust => "exhaust",
         }
     }
 
@@ -131,6 +137,7 @@ impl RiskClass {
             RiskClass::RemoteExec => "downloads code and runs it",
             RiskClass::Opaque => "is built at run time and cannot be checked in advance",
             RiskClass::Unknown => "is not a command cordon knows",
+            RiskClass::Exhaust => "runs without end and can exhaust CPU, memory or disk",
         }
     }
 

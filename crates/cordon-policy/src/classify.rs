@@ -22,6 +22,9 @@ pub(crate) struct Info {
     pub downloads: bool,
     /// Runs a file as a program, or makes one executable.
     pub runs_file: bool,
+    /// Writes output without end (`yes`, `cat /dev/zero`): harmless only when
+    /// a later pipeline stage reads it (and stops), see `decide::bash`.
+    pub endless: bool,
 }
 
 impl Info {
@@ -115,6 +118,14 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         );
         return info;
     }
+    if let Some(dir) = foreign_program(&cmd.argv[0].text, w) {
+        info.add(
+            RiskClass::Unknown,
+            format!("`{label}` runs a program from {dir}, outside the workspace: code cordon has not seen"),
+        );
+        info.runs_file = true;
+        return info;
+    }
     let spec = table::command(name);
     let Some(spec) = spec else {
         unknown(&mut info, cmd, name, w, &label);
@@ -199,6 +210,32 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         }
     }
     info
+}
+
+/// A program named by a path (`/tmp/x/tool`, `../../bin/run`) that is neither
+/// in the workspace nor where installed software lives: its directory.
+fn foreign_program(argv0: &str, w: &Where) -> Option<String> {
+    if !argv0.contains('/') {
+        return None;
+    }
+    foreign_code(argv0, w)
+}
+
+/// A file of code (program or script) outside the workspace and outside the
+/// places software is installed: its directory.
+fn foreign_code(path: &str, w: &Where) -> Option<String> {
+    let p = resolve(path, &w.base);
+    if p.starts_with("/dev/") || p.starts_with("/proc/self/fd/") {
+        return None; // standard input or a pipe: judged as code read from a pipe
+    }
+    if in_workspace(&p, &w.base) || table_match(&w.tables.installed, &p, w.base.home).is_some() {
+        return None;
+    }
+    Some(match p.rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((d, _)) => d.to_string(),
+        None => p,
+    })
 }
 
 fn env_effect(c: RiskClass) -> &'static str {
@@ -445,6 +482,14 @@ fn paths(
         }
         return;
     }
+    // The mode or owner of chmod/chown/chgrp/chattr/chflags is not a path.
+    if path_args
+        .first()
+        .is_some_and(|a| access_spec(spec.name, &a.text))
+        && !args.iter().any(|a| a.text.starts_with("--reference"))
+    {
+        path_args.remove(0);
+    }
     // Subcommand words are not paths.
     if !spec.subs.is_empty() {
         let n = positional.len().min(2);
@@ -508,6 +553,26 @@ fn paths(
                 format!("`{label}` changes files named only at run time"),
             );
         }
+    }
+}
+
+/// The first operand of a permission command when it is a mode, owner or
+/// attribute list rather than a file (`755`, `a+w`, `root:root`, `+i`).
+fn access_spec(name: &str, t: &str) -> bool {
+    match name {
+        "chown" | "chgrp" | "chflags" => true,
+        "chattr" => t.starts_with(['+', '=']),
+        "chmod" => {
+            (t.len() <= 5 && !t.is_empty() && t.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+                || t.split(',').all(|part| {
+                    part.find(['+', '-', '='])
+                        .is_some_and(|i| part[..i].bytes().all(|b| b"ugoa".contains(&b)))
+                        && part
+                            .bytes()
+                            .all(|b| b"ugoarwxXst+-=".contains(&b) || b.is_ascii_digit())
+                })
+        }
+        _ => false,
     }
 }
 
@@ -627,6 +692,8 @@ pub(crate) struct Tables {
     pub persistence: PathTable,
     pub evasion: PathTable,
     pub scratch: PathTable,
+    pub installed: PathTable,
+    pub security_logs: PathTable,
 }
 
 impl Tables {
@@ -636,6 +703,8 @@ impl Tables {
             persistence: PathTable::new(table::PERSISTENCE_PATHS),
             evasion: PathTable::new(table::EVASION_PATHS),
             scratch: PathTable::new(table::SCRATCH_PATHS),
+            installed: PathTable::new(table::INSTALLED_CODE_PATHS),
+            security_logs: PathTable::new(table::SECURITY_LOG_PATHS),
         }
     }
 }
@@ -802,6 +871,14 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
             RiskClass::Credential,
             format!("`{label}` reads credentials ({})", a.text),
         );
+    } else if table_match(&w.tables.security_logs, &p, None).is_some() {
+        info.add(
+            RiskClass::Credential,
+            format!(
+                "`{label}` reads {}, a security log only administrators may read (logins, audit trail, firewall)",
+                a.text
+            ),
+        );
     }
     if !a.dynamic {
         info.reads.push(p);
@@ -886,10 +963,18 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
                 RiskClass::Destructive,
                 format!("`{label}` deletes the whole workspace"),
             );
-        } else {
+        } else if in_workspace(&p, &w.base) {
             info.add(
                 RiskClass::WriteWorkspace,
                 format!("`{label}` {verb} inside the workspace"),
+            );
+        } else {
+            info.add(
+                RiskClass::WriteWorkspace,
+                format!(
+                    "`{label}` {verb} {} in the sandbox's private scratch space",
+                    a.text
+                ),
             );
         }
     } else if delete
@@ -936,7 +1021,12 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
         let program = args
             .iter()
             .find(|a| !a.text.starts_with('-') || a.text == "-");
-        let from_stdin = program.is_none_or(|a| a.text == "-");
+        let from_stdin = program.is_none_or(|a| {
+            matches!(
+                a.text.as_str(),
+                "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+            )
+        });
         let subst = program
             .is_some_and(|a| a.dynamic && (a.text.starts_with("<(") || a.text.starts_with("$(")));
         if (from_stdin && cmd.piped && cmd.stdin_text.is_none()) || subst {
@@ -955,6 +1045,28 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             .any(|a| a.text == "-c" || a.text == "-e" || a.text == "-m")
     {
         info.runs_file = true;
+    }
+    // A script a shell or interpreter runs from outside the workspace is code
+    // cordon has not seen (`python3 /tmp/x.py`, `bash ~/Downloads/setup.sh`).
+    if SHELLS.contains(&name) || interp.is_some() {
+        // `-c`, `-e`, also inside combined short options (`perl -pe`, `-ne`).
+        let inline_flag = args.iter().any(|a| {
+            a.text == "-m"
+                || interp.is_some_and(|(_, f)| f.iter().any(|f| flag_matches(f, &a.text)))
+                || (SHELLS.contains(&name) && flag_matches("-c", &a.text))
+        });
+        let script = args.iter().find(|a| !a.text.starts_with('-'));
+        if let Some(script) = script.filter(|s| !inline_flag && !s.dynamic) {
+            if let Some(dir) = foreign_code(&script.text, w) {
+                info.add(
+                    RiskClass::Unknown,
+                    format!(
+                        "`{label}` runs the script {} from {dir}, outside the workspace: code cordon has not seen",
+                        script.text
+                    ),
+                );
+            }
+        }
     }
     if interp.is_some() {
         if let Some(i) = args.iter().position(|a| a.text == "-m") {
@@ -1047,6 +1159,10 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
         }
         _ => {}
     }
+    if table::PERMISSION_COMMANDS.contains(&name) {
+        permissions(info, w, label);
+    }
+    endless(info, cmd, name, args);
     if ENV_DUMPS.contains(&name) {
         let bare = args.iter().all(|a| {
             a.text.starts_with('-')
@@ -1079,6 +1195,44 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
                 format!("`{label}` turns the shell history off"),
             );
         }
+    }
+}
+
+/// chmod, chown and friends: outside the workspace (the sandbox's /tmp
+/// included) they change access control. Inside the workspace modes and owners
+/// are the project's business (the setuid bit, which does escalate, asks
+/// anywhere).
+fn permissions(info: &mut Info, w: &Where, label: &str) {
+    if let Some(p) = info.writes.iter().find(|p| !in_workspace(p, &w.base)) {
+        let p = p.clone();
+        info.add(
+            RiskClass::Privilege,
+            format!("`{label}` changes who may read, write or run {p}, outside the workspace"),
+        );
+    }
+}
+
+/// Output without end: `yes`, or copying a device that never runs dry with no
+/// bound (`cat /dev/zero`, `dd if=/dev/urandom` without `count=`).
+fn endless(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word]) {
+    if table::ENDLESS_COMMANDS.contains(&name) {
+        info.endless = true;
+        return;
+    }
+    let Some((_, bound)) = table::ENDLESS_READERS.iter().find(|(n, _)| *n == name) else {
+        return;
+    };
+    let device = |t: &str| table::ENDLESS_DEVICES.contains(&t);
+    let reads = args
+        .iter()
+        .any(|a| device(a.text.strip_prefix("if=").unwrap_or(&a.text)))
+        || cmd
+            .redirects
+            .iter()
+            .any(|r| !r.write && device(&r.target.text));
+    let bounded = !bound.is_empty() && args.iter().any(|a| a.text.starts_with(bound));
+    if reads && !bounded {
+        info.endless = true;
     }
 }
 
@@ -1269,6 +1423,28 @@ mod tests {
         }
         for m in ["755", "0755", "+x", "u+rwx", "o+s-x"] {
             assert!(!setuid_mode(m) || m == "o+s-x", "{m}");
+        }
+    }
+
+    #[test]
+    fn access_specs_are_not_paths() {
+        for (n, t) in [
+            ("chmod", "755"),
+            ("chmod", "a+w"),
+            ("chmod", "u+rwx,g-w"),
+            ("chmod", "+x"),
+            ("chown", "root:root"),
+            ("chattr", "+i"),
+        ] {
+            assert!(access_spec(n, t), "{n} {t}");
+        }
+        for (n, t) in [
+            ("chmod", "build"),
+            ("chmod", "/tmp/x"),
+            ("chattr", "file"),
+            ("cp", "755"),
+        ] {
+            assert!(!access_spec(n, t), "{n} {t}");
         }
     }
 

@@ -27,9 +27,8 @@ pub(crate) fn class_verdict(c: RiskClass, sandboxed: bool, hosts_allowed: bool) 
         WriteOutside | RunsCode | Install if sandboxed => Verdict::Allow,
         NetRead | NetSend if sandboxed && hosts_allowed => Verdict::Allow,
         WriteOutside | RunsCode | Install | NetRead | NetSend => Verdict::Ask,
-        Destructive | Privilege | Persistence | Credential | RemoteExec | Opaque | Unknown => {
-            Verdict::Ask
-        }
+        Destructive | Privilege | Persistence | Credential | RemoteExec | Opaque | Unknown
+        | Exhaust => Verdict::Ask,
         Evasion => Verdict::Deny,
     }
 }
@@ -273,7 +272,22 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         .any(|i| i.classes.contains(RiskClass::NetRead) || i.classes.contains(RiskClass::NetSend));
     // Download, then run: remote code execution even across statements.
     let downloads = infos.iter().any(|i| i.downloads);
-    for (c, i) in parsed.cmds.iter().zip(infos.iter_mut()) {
+    for (k, (c, i)) in parsed.cmds.iter().zip(infos.iter_mut()).enumerate() {
+        // Endless output is harmless when the next pipeline stage reads it
+        // (`yes | rm -i x`): that stage stops it. Anything else (a file,
+        // /dev/null, the terminal) lets it run until a person notices.
+        if i.endless
+            && !parsed.cmds.get(k + 1).is_some_and(|n| n.piped)
+            && !c.via.iter().any(|v| v == "timeout")
+        {
+            i.add(
+                RiskClass::Exhaust,
+                format!(
+                    "`{}` writes without end and nothing reads it (pipe it into a command that stops, or bound it with `timeout`)",
+                    c.text()
+                ),
+            );
+        }
         if downloads && i.runs_file {
             i.add(
                 RiskClass::RemoteExec,
@@ -451,6 +465,7 @@ fn resolve_action_path(path: &str, w: &Where) -> String {
 fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
     let p = resolve_action_path(path, w);
     let cred = classify::table_match(&w.tables.credential, &p, w.base.home).is_some();
+    let log = classify::table_match(&w.tables.security_logs, &p, None).is_some();
     let inside = {
         let ws = w.base.workspace.trim_end_matches('/');
         p == ws || p.starts_with(&format!("{ws}/"))
@@ -462,6 +477,12 @@ fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
         (
             RiskClass::Credential,
             format!("{path} holds credentials"),
+            Verdict::Ask,
+        )
+    } else if log {
+        (
+            RiskClass::Credential,
+            format!("{path} is a security log only administrators may read (logins, audit trail, firewall)"),
             Verdict::Ask,
         )
     } else if inside {

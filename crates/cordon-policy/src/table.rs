@@ -1344,6 +1344,65 @@ pub static SCRATCH_PATHS: &[&str] = &[
     "/dev/urandom",
 ];
 
+/// Where installed software lives: a program or script run from here is the
+/// system's (or a toolchain manager's), judged by its name. A program or script
+/// run from anywhere else outside the workspace (`/tmp`, `/opt`, `~/Downloads`)
+/// is code cordon has not seen.
+pub static INSTALLED_CODE_PATHS: &[&str] = &[
+    "/bin/**",
+    "/sbin/**",
+    "/usr/**",
+    "/lib/**",
+    "/lib64/**",
+    "/libexec/**",
+    "/etc/**",
+    "/opt/homebrew/**",
+    "/snap/**",
+    "/nix/store/**",
+    "/run/current-system/**",
+    "~/.cargo/bin/**",
+    "~/.rustup/**",
+    "~/.local/bin/**",
+    "~/go/bin/**",
+    "~/.nvm/**",
+    "~/.pyenv/**",
+    "~/.rbenv/**",
+    "~/.sdkman/**",
+];
+
+/// Security logs the system lets only administrators read (mode 0640 root:adm
+/// or 0600 root): logins (with passwords typed as user names), the audit
+/// trail, the firewall's record. Reading them is credential access.
+pub static SECURITY_LOG_PATHS: &[&str] = &[
+    "/var/log/auth.log*",
+    "/var/log/secure*",
+    "/var/log/audit/**",
+    "/var/log/audit",
+    "/var/log/ufw.log*",
+    "/var/log/firewalld*",
+    "/var/log/iptables.log*",
+    "/var/log/faillog",
+    "/var/log/tallylog",
+    "/var/log/btmp*",
+    "/var/log/sudo.log*",
+    "/var/log/sudo-io/**",
+];
+
+/// Commands that change who may read, write or run a file (mode, owner,
+/// attributes, ACLs). Outside the workspace, even in the sandbox's own /tmp,
+/// that is a change of access control: privilege.
+pub static PERMISSION_COMMANDS: &[&str] =
+    &["chattr", "chflags", "chgrp", "chmod", "chown", "setfacl"];
+
+/// Commands whose output never ends, and devices that never run dry: unless
+/// their output feeds a later stage of a pipeline (which stops reading) or a
+/// `timeout` bounds them, they burn CPU or fill a disk.
+pub static ENDLESS_COMMANDS: &[&str] = &["yes"];
+pub static ENDLESS_DEVICES: &[&str] = &["/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"];
+/// Readers that copy an endless device until told to stop, and the option that
+/// bounds them (`dd count=`).
+pub static ENDLESS_READERS: &[(&str, &str)] = &[("cat", ""), ("dd", "count=")];
+
 /// Environment variables that change how every later program runs or whether
 /// the shell keeps a history.
 pub static DANGEROUS_ENV: &[(&str, crate::class::RiskClass)] = &[

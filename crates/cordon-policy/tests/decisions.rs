@@ -76,6 +76,25 @@ fn cases() -> Vec<(&'static str, Action, bool)> {
             true,
         ),
         (
+            "code from outside the workspace",
+            bash("python3 /tmp/tool/run.py --all"),
+            true,
+        ),
+        (
+            "access control outside the workspace",
+            bash("chmod -R a+w /tmp/shared"),
+            true,
+        ),
+        ("output without end", bash("yes > /dev/null"), true),
+        ("security log", bash("tail /var/log/auth.log"), true),
+        (
+            "read a security log",
+            Action::Read {
+                path: "/var/log/audit/audit.log".into(),
+            },
+            false,
+        ),
+        (
             "read deny rule",
             Action::Read {
                 path: "/home/u/.aws/credentials".into(),

@@ -216,6 +216,48 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("echo 'unterminated", Ask, Ask, Opaque),
     // unknown
     ("frobnicate --all", Ask, Ask, Unknown),
+    // code from outside the workspace: asks even in the sandbox; the same
+    // programs from the workspace or where software is installed do not
+    ("/tmp/tool --run", Ask, Ask, Unknown),
+    ("/opt/vendor/bin/ls -la", Ask, Ask, Unknown),
+    ("../other/run.sh", Ask, Ask, Unknown),
+    ("cd /tmp/x && ./configure", Ask, Ask, Unknown),
+    ("python3 /tmp/x.py", Ask, Ask, Unknown),
+    ("bash ~/Downloads/setup.sh", Ask, Ask, Unknown),
+    ("cd /tmp && python3 x.py", Ask, Ask, Unknown),
+    ("python3 scripts/gen.py", Ask, Allow, RunsCode),
+    ("/usr/bin/python3 scripts/gen.py", Ask, Allow, RunsCode),
+    ("bin/../scripts/run.sh", Ask, Allow, RunsCode),
+    ("/bin/ls -la", Allow, Allow, ReadOnly),
+    ("~/.cargo/bin/cargo test", Ask, Allow, RunsCode),
+    ("perl -pe 's/a/b/' notes.txt", Ask, Allow, RunsCode),
+    ("grep x f | source /dev/stdin", Ask, Ask, Opaque),
+    // access control outside the workspace (the sandbox's /tmp included)
+    ("chmod 755 /tmp/build", Ask, Ask, Privilege),
+    ("chmod -R a+w /tmp/shared", Ask, Ask, Privilege),
+    ("chown -R root:root /tmp/x", Ask, Ask, Privilege),
+    ("find ~ -type d -exec chmod +x {} \\;", Ask, Ask, Privilege),
+    ("chmod +x scripts/run.sh", Allow, Allow, WriteWorkspace),
+    ("chown -R user:user build", Allow, Allow, WriteWorkspace),
+    // security logs only administrators may read
+    ("tail /var/log/ufw.log", Ask, Ask, Credential),
+    ("grep sshd /var/log/auth.log", Ask, Ask, Credential),
+    ("tail -n 50 /var/log/dpkg.log", Allow, Allow, ReadOnly),
+    // output without end
+    ("yes > /dev/null", Ask, Ask, Exhaust),
+    ("yes", Ask, Ask, Exhaust),
+    ("cat /dev/zero > fill", Ask, Ask, Exhaust),
+    ("dd if=/dev/urandom of=blob", Ask, Ask, Exhaust),
+    ("yes | head -n 3", Allow, Allow, ReadOnly),
+    ("yes | rm -i build/a", Allow, Allow, WriteWorkspace),
+    ("timeout 5 yes > /dev/null", Allow, Allow, ReadOnly),
+    (
+        "dd if=/dev/urandom of=blob bs=1M count=4",
+        Allow,
+        Allow,
+        WriteWorkspace,
+    ),
+    ("head -c 32 /dev/urandom | base64", Allow, Allow, ReadOnly),
 ];
 
 #[test]
