@@ -567,6 +567,120 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
 }
 
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn requests_beyond_the_in_flight_bound_are_refused_without_growth() {
+    let env = Env::new("[permissions]\nallow = [\"mcp__raw__*\"]\n");
+    let raw = fixtures().join("raw_server.py");
+    let mut args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
+    args.insert(
+        1 + args.iter().position(|a| a == "mcp").unwrap(),
+        "--no-journal".into(),
+    );
+    let mut child = Command::new(&args[0])
+        .args(&args[1..])
+        .env("CORDON_DATA_DIR", env.data())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = std::io::BufWriter::new(child.stdin.take().unwrap());
+    // Answers are read as they come, so the gateway never blocks on a full pipe.
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { return };
+            if tx.send(serde_json::from_str(&l).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("an answer")
+    };
+    fn send(w: &mut impl Write, id: u64, tool: &str) {
+        let call =
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool}});
+        writeln!(w, "{call}").unwrap();
+    }
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":0,"method":"tools/list"}}"#).unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(next()["id"], 0);
+
+    // 4096 requests the server never answers fill the gateway's table...
+    for id in 1..=4096 {
+        send(&mut stdin, id, "hang");
+    }
+    // ...the next is refused at once, with an error naming the bound.
+    send(&mut stdin, 5000, "hang");
+    stdin.flush().unwrap();
+    let e = next();
+    assert_eq!(e["id"], 5000, "{e}");
+    assert_eq!(e["error"]["code"], -32600);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 4096 requests in flight"),
+        "{e}"
+    );
+
+    // 20,000 more are refused one by one, and the gateway does not grow with them.
+    let before = rss_kib(pid);
+    for id in 10_000..30_000 {
+        send(&mut stdin, id, "hang");
+    }
+    stdin.flush().unwrap();
+    for id in 10_000..30_000u64 {
+        let e = next();
+        assert_eq!(
+            (e["id"].as_u64(), e["error"]["code"].as_i64()),
+            (Some(id), Some(-32600)),
+            "{e}"
+        );
+    }
+    let after = rss_kib(pid);
+    assert!(
+        after < before + 4096,
+        "the gateway grew from {before} to {after} KiB"
+    );
+    assert!(rx.try_recv().is_err(), "nothing else was answered");
+
+    // It is still in step: the table is full, so even a quick call is refused, not hung.
+    send(&mut stdin, 40_000, "ping_me");
+    stdin.flush().unwrap();
+    let e = next();
+    assert_eq!(
+        (e["id"].clone(), e["error"]["code"].clone()),
+        (json!(40_000), json!(-32600))
+    );
+    drop(stdin);
+    // The agent is gone: the server's stdin closes, every request in flight is answered.
+    let mut errors = 0;
+    while let Ok(e) = rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("exited before answering"),
+            "{e}"
+        );
+        errors += 1;
+    }
+    assert_eq!(errors, 4096);
+    child.wait().unwrap();
+}
+
 #[test]
 fn usage_errors_exit_2_with_one_line() {
     let env = Env::new("[mcp.servers.x]\nworkspce = \"a\"\n");
