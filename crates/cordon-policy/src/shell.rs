@@ -949,6 +949,27 @@ impl Walker<'_> {
                 }
                 return;
             }
+            "function_definition" => {
+                // A function that calls itself (`:(){ :|:& };:`) forks or
+                // recurses without end: a fork bomb.
+                let name = n
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string());
+                let start = self.out.cmds.len();
+                let mut cur = n.walk();
+                for ch in n.named_children(&mut cur) {
+                    self.visit(ch, piped, None);
+                }
+                if let Some(name) = name {
+                    if self.out.cmds[start..].iter().any(|c| c.name() == name) {
+                        self.out.note(
+                            RiskClass::Exhaust,
+                            format!("the function `{name}` calls itself, so it can fork or recurse without end"),
+                        );
+                    }
+                }
+                return;
+            }
             _ => {}
         }
         let _ = redirects;

@@ -258,6 +258,8 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
         WriteWorkspace,
     ),
     ("head -c 32 /dev/urandom | base64", Allow, Allow, ReadOnly),
+    (":(){ :|:& };:", Ask, Ask, Exhaust),
+    ("bomb() { bomb | bomb & }; bomb", Ask, Ask, Exhaust),
 ];
 
 #[test]
