@@ -163,6 +163,41 @@ impl Pins {
         }
     }
 
+    /// Change the pins stored at `path` under an exclusive advisory lock
+    /// (`flock` on `NAME.lock` next to it): read the file as it is now, apply
+    /// `change`, write it atomically. Two gateways of one server (or a gateway
+    /// and `cordon mcp approve`) never lose each other's changes. Returns the
+    /// pins as written and what `change` returned.
+    pub fn update<T>(
+        path: &Path,
+        change: impl FnOnce(&mut Pins) -> T,
+    ) -> Result<(Pins, T), String> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if let Some(dir) = path.parent() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let mut pins = Pins::load(path)?;
+        let out = change(&mut pins);
+        pins.save(path)?;
+        // The lock is released when `lock` is closed.
+        drop(lock);
+        Ok((pins, out))
+    }
+
     /// Write pins atomically (temporary file, then rename), private to the user.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
@@ -359,6 +394,28 @@ mod tests {
         assert_eq!(q.check(Kind::Tool, &[], false).removed, vec!["tool:a"]);
         std::fs::write(&path, b"{oops").unwrap();
         assert!(Pins::load(&path).unwrap_err().contains("unreadable"));
+    }
+
+    #[test]
+    fn concurrent_updates_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mcp/srv.json");
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for j in 0..10 {
+                        let item = serde_json::json!({"name": format!("t{i}-{j}")});
+                        Pins::update(&path, |p| p.check(Kind::Tool, &[item], true)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let pins = Pins::load(&path).unwrap();
+        assert_eq!(pins.items.len() + pins.pending.len(), 80);
     }
 
     #[test]

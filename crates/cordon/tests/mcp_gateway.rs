@@ -682,6 +682,50 @@ fn requests_beyond_the_in_flight_bound_are_refused_without_growth() {
 }
 
 #[test]
+fn gateways_of_one_server_pinning_at_once_lose_nothing() {
+    let env = Env::new("");
+    let raw = fixtures().join("raw_server.py");
+    // Six gateways of the same server start together; each server lists one tool of its own.
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let extra = format!("own_{i}");
+            let args = env.gateway("same", &[&python(), raw.to_str().unwrap(), &extra]);
+            let mut c = Command::new(&args[0])
+                .args(&args[1..])
+                .env("CORDON_DATA_DIR", env.data())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = c.stdin.take().unwrap();
+            writeln!(stdin, r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list"}}"#).unwrap();
+            (c, stdin)
+        })
+        .collect();
+    for (mut c, stdin) in children {
+        let mut line = String::new();
+        BufReader::new(c.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["id"], 1, "{line}");
+        drop(stdin);
+        c.wait().unwrap();
+    }
+    // Every gateway's view reached the pins: the first pinned, the rest wait for approval.
+    let pins: Value =
+        serde_json::from_slice(&std::fs::read(env.data().join("mcp/same.json")).unwrap()).unwrap();
+    for i in 0..6 {
+        let key = format!("tool:own_{i}");
+        assert!(
+            pins["items"].get(&key).is_some() || pins["pending"].get(&key).is_some(),
+            "{key} was lost: {pins:#}"
+        );
+    }
+    assert_eq!(pins["items"].as_object().unwrap().len(), 5, "{pins:#}");
+}
+
+#[test]
 fn usage_errors_exit_2_with_one_line() {
     let env = Env::new("[mcp.servers.x]\nworkspce = \"a\"\n");
     let config = env.path("cordon.toml");

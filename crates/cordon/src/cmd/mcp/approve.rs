@@ -21,7 +21,7 @@ pub struct Args {
 pub fn main(args: Args) -> CmdResult {
     super::check_name(&args.name)?;
     let path = super::pins_path(&args.name);
-    let mut pins = Pins::load(&path).map_err(Failure::usage)?;
+    let pins = Pins::load(&path).map_err(Failure::usage)?;
     if pins.pending.is_empty() {
         println!(
             "{}: nothing waits for approval ({})",
@@ -65,8 +65,23 @@ pub fn main(args: Args) -> CmdResult {
         }
     }
     let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
-    let keys = pins.approve_all();
-    pins.save(&path).map_err(Failure::refuse)?;
+    // Approved under the pins' lock, as shown: an item that changed again
+    // since the diff was printed stays pending.
+    let shown = pins.pending.clone();
+    let (_, keys) = Pins::update(&path, |now| {
+        let keys: Vec<String> = shown
+            .iter()
+            .filter(|(k, p)| now.pending.get(*k) == Some(p))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &keys {
+            if let Some(p) = now.pending.remove(k) {
+                now.items.insert(k.clone(), p);
+            }
+        }
+        keys
+    })
+    .map_err(Failure::refuse)?;
     sink.emit(
         Event::new(
             Source::Mcp,

@@ -873,17 +873,36 @@ fn screen_text(sh: &Shared, screen: &Screen, what: &str, text: &str) -> bool {
 fn pin(sh: &Shared, kind: Kind, items: &[Value]) -> Vec<String> {
     let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
     let prefix = kind.prefix();
-    let trust_new = !st.pins.has_kind(kind) || st.pinned_now.contains(prefix);
-    if !st.pins.has_kind(kind) {
-        st.pinned_now.insert(prefix);
-    }
-    let c = st.pins.check(kind, items, trust_new);
+    let first_here = st.pinned_now.contains(prefix);
+    // Checked against the pins on disk as they are now, under their lock: a
+    // sibling gateway of the same server, or an approval, since this one
+    // started is taken in, and nothing either wrote is lost.
+    let check = |p: &mut Pins| {
+        let first = !p.has_kind(kind);
+        (p.check(kind, items, first || first_here), first)
+    };
+    let (c, saved) = match Pins::update(&st.pins_path, check) {
+        Ok((pins, (c, first))) => {
+            st.pins = pins;
+            if first {
+                st.pinned_now.insert(prefix);
+            }
+            (c, Ok(()))
+        }
+        // Not saved: still enforced against what this gateway holds.
+        Err(e) => {
+            let (c, first) = check(&mut st.pins);
+            if first {
+                st.pinned_now.insert(prefix);
+            }
+            (c, Err(format!("pins not saved: {e}")))
+        }
+    };
     let diffs: serde_json::Map<String, Value> = c
         .blocked
         .iter()
         .map(|k| (k.clone(), json!(st.pins.diff(k).unwrap_or_default())))
         .collect();
-    let saved = st.pins.save(&st.pins_path);
     let others = if kind == Kind::Tool && !c.added.is_empty() {
         shadowed(sh, &c.added)
     } else {
