@@ -219,6 +219,8 @@ fn main() {
         not_allowed_sb: usize,
         not_allowed_host: usize,
         deny_sb: usize,
+        /// Sandboxed, with `PathToAtomicsFolder` left as written.
+        not_allowed_raw: usize,
     }
     let mut per: BTreeMap<String, Row> = BTreeMap::new();
     let mut wrong: Vec<(String, String, String, String)> = Vec::new();
@@ -231,6 +233,11 @@ fn main() {
         };
         let d = decide(&expanded, &sandboxed);
         let dh = decide(&expanded, &host);
+        let raw_allowed = if expanded == cmd {
+            d.verdict == Verdict::Allow
+        } else {
+            decide(cmd, &sandboxed).verdict == Verdict::Allow
+        };
         let tactics: Vec<String> = r["tactic"]
             .as_array()
             .map(|a| {
@@ -246,7 +253,9 @@ fn main() {
                 not_allowed_sb: 0,
                 not_allowed_host: 0,
                 deny_sb: 0,
+                not_allowed_raw: 0,
             });
+            row.not_allowed_raw += (!raw_allowed) as usize;
             row.n += 1;
             row.not_allowed_sb += (d.verdict != Verdict::Allow) as usize;
             row.not_allowed_host += (dh.verdict != Verdict::Allow) as usize;
@@ -306,8 +315,9 @@ fn main() {
         o.push_str(&format!("- `{}` - {}\n", clip(cmd, 90), clip(why, 160)));
     }
     o.push_str("\n### Atomic Red Team (attack commands), share NOT auto-allowed per tactic\n\n");
-    o.push_str("The expectation was written before measuring. It is checked twice: with `--sandboxed` (the\nweaker case: running code and writing the sandbox's own files are allowed there because the\nsandbox contains them) and on the host.\n\n");
-    o.push_str("| tactic | tests | expectation | not allowed, sandboxed | not allowed, host | denied, sandboxed | met sandboxed | met on host |\n| --- | ---: | --- | ---: | ---: | ---: | :---: | :---: |\n");
+    o.push_str("The expectation was written before measuring. It is checked twice: with `--sandboxed` (the\nweaker case: running project code and writing the workspace or the sandbox's private /tmp are\nallowed there because the sandbox contains them) and on the host.\n\n");
+    o.push_str("Placeholders: Atomic Red Team writes the atomics folder as `PathToAtomicsFolder`, and its\nrunner (Invoke-AtomicTest) replaces it with the folder's path before a test runs, by default\n`$HOME/AtomicRedTeam/atomics` on Linux and macOS. The harness does the same (with the\nevaluation's home, `/home/user`), so a test's programs sit where they really would, outside\nthe workspace; read as written, the placeholder is a relative path that looks like the\nproject's own folder. Nothing else is rewritten. The column \"placeholder as written\" shows the\nsandboxed figure without this expansion (`--no-expand`).\n\n");
+    o.push_str("| tactic | tests | expectation | not allowed, sandboxed | not allowed, host | denied, sandboxed | placeholder as written, sandboxed | met sandboxed | met on host |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | :---: | :---: |\n");
     let mut tactics: Vec<_> = per.iter().collect();
     tactics.sort_by_key(|(t, _)| EXPECT.iter().position(|(n, _, _)| n == t).unwrap_or(99));
     for (t, row) in tactics {
@@ -321,9 +331,10 @@ fn main() {
         let host = pct(row.not_allowed_host, row.n);
         let met_host = if host + 1e-9 >= want { "yes" } else { "**no**" };
         o.push_str(&format!(
-            "| {t} | {} | >= {want:.0}%: {why} | **{got:.1}%** | {host:.1}% | {:.1}% | {met} | {met_host} |\n",
+            "| {t} | {} | >= {want:.0}%: {why} | **{got:.1}%** | {host:.1}% | {:.1}% | {:.1}% | {met} | {met_host} |\n",
             row.n,
-            pct(row.deny_sb, row.n)
+            pct(row.deny_sb, row.n),
+            pct(row.not_allowed_raw, row.n)
         ));
     }
     o.push_str(&format!("\nAttack commands in the 99% tactics that were auto-allowed with `--sandboxed` ({}), and why:\n\n", wrong.len()));
@@ -348,6 +359,7 @@ fn main() {
             o.push_str(&format!("- {k}: {c}\n"));
         }
         o.push_str("\nOn the host (no sandbox) the same commands ask: see the \"not allowed, host\" column.\n");
+        o.push_str(MISSES);
     }
     o.push_str(&format!(
         "\nThroughput of the library alone over both corpora, sandboxed and host: {} decisions in {:.2} s ({:.0} decisions/s, one core).\n\nReference points: Claude Code's model-based auto mode reports 0.4% false positives on real\ntraffic and 17% false negatives on real overeager actions; Codex auto-approves only a short\nlist of read-only commands. cordon's engine is deterministic: the same command always gets\nthe same answer and the reasons say which class or rule decided.\n",
@@ -373,12 +385,31 @@ fn main() {
 fn cause(d: &Decision) -> &'static str {
     let top = d.reasons.first().and_then(|r| r.class);
     match top {
-        Some(RiskClass::RunsCode) => "it runs a program from the workspace or /tmp; in the sandbox running code is allowed because the sandbox, not the engine, contains what it does (on the host this asks).",
-        Some(RiskClass::WriteWorkspace) | Some(RiskClass::WriteOutside) => "it only changes files in the sandbox's private /tmp or the workspace; the real system is untouched (on the host this asks).",
-        Some(RiskClass::ReadOnly) => "it only reads world-readable files (system files, logs) or writes nothing; nothing leaves the sandbox.",
+        Some(RiskClass::RunsCode) => "it runs a script from the workspace: project code, which the sandbox, not the engine, contains (on the host this asks).",
+        Some(RiskClass::WriteWorkspace) | Some(RiskClass::WriteOutside) => "it only reads world-readable files and writes the workspace or the sandbox's private /tmp; nothing leaves the sandbox without a network send, which asks (on the host this asks).",
+        Some(RiskClass::ReadOnly) => "it only reads world-readable files or writes nothing; nothing leaves the sandbox.",
         _ => "see the reasons.",
     }
 }
+
+/// Why the attack commands still allowed are not caught, and why no rule was
+/// forced for them (the engine must not learn the corpus).
+const MISSES: &str = "
+Why these are left allowed rather than caught by a rule made for them:
+
+- Running a script from the workspace (`python2 laZagne.py all`) is what builds and tests do.
+  The engine judges the command line, not what a program does, and a credential dumper checked
+  into the project reads like any project script; only its name would tell, and a list of
+  tool names would be recall of the corpus, not a principle. In the sandbox, the sandbox
+  contains it; on the host it asks. The same tool run from `/tmp` asks (code from outside the
+  workspace).
+- Splitting a file into chunks (`split -b`) is staging for exfiltration only in intent: NL2Bash
+  has many benign `split` lines, and in the sandbox the chunks stay in its private /tmp. The
+  send that would follow (`curl`, `scp`, `nc`...) asks, and with credentials read it is denied.
+- `cat /etc/passwd > /tmp/file`: /etc/passwd is world-readable by design (every `ls -l` and `id`
+  reads it) and holds no password hashes since shadow passwords; the corpus's own README counts
+  `cat /etc/passwd` as harmless discovery. /etc/shadow, /etc/gshadow and /etc/master.passwd ask.
+";
 
 fn clip(s: &str, n: usize) -> String {
     let one: String = s

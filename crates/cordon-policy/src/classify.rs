@@ -181,6 +181,16 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
             );
             continue;
         }
+        if c == RiskClass::WriteWorkspace && !defer_ww && !in_workspace(w.base.cwd, &w.base) {
+            info.add(
+                c,
+                format!(
+                    "{what} writes in {}, the sandbox's private scratch space",
+                    w.base.cwd
+                ),
+            );
+            continue;
+        }
         info.add(c, format!("{what} {}", c.phrase()));
     }
 
