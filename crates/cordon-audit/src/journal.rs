@@ -19,6 +19,10 @@ pub const PRUNE_KIND: &str = "audit.prune";
 /// File name of the database inside the journal directory.
 pub const DB_FILE: &str = "journal.db";
 
+/// The WAL size, in pages, above which a [short-lived](Journal::open_short_lived)
+/// writer folds the WAL into the database after its append.
+pub const SHORT_LIVED_WAL_PAGES: u32 = 64;
+
 /// How long a writer waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -250,6 +254,8 @@ pub struct Journal {
     conn: Mutex<Connection>,
     anchor: AnchorFile,
     id: String,
+    /// Short-lived writers: truncate the WAL after an append that leaves it larger (bytes).
+    wal_limit: Option<u64>,
 }
 
 impl fmt::Debug for Journal {
@@ -267,6 +273,25 @@ impl Journal {
     /// read-only or the disk is full, and refuses to start a new database
     /// where the head anchor shows an earlier one existed (it was deleted).
     pub fn open(dir: &Path) -> Result<Journal, AuditError> {
+        Self::open_writer(dir, None)
+    }
+
+    /// [`Journal::open`] for a process that appends a few events and exits
+    /// (one hook call). Such a process is usually the only one with the
+    /// journal open, so SQLite rebuilds the WAL index by reading the whole
+    /// WAL before its first read, and an auto-checkpoint in one process never
+    /// lets the next restart the WAL (what was checkpointed is forgotten with
+    /// the WAL index): the WAL, and every open, grows without bound. This
+    /// writer instead folds the WAL into the database and truncates it after
+    /// an append that leaves more than [`SHORT_LIVED_WAL_PAGES`] pages in it
+    /// (when no other process is using the journal at that moment; otherwise
+    /// a later append does). The records and their guarantees are the same
+    /// as with [`Journal::open`].
+    pub fn open_short_lived(dir: &Path) -> Result<Journal, AuditError> {
+        Self::open_writer(dir, Some(SHORT_LIVED_WAL_PAGES))
+    }
+
+    fn open_writer(dir: &Path, wal_pages: Option<u32>) -> Result<Journal, AuditError> {
         create_dir(dir)?;
         let anchor = AnchorFile::open_rw(dir)?;
         let db_path = dir.join(DB_FILE);
@@ -301,6 +326,7 @@ impl Journal {
             conn: Mutex::new(conn),
             anchor,
             id,
+            wal_limit: wal_pages.map(|p| u64::from(p) * 4096),
         })
     }
 
@@ -328,6 +354,7 @@ impl Journal {
             conn: Mutex::new(conn),
             anchor: AnchorFile::open_ro(dir),
             id,
+            wal_limit: None,
         })
     }
 
@@ -391,7 +418,26 @@ impl Journal {
             },
             false,
         )?;
+        self.fold_wal_if_large();
         Ok(seqs)
+    }
+
+    /// For short-lived writers: when the WAL has grown past the limit, copy
+    /// it into the database and truncate it, without waiting for anyone
+    /// (busy: a later append does it). Housekeeping after the record is
+    /// committed and anchored, so a failure here loses nothing.
+    fn fold_wal_if_large(&self) {
+        let Some(limit) = self.wal_limit else { return };
+        let mut wal = self.db_path.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).map_or(true, |m| m.len() <= limit) {
+            return;
+        }
+        let conn = self.conn();
+        if conn.busy_timeout(Duration::ZERO).is_ok() {
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
     }
 
     /// The last record's sequence number and hash (`None` for an empty journal).
@@ -1290,6 +1336,31 @@ mod tests {
         assert!(j.prune_if_due(&r, 1_000_100, 500).unwrap().is_none());
         assert!(j.prune_if_due(&r, 1_000_600, 500).unwrap().is_some());
         assert!(j.verify().unwrap().ok());
+    }
+
+    #[test]
+    fn short_lived_writers_keep_the_wal_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("journal.db-wal");
+        let mut largest = 0;
+        // One journal per append, as one hook process per event does.
+        for i in 0..200 {
+            let j = Journal::open_short_lived(dir.path()).unwrap();
+            j.append(&ev(
+                "s",
+                "hook.pre_tool_use",
+                json!({"i": i, "pad": "x".repeat(300)}),
+            ))
+            .unwrap();
+            drop(j);
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        let limit = u64::from(SHORT_LIVED_WAL_PAGES) * 4096;
+        assert!(largest <= limit + 16 * 4120, "WAL grew to {largest} bytes");
+        let j = Journal::open_read_only(dir.path()).unwrap();
+        let report = j.verify().unwrap();
+        assert!(report.ok(), "{report}");
+        assert_eq!(j.head().unwrap().unwrap().0, 200);
     }
 
     #[test]

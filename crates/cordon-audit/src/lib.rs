@@ -49,7 +49,7 @@ pub use canon::{record_hash, GENESIS};
 pub use error::{AuditError, ErrorKind};
 pub use journal::{
     Filter, Journal, Problem, PruneReport, Record, Retention, VerifyReport, PRUNE_KIND,
-    PRUNE_SESSION,
+    PRUNE_SESSION, SHORT_LIVED_WAL_PAGES,
 };
 
 /// Lowercase hex of bytes.

@@ -44,8 +44,25 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    // Claude Code starts `cordon hook claude` once per tool call: skip building
+    // the whole command tree when its arguments need no clap (help, errors and
+    // everything else still go through clap below).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let result = match cmd::hook::fast_path(&args) {
+        Some(result) => result,
+        None => dispatch(Cli::parse_from(args)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("cordon: {f}");
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> exit::CmdResult {
+    match cli.command {
         Command::Run(a) => cmd::run::main(a),
         Command::Doctor(a) => cmd::doctor::main(a),
         Command::Check(a) => cmd::check::main(a),
@@ -57,12 +74,5 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::main(a),
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            eprintln!("cordon: {f}");
-            ExitCode::from(f.code)
-        }
     }
 }

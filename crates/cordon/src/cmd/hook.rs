@@ -53,6 +53,8 @@ pub const MAX_INPUT: u64 = 64 << 20;
 const MAX_QUOTED: usize = 5;
 /// Excerpts quoted to the model are cut to this many characters.
 const MAX_EXCERPT: usize = 200;
+/// `--deadline` when not given, in seconds.
+const DEFAULT_DEADLINE: f64 = 20.0;
 /// Set by `cordon run` in the sandbox's environment: the agent runs contained.
 pub const SANDBOX_ENV: &str = "CORDON_SANDBOX";
 
@@ -132,7 +134,7 @@ struct ClaudeArgs {
     input: Option<PathBuf>,
     /// Give up after SECS and refuse (exit 2), before Claude Code's own hook timeout
     /// (30 s as installed) would let the call through.
-    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE)]
     deadline: f64,
 }
 
@@ -150,6 +152,69 @@ pub fn main(args: Args) -> CmdResult {
         Agent::Claude(a) => claude(a),
         Agent::Serve(a) => relay::serve(&a.socket, &a.opts),
     }
+}
+
+/// `cordon hook claude` without building the whole command tree.
+///
+/// Claude Code starts the hook once per tool call, and clap building every
+/// subcommand's arguments costs more than deciding. When the arguments after
+/// `hook claude` are only the options [`ClaudeArgs`] defines, each at most
+/// once and well formed, they are read here and the hook runs; anything else
+/// (`--help`, a typo, a bad value) returns `None` and goes through clap, which
+/// prints exactly what it always did.
+pub fn fast_path(args: &[std::ffi::OsString]) -> Option<CmdResult> {
+    fast_args(args).map(claude)
+}
+
+fn fast_args(args: &[std::ffi::OsString]) -> Option<ClaudeArgs> {
+    let rest = match args {
+        [_, hook, claude, rest @ ..] if hook == "hook" && claude == "claude" => rest,
+        _ => return None,
+    };
+    let mut a = ClaudeArgs {
+        opts: Options::default(),
+        input: None,
+        deadline: DEFAULT_DEADLINE,
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let arg = arg.to_str()?;
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (arg, None),
+        };
+        if seen.contains(&name) {
+            return None; // clap refuses a repeated option
+        }
+        seen.push(name);
+        if name == "--no-journal" {
+            if inline.is_some() {
+                return None;
+            }
+            a.opts.no_journal = true;
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it.next()?.to_str()?,
+        };
+        // A value clap would read as an option (or an empty one) is left to clap.
+        if value.is_empty() || (inline.is_none() && value.starts_with('-')) {
+            return None;
+        }
+        match name {
+            "--config" => a.opts.config = Some(PathBuf::from(value)),
+            "--workspace" => a.opts.workspace = Some(PathBuf::from(value)),
+            "--input" => a.input = Some(PathBuf::from(value)),
+            "--mode" if matches!(value, "enforce" | "monitor") => {
+                a.opts.mode = Some(value.to_string())
+            }
+            "--deadline" => a.deadline = value.parse().ok()?,
+            _ => return None,
+        }
+    }
+    Some(a)
 }
 
 /// enforce or monitor.
@@ -215,17 +280,62 @@ fn claude(args: ClaudeArgs) -> CmdResult {
 
 /// Claude Code treats a hook that times out as a non-blocking error and goes
 /// on, so a hook stuck on a lock or a slow disk would let the call through.
-/// Stop first, with a blocking error.
+/// Stop first, with a blocking error: a real-time timer whose signal handler
+/// writes one line and exits 2 (a timer, not a watchdog thread: starting a
+/// thread costs more than a whole decision).
 fn watchdog(secs: f64) {
-    let deadline = std::time::Duration::from_secs_f64(secs.clamp(0.1, 3600.0));
-    std::thread::spawn(move || {
-        std::thread::sleep(deadline);
-        eprintln!(
-            "cordon: no decision within {:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)",
-            deadline.as_secs_f64()
-        );
-        std::process::exit(i32::from(crate::exit::USAGE));
-    });
+    let deadline = secs.clamp(0.1, 3600.0);
+    let msg = format!(
+        "cordon: no decision within {deadline:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)\n"
+    );
+    let msg: &'static [u8] = Box::leak(msg.into_boxed_str()).as_bytes();
+    WATCHDOG_MSG.store(msg.as_ptr().cast_mut(), std::sync::atomic::Ordering::SeqCst);
+    WATCHDOG_LEN.store(msg.len(), std::sync::atomic::Ordering::SeqCst);
+    let whole = deadline.trunc();
+    let timer = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: whole as libc::time_t,
+            tv_usec: ((deadline - whole) * 1e6) as libc::suseconds_t,
+        },
+    };
+    // SAFETY: `on_deadline` only calls async-signal-safe functions (write,
+    // _exit) and reads two atomics set above, before the timer is armed;
+    // setitimer is given a valid, initialised itimerval.
+    let armed = unsafe {
+        libc::signal(
+            libc::SIGALRM,
+            on_deadline as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        ) != libc::SIG_ERR
+            && libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) == 0
+    };
+    if !armed {
+        // Without a timer, a thread does the same job.
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs_f64(deadline));
+            on_deadline(libc::SIGALRM);
+        });
+    }
+}
+
+static WATCHDOG_MSG: std::sync::atomic::AtomicPtr<u8> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+static WATCHDOG_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn on_deadline(_: libc::c_int) {
+    let ptr = WATCHDOG_MSG.load(std::sync::atomic::Ordering::SeqCst);
+    let len = WATCHDOG_LEN.load(std::sync::atomic::Ordering::SeqCst);
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; `ptr`/`len` are a
+    // leaked, never-freed message (or null and 0, then nothing is written).
+    unsafe {
+        if !ptr.is_null() {
+            libc::write(2, ptr.cast(), len);
+        }
+        libc::_exit(i32::from(crate::exit::USAGE));
+    }
 }
 
 /// What handling one event produced: the exit code and what goes to stdout and stderr.
@@ -890,6 +1000,80 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What clap makes of `cordon hook claude ARGS`, or None when it refuses.
+    fn clap_claude(args: &[&str]) -> Option<String> {
+        #[derive(clap::Parser, Debug)]
+        struct Hook {
+            #[command(flatten)]
+            args: Args,
+        }
+        let argv = ["hook", "claude"].iter().chain(args);
+        match <Hook as clap::Parser>::try_parse_from(argv)
+            .ok()?
+            .args
+            .agent
+        {
+            Agent::Claude(a) => Some(format!("{a:?}")),
+            Agent::Serve(_) => None,
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_arguments_as_clap_does_or_leaves_them_to_clap() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["--input", "e.json"],
+            &["--input=e.json", "--no-journal"],
+            &[
+                "--mode",
+                "monitor",
+                "--workspace",
+                "/w",
+                "--config",
+                "c.toml",
+            ],
+            &["--mode=enforce", "--deadline", "2.5"],
+            &["--deadline=0.5", "--config=/x=y"],
+            // Left to clap (help, errors, anything unusual):
+            &["--help"],
+            &["-h"],
+            &["--mode", "loud"],
+            &["--input", "a", "--input", "b"],
+            &["--deadline", "soon"],
+            &["--no-journal=yes"],
+            &["--input"],
+            &["--input", "--no-journal"],
+            &["--input="],
+            &["extra"],
+            &["--inp", "x"],
+            &["--", "--input", "x"],
+        ];
+        for case in cases {
+            let mut argv: Vec<std::ffi::OsString> =
+                vec!["cordon".into(), "hook".into(), "claude".into()];
+            argv.extend(case.iter().map(Into::into));
+            let fast = fast_args(&argv).map(|a| format!("{a:?}"));
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), clap_claude(case), "{case:?}");
+            }
+        }
+        // The usual forms do take the fast path.
+        for case in &cases[..6] {
+            let mut argv: Vec<std::ffi::OsString> =
+                vec!["cordon".into(), "hook".into(), "claude".into()];
+            argv.extend(case.iter().map(Into::into));
+            assert!(fast_args(&argv).is_some(), "{case:?}");
+        }
+        for other in [
+            &["cordon", "hook", "serve"][..],
+            &["cordon", "--version"],
+            &["cordon"],
+        ] {
+            let argv: Vec<std::ffi::OsString> = other.iter().map(Into::into).collect();
+            assert!(fast_args(&argv).is_none(), "{other:?}");
+        }
+    }
 
     #[test]
     fn strictest_verdict_wins() {

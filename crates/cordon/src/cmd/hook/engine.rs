@@ -123,7 +123,7 @@ pub struct Journal(cordon_audit::Journal);
 
 impl Journal {
     pub fn open(dir: &std::path::Path) -> Result<Journal, (String, String)> {
-        cordon_audit::Journal::open(dir)
+        cordon_audit::Journal::open_short_lived(dir)
             .map(Journal)
             .map_err(|e| (e.what, e.fix))
     }
