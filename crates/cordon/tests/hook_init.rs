@@ -132,9 +132,10 @@ fn fresh_project_gets_schema_valid_hooks_that_run() {
     assert!(out.contains("+++ ") && out.contains("wrote "), "{out}");
     let v = settings(&env);
     let commands = check_schema(&v);
-    assert_eq!(commands.len(), 6, "{v:#}");
+    assert_eq!(commands.len(), 7, "{v:#}");
     for e in [
         "PreToolUse",
+        "PermissionRequest",
         "PostToolUse",
         "UserPromptSubmit",
         "SessionStart",

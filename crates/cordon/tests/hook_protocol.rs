@@ -433,3 +433,82 @@ fn truncated_and_garbled_input_never_allows() {
         }
     }
 }
+
+/// `PermissionRequest` (Claude Code is about to ask the user): cordon denies
+/// what it would deny and otherwise leaves the question to the user; it
+/// never answers allow there.
+#[test]
+fn permission_requests_are_denied_or_left_to_the_user() {
+    let env = Env::new();
+    let r = env.send("permission_request_exfil.json");
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    assert_eq!(
+        v["hookSpecificOutput"]["hookEventName"], "PermissionRequest",
+        "{r:?}"
+    );
+    assert_eq!(
+        v["hookSpecificOutput"]["decision"]["behavior"], "deny",
+        "{r:?}"
+    );
+    let msg = v["hookSpecificOutput"]["decision"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(msg.starts_with("cordon denied this"), "{msg}");
+
+    // An action cordon asks about: the user's dialog is shown, cordon says nothing.
+    let r = env.send("permission_request_push.json");
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+
+    // Both journaled with what cordon decided; deciding again recorded nothing twice.
+    let recs: Vec<_> = env
+        .journal()
+        .into_iter()
+        .filter(|r| r.kind == "hook.permission_request")
+        .collect();
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert_eq!(recs[0].payload["decision"], "deny");
+    assert_eq!(recs[0].payload["answered"], "deny");
+    assert_eq!(recs[1].payload["answered"], "none");
+    assert_eq!(env.state()["counts"]["permission_requests"], 2);
+    assert_eq!(env.state()["counts"]["pre_tool_use"], 0);
+
+    // Malformed: a clear deny, not a crash and not silence.
+    let r = env.send("malformed_permission_request.json");
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    assert_eq!(
+        v["hookSpecificOutput"]["decision"]["behavior"], "deny",
+        "{r:?}"
+    );
+    assert!(
+        v["hookSpecificOutput"]["decision"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tool_name"),
+        "{r:?}"
+    );
+}
+
+/// A session resumed with no state in cordon (pruned, or older than cordon)
+/// is treated as tainted: cordon cannot know what it read.
+#[test]
+fn a_resumed_session_without_state_is_tainted() {
+    let env = Env::new();
+    let r = env.send("session_start_resume.json");
+    assert_eq!(r.code, 0, "{r:?}");
+    let ctx = r.json()["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(ctx.contains("untrusted content"), "{r:?}");
+    assert!(
+        env.state()["policy"].to_string().contains("unknown"),
+        "{}",
+        env.state()
+    );
+    // A fresh start is not.
+    let env = Env::new();
+    let r = env.send("session_start.json");
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+}

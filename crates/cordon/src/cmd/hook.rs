@@ -18,6 +18,7 @@
 //! | --- | --- |
 //! | `PreToolUse` | maps the tool call to actions ([`tools`]), asks the decision engine with the session's state, answers allow / ask / deny with a reason a person can act on |
 //! | `PostToolUse` | screens what the tool returned; untrusted output (web, MCP, network commands, files outside the workspace) taints the session, and text that looks injected is quoted back to the model in `additionalContext` |
+//! | `PermissionRequest` | Claude Code is about to ask the user: cordon decides again with the session's current state and denies what it would deny; otherwise it stays silent and the user answers |
 //! | `PostToolUseFailure` | notes what became of an ask |
 //! | `UserPromptSubmit`, `SessionStart`, `SessionEnd` | keeps the session's state and journals its boundaries |
 //!
@@ -358,6 +359,12 @@ impl Reply {
     /// Fail closed: a PreToolUse is denied with the reason, anything else is a
     /// blocking error (exit 2) with one line on stderr.
     fn refuse(event: Option<&str>, r: &Refusal) -> Reply {
+        if event == Some("PermissionRequest") {
+            return Reply::answer(&Answer::request_denied(format!(
+                "cordon denied this because it could not decide safely: {} (fix: {})",
+                r.msg, r.hint
+            )));
+        }
         if event == Some("PreToolUse") {
             return Reply::answer(&Answer::permission(
                 Permission::Deny,
@@ -527,6 +534,7 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
     };
     let answer = match &event {
         Event::PreToolUse(call) => run.pre_tool_use(call),
+        Event::PermissionRequest(call) => run.permission_request(call),
         Event::PostToolUse(call) => run.post_tool_use(call),
         Event::PostToolUseFailure(call) => run.post_tool_use_failure(call),
         Event::UserPromptSubmit(p) => run.user_prompt(&p.prompt),
@@ -795,6 +803,73 @@ impl Run<'_> {
         })
     }
 
+    /// Claude Code is about to ask the user about a call. cordon decides it
+    /// again against the session's state now (taint may have arrived since
+    /// PreToolUse, or cordon had no opinion then) without recording it a
+    /// second time, and denies what it would deny. It never allows: the
+    /// question is the user's, asked by their own rules or by cordon's ask.
+    fn permission_request(&self, call: &ToolCall) -> Result<Option<Answer>, Refusal> {
+        let mapped = tools::map(&call.tool_name, &call.tool_input, &self.ctx.cwd);
+        let (verdict, summary) = match &mapped {
+            Err(msg) => (Some(Permission::Deny), msg.clone()),
+            Ok(Mapped::Passthrough(why)) | Ok(Mapped::Allow(why)) => (None, why.to_string()),
+            Ok(Mapped::Actions(actions)) => self.state(|s| {
+                s.counts.permission_requests += 1;
+                let mut scratch = s.policy.clone();
+                let judged: Vec<Judgement> = actions
+                    .iter()
+                    .map(|a| self.engine.decide(a, &self.ctx, &mut scratch))
+                    .collect();
+                let verdict = judged
+                    .iter()
+                    .map(|j| j.verdict)
+                    .fold(Permission::Allow, strictest);
+                let summary = judged
+                    .iter()
+                    .filter(|j| j.verdict == verdict)
+                    .map(|j| j.summary.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (Some(verdict), summary)
+            })?,
+        };
+        let deny = verdict == Some(Permission::Deny);
+        let answered = if deny && self.mode == Mode::Enforce {
+            "deny"
+        } else {
+            "none"
+        };
+        let mut p = Map::new();
+        p.insert("tool".into(), json!(call.tool_name));
+        p.insert("tool_use_id".into(), json!(call.tool_use_id));
+        if let Ok(Mapped::Actions(actions)) = &mapped {
+            if let [one] = actions.as_slice() {
+                p.extend(action_fields(one));
+            }
+        }
+        p.insert(
+            "decision".into(),
+            json!(verdict.map_or("none", Permission::as_str)),
+        );
+        p.insert("answered".into(), json!(answered));
+        p.insert("summary".into(), json!(summary));
+        self.journal("hook.permission_request", p)?;
+        Ok(match (deny, self.mode) {
+            (true, Mode::Enforce) => Some(Answer::request_denied(reason_text(
+                Permission::Deny,
+                &summary,
+            ))),
+            (true, Mode::Monitor) => Some(Answer {
+                system_message: Some(format!(
+                    "cordon (monitor mode, not enforced) would deny this {} call: {summary}",
+                    call.tool_name
+                )),
+                hook_specific_output: None,
+            }),
+            (false, _) => None,
+        })
+    }
+
     /// Where a tool's output comes from, if the engine counts that source as
     /// untrusted (web, MCP, network commands, files outside the workspace).
     /// Where output comes from does not depend on the session, so a fresh state is used.
@@ -935,10 +1010,21 @@ impl Run<'_> {
     }
 
     fn session_start(&self, s: &protocol::SessionStart) -> Result<Option<Answer>, Refusal> {
+        self.prune_sessions();
+        let lost = s.source.as_deref() == Some("resume");
         let (resumed, tainted, taint) = self.state(|st| {
             let resumed = st.started_ns != 0;
             if !resumed {
                 st.started_ns = now_ns();
+                // Resumed, but cordon has no state for it (pruned, or from
+                // before cordon was installed): what it read is unknown.
+                if lost {
+                    engine::taint(
+                        &mut st.policy,
+                        "unknown",
+                        "a resumed session cordon has no record of",
+                    );
+                }
             }
             st.ended_ns = None;
             let tainted = engine::is_tainted(&st.policy);
@@ -993,7 +1079,22 @@ impl Run<'_> {
         p.insert("declined_asks".into(), json!(unanswered));
         p.insert("tainted".into(), json!(tainted));
         self.journal("hook.session_end", p)?;
+        self.prune_sessions();
         Ok(None)
+    }
+
+    /// Remove the state of sessions untouched for [`session::KEEP_DAYS`]
+    /// (at session boundaries only: it reads the whole directory).
+    fn prune_sessions(&self) {
+        let keep = std::time::Duration::from_secs(session::KEEP_DAYS * 86_400);
+        let removed = self.store.prune(keep);
+        if removed > 0 {
+            let mut p = Map::new();
+            p.insert("removed".into(), json!(removed));
+            p.insert("keep_days".into(), json!(session::KEEP_DAYS));
+            // Housekeeping: a journal failure here is reported by the event's own record.
+            let _ = self.journal("hook.sessions_pruned", p);
+        }
     }
 }
 

@@ -80,6 +80,7 @@ const TIMEOUT_S: u64 = 30;
 /// Hook events cordon installs, and whether they take the tool matcher.
 const EVENTS: &[(&str, bool)] = &[
     ("PreToolUse", true),
+    ("PermissionRequest", true),
     ("PostToolUse", true),
     ("PostToolUseFailure", true),
     ("UserPromptSubmit", false),

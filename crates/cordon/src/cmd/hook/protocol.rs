@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | `PreToolUse` | `tool_name`, `tool_input`, `tool_use_id` | `hookSpecificOutput.permissionDecision` allow / ask / deny + `permissionDecisionReason` |
 //! | `PostToolUse` | + `tool_response` | `hookSpecificOutput.additionalContext` quoting a suspicious span, `systemMessage` for the user |
+//! | `PermissionRequest` | `tool_name`, `tool_input`, `permission_suggestions` (Claude Code is about to ask the user) | `hookSpecificOutput.decision` `{"behavior": "deny", "message"}` when cordon denies the call; otherwise nothing, and the user is asked |
 //! | `PostToolUseFailure` | `tool_name`, `tool_input`, `tool_use_id`, `error` | nothing (journaled) |
 //! | `UserPromptSubmit` | `prompt` | nothing (journaled) |
 //! | `SessionStart` | `source` (startup, resume, clear, compact) | a tainted session is reminded in `hookSpecificOutput.additionalContext` (journaled) |
@@ -71,6 +72,7 @@ pub struct SessionEnd {
 #[derive(Debug, Clone)]
 pub enum Event {
     PreToolUse(ToolCall),
+    PermissionRequest(ToolCall),
     PostToolUse(ToolCall),
     PostToolUseFailure(ToolCall),
     UserPromptSubmit(Prompt),
@@ -81,6 +83,7 @@ pub enum Event {
 /// The events cordon handles, as named in settings.json and on stdin.
 pub const EVENTS: &[&str] = &[
     "PreToolUse",
+    "PermissionRequest",
     "PostToolUse",
     "PostToolUseFailure",
     "UserPromptSubmit",
@@ -124,6 +127,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Common, Event), InputError> {
     let field_err = |e: serde_json::Error| InputError::new(Some(ev), format!("{ev} event: {e}"));
     let event = match ev {
         "PreToolUse" => Event::PreToolUse(ToolCall::deserialize(&v).map_err(field_err)?),
+        "PermissionRequest" => {
+            Event::PermissionRequest(ToolCall::deserialize(&v).map_err(field_err)?)
+        }
         "PostToolUse" => {
             let call = ToolCall::deserialize(&v).map_err(field_err)?;
             if call.tool_response.is_none() {
@@ -178,10 +184,26 @@ pub enum Specific {
         permission_decision: Permission,
         permission_decision_reason: String,
     },
+    PermissionRequest {
+        decision: RequestDecision,
+    },
     #[serde(rename_all = "camelCase")]
-    PostToolUse { additional_context: String },
+    PostToolUse {
+        additional_context: String,
+    },
     #[serde(rename_all = "camelCase")]
-    SessionStart { additional_context: String },
+    SessionStart {
+        additional_context: String,
+    },
+}
+
+/// A `PermissionRequest` answer: cordon only ever denies there (an allow
+/// would answer the user's own question for them).
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDecision {
+    pub behavior: Permission,
+    /// Shown to the model.
+    pub message: String,
 }
 
 /// One answer on stdout. Empty fields are left out, so `{}` means "no opinion".
@@ -203,6 +225,19 @@ impl Answer {
             hook_specific_output: Some(Specific::PreToolUse {
                 permission_decision: p,
                 permission_decision_reason: reason.into(),
+            }),
+        }
+    }
+
+    /// A PermissionRequest refused on the user's behalf.
+    pub fn request_denied(message: impl Into<String>) -> Self {
+        Answer {
+            system_message: None,
+            hook_specific_output: Some(Specific::PermissionRequest {
+                decision: RequestDecision {
+                    behavior: Permission::Deny,
+                    message: message.into(),
+                },
             }),
         }
     }
@@ -244,6 +279,13 @@ mod tests {
                 "additionalContext": "careful"}})
         );
         assert_eq!(Answer::default().to_json(), "{}");
+        let r = Answer::request_denied("no");
+        let v: Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest",
+                "decision": {"behavior": "deny", "message": "no"}}})
+        );
     }
 
     #[test]

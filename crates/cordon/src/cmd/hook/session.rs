@@ -12,6 +12,18 @@
 //! 4. write `<session_id>.json.<pid>.tmp` and `rename` it over the file, so a
 //!    reader never sees half a file and a crash leaves the old state whole.
 //!
+//! Old sessions are pruned ([`Store::prune`], run at each session's start and
+//! end, never on the tool-call path): a session's files go once they have not
+//! changed for [`KEEP_DAYS`] days. An ended session is kept until then, because
+//! `claude --resume` brings it back with the same id and its taint must come
+//! back too; a session resumed after its state was pruned is treated as
+//! tainted (cordon no longer knows what it read). Pruning takes the session's
+//! lock without waiting (a session in use is skipped), removes the state and
+//! then the lock file while holding it; [`Store::update`] checks after
+//! locking that the lock file it holds is still the one in the directory, and
+//! starts over if it was removed meanwhile, so two processes never both think
+//! they hold a session's lock.
+//!
 //! The session id comes from the agent's input, so it is checked before it
 //! becomes part of a path: letters, digits, `-`, `_`, `.`, at most 128, not
 //! starting with a dot.
@@ -23,6 +35,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Session files unchanged for this many days are removed by [`Store::prune`].
+pub const KEEP_DAYS: u64 = 30;
+/// A crashed writer's temporary file is removed after this many seconds.
+const STALE_TMP_SECS: u64 = 3600;
 
 /// At most this many unanswered asks are remembered per session.
 const MAX_PENDING: usize = 256;
@@ -46,6 +64,7 @@ pub struct HookState {
 #[serde(default)]
 pub struct Counts {
     pub pre_tool_use: u64,
+    pub permission_requests: u64,
     pub post_tool_use: u64,
     pub prompts: u64,
     pub allow: u64,
@@ -126,16 +145,9 @@ impl Store {
             .mode(0o700)
             .create(&self.dir)
             .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
-        let lock_path = self.dir.join(format!("{id}.lock"));
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let lock = self
+            .lock(id, true)?
+            .ok_or("a blocking lock is always taken")?;
         let path = self.path(id);
         let mut state = read(&path)?;
         let out = change(&mut state);
@@ -143,6 +155,89 @@ impl Store {
         // The lock is released when `lock` is closed.
         drop(lock);
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Take the session's lock (`wait`: block for it; else `None` when busy).
+    /// A lock file removed by [`Store::prune`] between our open and our lock
+    /// is not the session's lock any more: open the new one and try again.
+    fn lock(&self, id: &str, wait: bool) -> Result<Option<File>, String> {
+        use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
+        let lock_path = self.dir.join(format!("{id}.lock"));
+        loop {
+            let lock = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .mode(0o600)
+                .open(&lock_path)
+                .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+            let op = if wait {
+                LockExclusive
+            } else {
+                NonBlockingLockExclusive
+            };
+            match rustix::fs::flock(&lock, op) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::WOULDBLOCK) if !wait => return Ok(None),
+                Err(e) => return Err(format!("cannot lock {}: {e}", lock_path.display())),
+            }
+            let held = rustix::fs::fstat(&lock)
+                .map_err(|e| format!("cannot stat {}: {e}", lock_path.display()))?;
+            match rustix::fs::stat(&lock_path) {
+                Ok(now) if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino) => {
+                    return Ok(Some(lock))
+                }
+                Ok(_) | Err(rustix::io::Errno::NOENT) => continue,
+                Err(e) => return Err(format!("cannot stat {}: {e}", lock_path.display())),
+            }
+        }
+    }
+
+    /// Remove the files of sessions unchanged for `keep` (state and lock,
+    /// under the session's lock; busy sessions are skipped) and writers'
+    /// temporary files left by a crash. Returns how many sessions were removed.
+    /// Best effort: what cannot be removed now is tried again next time.
+    pub fn prune(&self, keep: Duration) -> usize {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let old = |p: &Path, age: Duration| {
+            fs::symlink_metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|e| e > age)
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let path = entry.path();
+            if name.ends_with(".tmp") {
+                if old(&path, Duration::from_secs(STALE_TMP_SECS)) {
+                    let _ = fs::remove_file(&path);
+                }
+                continue;
+            }
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if validate_id(id).is_err() || !old(&path, keep) {
+                continue;
+            }
+            let Ok(Some(lock)) = self.lock(id, false) else {
+                continue;
+            };
+            // Checked again under the lock: an update may have just happened.
+            if old(&path, keep) && fs::remove_file(&path).is_ok() {
+                removed += 1;
+                let _ = fs::remove_file(self.dir.join(format!("{id}.lock")));
+            }
+            drop(lock);
+        }
+        removed
     }
 }
 
@@ -241,6 +336,78 @@ mod tests {
                 .pre_tool_use,
             400
         );
+    }
+
+    #[test]
+    fn old_sessions_are_pruned_and_busy_or_recent_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        for id in ["old", "busy", "new"] {
+            store.update(id, |s| s.counts.prompts += 1).unwrap();
+        }
+        let tmp = store.dir.join("old.json.999.tmp");
+        fs::write(&tmp, b"{}").unwrap();
+        let past = std::time::SystemTime::now() - Duration::from_secs(40 * 86400);
+        for f in ["old.json", "busy.json", "old.json.999.tmp"] {
+            File::options()
+                .write(true)
+                .open(store.dir.join(f))
+                .unwrap()
+                .set_modified(past)
+                .unwrap();
+        }
+        let held = store.lock("busy", true).unwrap().unwrap();
+        assert_eq!(store.prune(Duration::from_secs(KEEP_DAYS * 86400)), 1);
+        assert!(!store.path("old").exists());
+        assert!(!store.dir.join("old.lock").exists());
+        assert!(!tmp.exists());
+        assert!(store.path("busy").exists(), "a session in use is kept");
+        assert!(store.path("new").exists(), "a recent session is kept");
+        drop(held);
+        // A pruned session starts over; the lock still works.
+        assert_eq!(store.update("old", |s| s.counts.prompts).unwrap(), 0);
+    }
+
+    #[test]
+    fn pruning_while_others_update_loses_no_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.update("s", |_| ()).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pruner = {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Everything counts as old: prune removes the session whenever it can.
+                    store.prune(Duration::ZERO);
+                }
+            })
+        };
+        let inside = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (store, inside) = (store.clone(), inside.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        store
+                            .update("s", |s| {
+                                // Never two holders of the session's lock at once,
+                                // even while prune removes and recreates the lock file.
+                                assert!(!inside.swap(true, std::sync::atomic::Ordering::SeqCst));
+                                s.counts.pre_tool_use += 1;
+                                std::thread::yield_now();
+                                inside.store(false, std::sync::atomic::Ordering::SeqCst);
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        pruner.join().unwrap();
     }
 
     #[test]
