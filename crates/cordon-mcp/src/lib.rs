@@ -28,5 +28,6 @@
 pub mod frame;
 pub mod jsonrpc;
 pub mod pin;
+pub mod revision;
 pub mod sse;
 pub mod upstream;

@@ -255,6 +255,67 @@ fn completion_and_subscribe_go_through_the_decision_engine() {
 }
 
 #[test]
+fn revision_2026_07_28_discover_meta_and_input_required_round_trip() {
+    // The SDK client speaks 2026-07-28: server/discover, `_meta` on every request.
+    let steps = json!([{"list": "tools"}, {"call": "lookup", "args": {"word": "w"}},
+                       {"call": "lookup_confirmed", "args": {"word": "w"}}]);
+    let modern = |env: &Env, cmd: &[String]| -> Vec<Value> {
+        let out = Command::new(python())
+            .arg(fixtures().join("client.py"))
+            .arg(steps.to_string())
+            .arg("--")
+            .args(cmd)
+            .env("CORDON_DATA_DIR", env.data())
+            .env("MCP_MODERN", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    // The server's elicitation, embedded in its input-required result, needs an allow rule.
+    let env =
+        Env::new("[permissions]\nallow = [\"mcp__fx__lookup\", \"mcp__fx__lookup_confirmed\"]\n");
+    let direct = modern(&env, &fixture_server());
+    let gw = modern(&env, &env.gateway("fx", &strs(&fixture_server())));
+    assert_eq!(gw[0]["result"]["supportedVersions"], json!(["2026-07-28"]));
+    assert_eq!(gw[1], direct[1], "tools/list differs through the gateway");
+    assert_eq!(gw[2], direct[2], "tools/call differs through the gateway");
+    let err = gw[3]["error"].as_str().unwrap();
+    assert!(
+        err.contains("elicitation/create") && err.contains("mcp__fx__elicitation_create"),
+        "{err}"
+    );
+    // Instructions from server/discover are pinned; decisions record the revision and client.
+    let pins: Value =
+        serde_json::from_slice(&std::fs::read(env.data().join("mcp/fx.json")).unwrap()).unwrap();
+    assert!(pins["items"]["instructions"].is_object(), "{pins:#}");
+    let d = env.journal("mcp.decision");
+    let call = d
+        .iter()
+        .find(|r| r["payload"]["tool"] == "mcp__fx__lookup")
+        .unwrap();
+    assert_eq!(call["payload"]["revision"], "2026-07-28", "{call}");
+    assert!(call["payload"]["client"]["name"].is_string(), "{call}");
+
+    // Allowed, the round trip completes: the answers and the state reach the server as sent.
+    let env = Env::new("[permissions]\nallow = [\"mcp__fx__lookup\", \"mcp__fx__lookup_confirmed\", \"mcp__fx__elicitation_create\"]\n");
+    let gw = modern(&env, &env.gateway("fx", &strs(&fixture_server())));
+    assert_eq!(
+        gw[3], direct[3],
+        "the input-required round trip differs through the gateway"
+    );
+    let text = gw[3]["result"]["content"][0]["text"].as_str().unwrap();
+    assert_eq!(text, "w: a word (confirmed {'yes': True}, state round-1)");
+}
+
+#[test]
 fn a_changed_description_is_blocked_until_approved() {
     let env = Env::new("[permissions]\nallow = [\"mcp__fx__*\"]\n");
     let desc = env.path("desc.txt");
@@ -479,7 +540,7 @@ fn filesystem_server_is_contained_even_when_given_the_whole_tree() {
 #[test]
 fn malformed_frames_from_either_side_get_clean_errors() {
     let env = Env::new(
-        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\"]\n",
+        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\", \"mcp__raw__bad_input\"]\n",
     );
     let raw = fixtures().join("raw_server.py");
     let args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
@@ -545,6 +606,59 @@ fn malformed_frames_from_either_side_get_clean_errors() {
         msg.contains("sampling/createMessage") && msg.contains("mcp__raw__sampling_createMessage"),
         "{msg}"
     );
+    // 2026-07-28: `_meta` is checked, malformed embedded requests and unknown
+    // revisions are refused, a method cordon does not know is decided.
+    let meta = |m: Value| {
+        json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {"name": "ping_me", "_meta": m}}).to_string() + "\n"
+    };
+    send(meta(json!("v1")).as_bytes());
+    assert_eq!(next()["error"]["code"], -32600);
+    send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"})).as_bytes());
+    let e = next();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("clientCapabilities"),
+        "{e}"
+    );
+    send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {}})).as_bytes());
+    let e = next();
+    assert_eq!(e["error"]["code"], -32022, "{e}");
+    assert_eq!(
+        e["error"]["data"],
+        json!({"supported": ["2026-07-28"], "requested": "2099-01-01"})
+    );
+    send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x.example/trace": "kept"})).as_bytes());
+    assert_eq!(next()["result"]["content"][0]["text"], "pong");
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"bad_input\"}}\n");
+    let e = next();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`inputRequests` is not an object"),
+        "{e}"
+    );
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"server/discover\",\"params\":{}}\n");
+    let e = next();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot police"),
+        "{e}"
+    );
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"frobnicate/now\",\"params\":{}}\n");
+    let e = next();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`mcp__raw__frobnicate_now`"),
+        "{e}"
+    );
+
     // The server dies mid-message: the request in flight still gets an answer.
     send(b"{\"jsonrpc\":\"2.0\",\"id\":\"last\",\"method\":\"tools/call\",\"params\":{\"name\":\"die\"}}\n");
     let l = next();
@@ -708,7 +822,11 @@ fn gateways_of_one_server_pinning_at_once_lose_nothing() {
         BufReader::new(c.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["id"], 1, "{line}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&line).unwrap()["id"],
+            1,
+            "{line}"
+        );
         drop(stdin);
         c.wait().unwrap();
     }
@@ -722,7 +840,12 @@ fn gateways_of_one_server_pinning_at_once_lose_nothing() {
             "{key} was lost: {pins:#}"
         );
     }
-    assert_eq!(pins["items"].as_object().unwrap().len(), 5, "{pins:#}");
+    let own_pinned = pins["items"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.starts_with("tool:own_"));
+    assert_eq!(own_pinned.count(), 1, "{pins:#}");
 }
 
 #[test]
@@ -1000,6 +1123,24 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
     let text = content.to_string();
     assert!(!text.contains("\\u001b"), "{text}");
     assert_eq!(content.as_array().unwrap().len(), 2, "{text}");
+
+    // 2026-07-28: the protocol version header must agree with `_meta`.
+    let body = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "whoami", "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let (head, chunks) = http(
+        port,
+        "POST",
+        &[
+            "Content-Type: application/json",
+            "MCP-Protocol-Version: 2025-06-18",
+        ],
+        &body.to_string(),
+    );
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&chunks[0].1).unwrap()["error"]["code"],
+        -32020
+    );
 
     // A web page (DNS rebinding) may not drive the gateway; a local one may.
     let (head, chunks) = http(

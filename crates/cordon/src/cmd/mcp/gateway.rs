@@ -75,6 +75,27 @@ const POLICED: &[(&str, Option<&str>, &str, ItemOf)] = &[
     ),
 ];
 
+/// Requests relayed without a decision: the handshake, the lists (pinned and
+/// screened on the way back), and bookkeeping that neither reads nor acts
+/// (a task's result is screened like the call's). Any other method is decided
+/// under its own name (`subscriptions/listen` as `mcp__NAME__subscriptions_listen`):
+/// a method cordon does not know is not waved through.
+const RELAYED: &[&str] = &[
+    "initialize",
+    "ping",
+    "server/discover",
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/unsubscribe",
+    "logging/setLevel",
+    "tasks/get",
+    "tasks/list",
+    "tasks/result",
+    "tasks/cancel",
+];
+
 /// Requests a server makes of the client that are decided too.
 const SERVER_POLICED: &[(&str, &str)] = &[
     ("sampling/createMessage", "sampling_createMessage"),
@@ -419,6 +440,10 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
             ),
             Msg::Invalid { id, why } => malformed(sh, "agent", &why, jsonrpc::INVALID_REQUEST, id),
             Msg::Request { id, method } => {
+                if let Err(e) = meta_ok(sh, &v, None) {
+                    sh.to_agent_json(&jsonrpc::error(&id, e.code, &e.message, e.data));
+                    continue;
+                }
                 let key = jsonrpc::id_key(&id);
                 let item = {
                     let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -468,6 +493,23 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
     }
 }
 
+/// Check a request's 2026-07-28 `_meta` (and the HTTP `MCP-Protocol-Version`
+/// header, where there is one); a refusal is journaled.
+fn meta_ok(
+    sh: &Shared,
+    v: &Value,
+    header: Option<&str>,
+) -> Result<(), cordon_mcp::revision::MetaError> {
+    cordon_mcp::revision::check_request_meta(v.get("params"), header)
+        .map(|_| ())
+        .inspect_err(|e| {
+            sh.journal(
+                "mcp.malformed",
+                json!({"from": "agent", "why": e.message, "code": e.code}),
+            )
+        })
+}
+
 /// A malformed message: answer the sender (agent) with an error, journal it.
 fn malformed(sh: &Shared, from: &str, why: &str, code: i64, id: Value) {
     sh.journal("mcp.malformed", json!({"from": from, "why": why}));
@@ -476,6 +518,51 @@ fn malformed(sh: &Shared, from: &str, why: &str, code: i64, id: Value) {
     } else {
         sh.warn(&format!("dropped a message from the server: {why}"));
     }
+}
+
+/// Refuse an item its pin blocks: changed or new since pinned, its
+/// description screened as injected, or a tool the pinned list never had.
+fn pinned_state(
+    sh: &Shared,
+    st: &State,
+    method: &str,
+    item: &str,
+    kind: Kind,
+    key: &str,
+) -> Result<(), String> {
+    let approve = format!(
+        "run `cordon mcp approve {}` to review and approve it",
+        sh.name
+    );
+    let unlisted =
+        kind == Kind::Tool && st.pins.has_kind(Kind::Tool) && !st.pins.items.contains_key(key);
+    let (why, msg) = if st.pins.is_blocked(key) {
+        (
+            "changed since pinned",
+            format!("it changed since it was pinned (or is new since); {approve}"),
+        )
+    } else if st.poisoned.contains(key) {
+        (
+            "description screened as injected",
+            "its description reads like injected instructions (see the gateway's warning)"
+                .to_string(),
+        )
+    } else if unlisted {
+        (
+            "not in the pinned tool list",
+            format!("it was not listed when the server was pinned; list the tools, then {approve}"),
+        )
+    } else {
+        return Ok(());
+    };
+    sh.journal(
+        "mcp.blocked",
+        json!({"method": method, "item": key, "why": why}),
+    );
+    Err(format!(
+        "cordon blocked `{item}` of MCP server {}: {msg}",
+        sh.name
+    ))
 }
 
 /// Decide a request. `Ok(item)` forwards it; `Err(message)` refuses it.
@@ -488,57 +575,28 @@ fn police(
     msg: &Value,
     config_hint: &str,
 ) -> Result<Option<String>, String> {
-    let Some(&(_, tool_as, field, item_of)) = POLICED.iter().find(|p| p.0 == method) else {
-        return Ok(None);
-    };
     let params = msg.get("params").cloned().unwrap_or(Value::Null);
-    let Some((item, kind)) = item_of(&params).map(|(i, k)| (i.to_string(), k)) else {
-        return Err(format!("cordon: `{method}` needs {field}"));
+    let (tool, arguments, key) = match POLICED.iter().find(|p| p.0 == method) {
+        None if RELAYED.contains(&method) => return Ok(None),
+        // A method cordon does not know is decided under its own name, never waved through.
+        None => (method.replace('/', "_"), params, String::new()),
+        Some(&(_, tool_as, field, item_of)) => {
+            let Some((item, kind)) = item_of(&params).map(|(i, k)| (i.to_string(), k)) else {
+                return Err(format!("cordon: `{method}` needs {field}"));
+            };
+            let key = format!("{}:{item}", kind.prefix());
+            pinned_state(sh, st, method, &item, kind, &key)?;
+            match tool_as {
+                None => {
+                    let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
+                    (item, arguments, key)
+                }
+                Some(t) => (t.to_string(), params, key),
+            }
+        }
     };
-    let key = format!("{}:{item}", kind.prefix());
-    let approve = format!(
-        "run `cordon mcp approve {}` to review and approve it",
-        sh.name
-    );
-    let name = &sh.name;
-    // Tools are pinned by name; a tool the pinned list never had is refused until listed and approved.
-    let unlisted =
-        kind == Kind::Tool && st.pins.has_kind(Kind::Tool) && !st.pins.items.contains_key(&key);
-    let blocked = if st.pins.is_blocked(&key) {
-        Some((
-            "changed since pinned",
-            format!("it changed since it was pinned (or is new since); {approve}"),
-        ))
-    } else if st.poisoned.contains(&key) {
-        Some((
-            "description screened as injected",
-            "its description reads like injected instructions (see the gateway's warning)"
-                .to_string(),
-        ))
-    } else if unlisted {
-        Some((
-            "not in the pinned tool list",
-            format!("it was not listed when the server was pinned; list the tools, then {approve}"),
-        ))
-    } else {
-        None
-    };
-    if let Some((why, msg)) = blocked {
-        sh.journal(
-            "mcp.blocked",
-            json!({"method": method, "item": key, "why": why}),
-        );
-        return Err(format!(
-            "cordon blocked `{item}` of MCP server {name}: {msg}"
-        ));
-    }
-    let (tool, arguments) = match tool_as {
-        None => (
-            item.clone(),
-            params.get("arguments").cloned().unwrap_or(Value::Null),
-        ),
-        Some(t) => (t.to_string(), params.clone()),
-    };
+    let item = key.split_once(':').map_or(method, |(_, i)| i).to_string();
+    let meta = &msg["params"]["_meta"];
     let action = Action::Mcp {
         server: sh.name.clone(),
         tool,
@@ -550,7 +608,9 @@ fn police(
     let rule = action.tool();
     sh.journal(
         "mcp.decision",
-        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources}),
+        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources,
+               // 2026-07-28: who asked, in which revision (per request).
+               "revision": meta[cordon_mcp::revision::PROTOCOL_VERSION], "client": meta[cordon_mcp::revision::CLIENT_INFO]}),
     );
     let mut first = d
         .reasons
@@ -574,7 +634,7 @@ fn police(
         d.verdict
     };
     match verdict {
-        Verdict::Allow => Ok(Some(key)),
+        Verdict::Allow => Ok((!key.is_empty()).then_some(key)),
         Verdict::Deny => Err(format!("cordon denied `{rule}`: {first}")),
         Verdict::Ask => Err(format!(
             "cordon would ask before `{rule}` runs ({first}), and a gateway has no one to ask. \
@@ -642,7 +702,7 @@ fn server_to_agent(
                     malformed(sh, "server", &format!("response to id {id}, which the agent never asked (or already answered)"), 0, Value::Null);
                     continue;
                 };
-                if police_embedded(sh, &policy, ctx, &mut v) | inspect(sh, &screen, &p, &mut v) {
+                if police_response(sh, &policy, ctx, &screen, &p, &mut v) {
                     sh.to_agent_json(&v);
                 } else {
                     sh.to_agent(&line);
@@ -736,13 +796,57 @@ fn decide_server_request(
     Err(msg)
 }
 
+/// Everything done to an answer before the agent sees it: the protocol
+/// revision a handshake answer names, requests embedded in it, pins and
+/// screening. True if the message was changed.
+fn police_response(
+    sh: &Shared,
+    policy: &Policy,
+    ctx: &Context,
+    screen: &Screen,
+    p: &InFlight,
+    v: &mut Value,
+) -> bool {
+    let unknown = v
+        .get("result")
+        .and_then(|r| cordon_mcp::revision::unknown_server_revision(&p.method, r));
+    if let Some(rev) = unknown {
+        let msg = format!(
+            "cordon refused MCP server {}: it answered `{}` with protocol revision {rev}, which cordon cannot police (it knows {})",
+            sh.name,
+            p.method,
+            cordon_mcp::revision::REVISIONS.join(", ")
+        );
+        sh.warn(&msg);
+        sh.journal(
+            "mcp.blocked",
+            json!({"method": p.method, "why": "unknown protocol revision", "revision": rev}),
+        );
+        let id = v.get("id").cloned().unwrap_or(Value::Null);
+        *v = jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None);
+        return true;
+    }
+    police_embedded(sh, policy, ctx, v) | inspect(sh, screen, p, v)
+}
+
 /// 2026-07-28 input-required results embed the server's requests (sampling,
 /// elicitation) in `inputRequests`; they are decided like standalone ones, and
 /// one that is not allowed turns the whole answer into a JSON-RPC error.
 /// True if the message was changed.
 fn police_embedded(sh: &Shared, policy: &Policy, ctx: &Context, v: &mut Value) -> bool {
-    let Some(reqs) = v["result"]["inputRequests"].as_object() else {
-        return false;
+    let reqs = match v.get("result").and_then(|r| r.get("inputRequests")) {
+        None => return false,
+        Some(Value::Object(reqs)) => reqs,
+        Some(_) => {
+            let msg = format!(
+                "cordon refused the result of MCP server {}: its `inputRequests` is not an object of requests, so cordon cannot decide them",
+                sh.name
+            );
+            sh.warn(&msg);
+            let id = v.get("id").cloned().unwrap_or(Value::Null);
+            *v = jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None);
+            return true;
+        }
     };
     let refused = reqs.values().find_map(|r| {
         let method = r.get("method").and_then(Value::as_str).unwrap_or("");
@@ -836,7 +940,9 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
         }
         return changed;
     }
-    if POLICED.iter().any(|x| x.0 == p.method) {
+    // Any other result (calls, reads, completions, task results, methods
+    // cordon does not know) is text the model may read: stripped and screened.
+    {
         let stripped = screen::strip_all(result);
         let mut text = String::new();
         screen::text_of(result, &mut text);
@@ -851,9 +957,8 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
             }
             return true;
         }
-        return stripped;
+        stripped
     }
-    false
 }
 
 /// Screen text, journal and warn if flagged; true if flagged.

@@ -381,6 +381,11 @@ fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
                     &format!("cordon: {why}"),
                 );
             }
+            if let Err(e) = meta_ok(sh, &v, req.header("mcp-protocol-version")) {
+                let body = jsonrpc::error(&id, e.code, &e.message, e.data).to_string();
+                let json = [("content-type".to_string(), "application/json".to_string())];
+                return respond(w, 400, &json, body.as_bytes());
+            }
             let decided = {
                 let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
                 police(sh, &mut st, policy, ctx, &method, &v, hint)
@@ -426,7 +431,7 @@ fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
     let (status, headers, body) = read_whole(o, max, up);
     let body = match serde_json::from_slice::<Value>(&body) {
         Ok(mut v) if status == 200 => {
-            if police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v) {
+            if police_response(sh, policy, ctx, screen, &p, &mut v) {
                 v.to_string().into_bytes()
             } else {
                 body
@@ -573,8 +578,7 @@ fn police_event(
                 // An answer to another request (a resumed stream): inspected by its shape.
                 _ => InFlight::by_shape(&v),
             };
-            let changed =
-                police_embedded(sh, policy, ctx, &mut v) | inspect(sh, screen, &p, &mut v);
+            let changed = police_response(sh, policy, ctx, screen, &p, &mut v);
             Some(if changed {
                 ev.with_data(&v.to_string())
             } else {
