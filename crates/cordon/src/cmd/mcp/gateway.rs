@@ -139,8 +139,8 @@ struct Shared {
     state: Mutex<State>,
     agent_out: Mutex<std::io::Stdout>,
     server_in: Mutex<Option<ChildStdin>>,
-    /// Where taint is shared with the agent's other gateways.
-    taint_file: Option<PathBuf>,
+    /// Where taint is shared: the agent's other gateways, the hook's session.
+    shared_with: Vec<super::shared_taint::SharedFile>,
 }
 
 struct State {
@@ -186,25 +186,31 @@ impl Shared {
             None => false,
         }
     }
-    /// Taint this gateway's session and its sibling gateways' (see `shared_taint`).
+    /// Taint this gateway's session and those it shares with (see `shared_taint`).
     fn taint(&self, source: &str, detail: &str) {
         self.state
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .policy
             .taint(source, detail);
-        if let Some(p) = &self.taint_file {
-            if let Err(e) = super::shared_taint::update(p, |st| st.taint(source, detail)) {
-                self.warn(&format!("cannot share the taint with other gateways: {e}"));
+        for f in &self.shared_with {
+            if let Err(e) = f.update(|st| st.taint(source, detail)) {
+                self.warn(&format!("cannot share the taint: {e}"));
             }
         }
     }
-    /// Take in what sibling gateways flagged.
+    /// Take in what the others flagged.
     fn merge_taint(&self, own: &mut SessionState) {
-        let Some(p) = &self.taint_file else { return };
-        if let Ok(b) = std::fs::read(p) {
-            if let Ok(shared) = serde_json::from_slice::<SessionState>(&b) {
-                super::shared_taint::merge_into(own, &shared);
+        for f in &self.shared_with {
+            match f.read() {
+                Ok(shared) => super::shared_taint::merge_into(own, &shared),
+                // Not knowing is treated as tainted (fail closed).
+                Err(e) => {
+                    self.warn(&format!(
+                        "cannot read the shared taint, so the session counts as tainted: {e}"
+                    ));
+                    own.taint("mcp-shared", &e);
+                }
             }
         }
     }
@@ -247,6 +253,12 @@ pub fn main(args: GatewayArgs) -> CmdResult {
     let pins = Pins::load(&pins_path).map_err(|e| Failure::usage(e).hint("see docs/MCP.md"))?;
     let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
 
+    super::shared_taint::sweep();
+    let shared_with: Vec<_> = super::shared_taint::path()
+        .map(super::shared_taint::SharedFile::agent)
+        .into_iter()
+        .chain(super::shared_taint::SharedFile::hook_from_env()?)
+        .collect();
     let session = format!(
         "mcp-{name}-{}-{}",
         std::process::id(),
@@ -267,7 +279,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         }),
         agent_out: Mutex::new(std::io::stdout()),
         server_in: Mutex::new(None),
-        taint_file: super::shared_taint::path(),
+        shared_with,
     });
     let max = args.max_message;
     let mut ctx = Context::new(base, workspace.clone(), crate::config::home_dir());
