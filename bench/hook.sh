@@ -8,7 +8,9 @@
 #   - the same with --no-journal (what the journal costs),
 #   - `cordon hook claude` on a PostToolUse WebFetch event of ~10 KB (screening + taint),
 # and `cordon --version` (what starting this binary costs before any work),
-# and prints medians and ratios to `true`. Commands run without a shell
+# and prints medians and ratios to `true`, then (with valgrind) the
+# instructions each process executes, which a busy machine does not change.
+# Commands run without a shell
 # (hyperfine -N); the hook reads its event with --input instead of stdin.
 # The data directory (state, journal) is made under $TMPDIR (default /tmp);
 # TMPDIR=/dev/shm shows the cost without disk flushes.
@@ -68,3 +70,14 @@ j, nj = r["hook PreToolUse Bash"]["median"], r["hook PreToolUse Bash --no-journa
 print(f"journal cost per PreToolUse: {(j-nj)*1e3:.3f} ms ({j/nj:.2f}x of the hook without it)")
 print("(cpu = user + system time per run, mean; less sensitive to a busy machine than wall time)")
 PY
+
+# Instructions per process (valgrind's callgrind): the same on a busy machine.
+if command -v valgrind >/dev/null; then
+  count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+  printf '%-36s %12s\n' "instructions" "count"
+  printf '%-36s %12s\n' true "$(count "$TRUE")"
+  printf '%-36s %12s\n' "cordon --version" "$(count "$BIN" --version)"
+  printf '%-36s %12s\n' "hook PreToolUse Bash" "$(count "$BIN" hook claude --input "$T/pre.json")"
+  printf '%-36s %12s\n' "hook PostToolUse WebFetch 10KB" "$(count "$BIN" hook claude --input "$T/post.json")"
+fi

@@ -541,6 +541,14 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         Event::SessionStart(s) => run.session_start(s),
         Event::SessionEnd(s) => run.session_end(s),
     };
+    // A hook process (not the relay, which lives on) exits right after
+    // answering: leave freeing the rules and closing the journal's connection
+    // to the exit, which does both (everything is committed; SQLite treats a
+    // connection that was never closed like any ended process). Freeing cost
+    // 6% of the process.
+    if sandboxed.is_none() {
+        std::mem::forget(run);
+    }
     answer.map_err(fail)
 }
 
