@@ -881,7 +881,9 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
             RiskClass::Credential,
             format!("`{label}` reads credentials ({})", a.text),
         );
-    } else if table_match(&w.tables.security_logs, &p, None).is_some() {
+    } else if p.starts_with(table::SECURITY_LOG_DIR)
+        && table_match(&w.tables.security_logs, &p, None).is_some()
+    {
         info.add(
             RiskClass::Credential,
             format!(
@@ -1066,7 +1068,13 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
                 || (SHELLS.contains(&name) && flag_matches("-c", &a.text))
         });
         let script = args.iter().find(|a| !a.text.starts_with('-'));
-        if let Some(script) = script.filter(|s| !inline_flag && !s.dynamic) {
+        // The user's own shell start-up files (`source ~/.bashrc`) run in
+        // every shell anyway: not code nobody has seen.
+        let startup = |t: &str| {
+            matches!(name, "source" | ".")
+                && table_match(&w.tables.persistence, &resolve(t, &w.base), w.base.home).is_some()
+        };
+        if let Some(script) = script.filter(|s| !inline_flag && !s.dynamic && !startup(&s.text)) {
             if let Some(dir) = foreign_code(&script.text, w) {
                 info.add(
                     RiskClass::Unknown,

@@ -1368,7 +1368,19 @@ pub static INSTALLED_CODE_PATHS: &[&str] = &[
     "~/.pyenv/**",
     "~/.rbenv/**",
     "~/.sdkman/**",
+    "~/.volta/**",
+    "~/.bun/bin/**",
+    "~/.deno/bin/**",
+    "~/.dotnet/**",
+    "~/.virtualenvs/**",
+    "~/.local/share/virtualenvs/**",
+    "~/miniconda3/**",
+    "~/anaconda3/**",
+    "/opt/conda/**",
 ];
+
+/// Where every security log below lives (a cheap pre-filter).
+pub const SECURITY_LOG_DIR: &str = "/var/log/";
 
 /// Security logs the system lets only administrators read (mode 0640 root:adm
 /// or 0600 root): logins (with passwords typed as user names), the audit
@@ -1630,6 +1642,16 @@ mod tests {
                 assert!(!c.is_empty(), "{} {k}", s.name);
                 assert!(!k.is_empty(), "{}", s.name);
             }
+        }
+    }
+
+    #[test]
+    fn security_logs_live_under_their_directory() {
+        for p in SECURITY_LOG_PATHS {
+            assert!(
+                p.starts_with(SECURITY_LOG_DIR) || format!("{p}/") == SECURITY_LOG_DIR,
+                "{p}"
+            );
         }
     }
 

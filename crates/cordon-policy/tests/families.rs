@@ -231,6 +231,8 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("/bin/ls -la", Allow, Allow, ReadOnly),
     ("~/.cargo/bin/cargo test", Ask, Allow, RunsCode),
     ("perl -pe 's/a/b/' notes.txt", Ask, Allow, RunsCode),
+    ("source ~/.bashrc", Ask, Allow, RunsCode),
+    ("source ~/Downloads/env.sh", Ask, Ask, Unknown),
     ("grep x f | source /dev/stdin", Ask, Ask, Opaque),
     // access control outside the workspace (the sandbox's /tmp included)
     ("chmod 755 /tmp/build", Ask, Ask, Privilege),
