@@ -22,6 +22,33 @@ pub const PASS_UP: &[&str] = &[
 /// Headers passed from the server back to the agent (lower case).
 pub const PASS_DOWN: &[&str] = &["content-type", "mcp-session-id", "mcp-protocol-version"];
 
+/// The value of an `Mcp-Name` header: verbatim, or the UTF-8 inside the
+/// `=?base64?...?=` wrapping clients use for names that are not plain ASCII.
+/// A malformed wrapping is `None` (it matches no name).
+///
+/// ```
+/// use cordon_mcp::upstream::decode_header_value;
+/// assert_eq!(decode_header_value("echo").as_deref(), Some("echo"));
+/// assert_eq!(decode_header_value("=?base64?w6ljaG8=?=").as_deref(), Some("\u{e9}cho"));
+/// assert_eq!(decode_header_value("=?base64?!!?="), None);
+/// ```
+pub fn decode_header_value(v: &str) -> Option<String> {
+    use base64::Engine;
+    let Some(payload) = v
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    else {
+        return Some(v.to_string());
+    };
+    let engine = base64::engine::general_purpose::STANDARD;
+    let bytes = engine.decode(payload).ok()?;
+    // Only the canonical encoding (what a client emits) is accepted.
+    if engine.encode(&bytes) != payload {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// A Streamable HTTP MCP server.
 pub struct Upstream {
     pub url: String,

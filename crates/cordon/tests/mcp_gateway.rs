@@ -1124,6 +1124,19 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
     assert!(!text.contains("\\u001b"), "{text}");
     assert_eq!(content.as_array().unwrap().len(), 2, "{text}");
 
+    // A name sent base64-wrapped (as clients do for non-ASCII names) is compared decoded.
+    let (head, _) = http(
+        port,
+        "POST",
+        &[
+            "Content-Type: application/json",
+            "Mcp-Method: tools/call",
+            "Mcp-Name: =?base64?d2hvYW1p?=",
+        ],
+        &call(7, "whoami"),
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+
     // 2026-07-28: the protocol version header must agree with `_meta`.
     let body = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "whoami", "_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});

@@ -372,7 +372,9 @@ fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
         Msg::Request { id, method } => {
             let named = v["params"]["name"].as_str().or(v["params"]["uri"].as_str());
             let mismatch = req.header("mcp-method").is_some_and(|h| h != method)
-                || req.header("mcp-name").is_some_and(|h| Some(h) != named);
+                || req.header("mcp-name").is_some_and(|h| {
+                    cordon_mcp::upstream::decode_header_value(h).as_deref() != named
+                });
             if mismatch {
                 let why = "the Mcp-Method/Mcp-Name headers do not match the message";
                 sh.journal("mcp.malformed", json!({"from": "agent", "why": why}));
