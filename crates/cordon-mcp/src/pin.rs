@@ -172,24 +172,7 @@ impl Pins {
         path: &Path,
         change: impl FnOnce(&mut Pins) -> T,
     ) -> Result<(Pins, T), String> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        if let Some(dir) = path.parent() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        let lock_path = path.with_extension("lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        let lock = lock_exclusive(&path.with_extension("lock"))?;
         let mut pins = Pins::load(path)?;
         let out = change(&mut pins);
         pins.save(path)?;
@@ -292,14 +275,8 @@ impl Pins {
 /// directory created 0700: a reader never sees half a file.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
+    use std::os::unix::fs::OpenOptionsExt;
+    private_dir_of(path)?;
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let r = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -315,6 +292,36 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())
     })
+}
+
+/// Create a file's directory (and its parents), mode 0700.
+fn private_dir_of(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+/// Take an exclusive advisory lock (`flock`) on a lock file, created 0600 (its
+/// directory 0700) if missing; it is held until the returned file is dropped.
+pub fn lock_exclusive(lock_path: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    private_dir_of(lock_path)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(lock_path)
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    Ok(lock)
 }
 
 fn pretty(v: &Value) -> String {

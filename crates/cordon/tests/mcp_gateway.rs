@@ -631,33 +631,28 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
     send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x.example/trace": "kept"})).as_bytes());
     assert_eq!(next()["result"]["content"][0]["text"], "pong");
-    send(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"bad_input\"}}\n");
-    let e = next();
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("`inputRequests` is not an object"),
-        "{e}"
-    );
-    send(b"{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"server/discover\",\"params\":{}}\n");
-    let e = next();
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot police"),
-        "{e}"
-    );
-    send(b"{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"frobnicate/now\",\"params\":{}}\n");
-    let e = next();
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("`mcp__raw__frobnicate_now`"),
-        "{e}"
-    );
+    let refused: [(&str, &str); 3] = [
+        (
+            r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"bad_input"}}"#,
+            "`inputRequests` is not an object",
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":10,"method":"server/discover","params":{}}"#,
+            "cannot police",
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":11,"method":"frobnicate/now","params":{}}"#,
+            "`mcp__raw__frobnicate_now`",
+        ),
+    ];
+    for (request, why) in refused {
+        send(format!("{request}\n").as_bytes());
+        let e = next();
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(why),
+            "{request}: {e}"
+        );
+    }
 
     // The server dies mid-message: the request in flight still gets an answer.
     send(b"{\"jsonrpc\":\"2.0\",\"id\":\"last\",\"method\":\"tools/call\",\"params\":{\"name\":\"die\"}}\n");

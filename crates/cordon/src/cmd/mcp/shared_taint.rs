@@ -20,8 +20,7 @@
 use crate::exit::Failure;
 use cordon_policy::SessionState;
 use serde_json::Value;
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs;
 use std::path::PathBuf;
 
 /// Names the Claude Code session whose hook state a gateway shares taint with.
@@ -99,21 +98,7 @@ impl SharedFile {
 
     /// Read, change and write the policy state under the file's lock.
     pub fn update(&self, change: impl FnOnce(&mut SessionState)) -> Result<(), String> {
-        let dir = self.path.parent().ok_or("no parent directory")?;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&self.lock)
-            .map_err(|e| format!("cannot open {}: {e}", self.lock.display()))?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| format!("cannot lock {}: {e}", self.lock.display()))?;
+        let lock = cordon_mcp::pin::lock_exclusive(&self.lock)?;
         let mut st = self.read()?;
         change(&mut st);
         let st = serde_json::to_value(&st).map_err(|e| e.to_string())?;
@@ -132,7 +117,10 @@ impl SharedFile {
             }
         };
         let bytes = serde_json::to_vec(&whole).map_err(|e| e.to_string())?;
-        cordon_mcp::pin::write_private(&self.path, &bytes)
+        cordon_mcp::pin::write_private(&self.path, &bytes)?;
+        // The lock is released when `lock` is closed.
+        drop(lock);
+        Ok(())
     }
 }
 
