@@ -126,12 +126,17 @@ impl Env {
     }
     /// Run the SDK client over a command; one JSON object per step.
     fn client(&self, steps: Value, cmd: &[String]) -> Vec<Value> {
+        self.client_with(steps, cmd, &[])
+    }
+    /// [`Env::client`] with more environment for the client (and the gateways it starts).
+    fn client_with(&self, steps: Value, cmd: &[String], envs: &[(&str, &str)]) -> Vec<Value> {
         let out = Command::new(python())
             .arg(fixtures().join("client.py"))
             .arg(steps.to_string())
             .arg("--")
             .args(cmd)
             .env("CORDON_DATA_DIR", self.data())
+            .envs(envs.iter().copied())
             .current_dir(self.path("ws"))
             .stdin(Stdio::null())
             .output()
@@ -259,26 +264,8 @@ fn revision_2026_07_28_discover_meta_and_input_required_round_trip() {
     // The SDK client speaks 2026-07-28: server/discover, `_meta` on every request.
     let steps = json!([{"list": "tools"}, {"call": "lookup", "args": {"word": "w"}},
                        {"call": "lookup_confirmed", "args": {"word": "w"}}]);
-    let modern = |env: &Env, cmd: &[String]| -> Vec<Value> {
-        let out = Command::new(python())
-            .arg(fixtures().join("client.py"))
-            .arg(steps.to_string())
-            .arg("--")
-            .args(cmd)
-            .env("CORDON_DATA_DIR", env.data())
-            .env("MCP_MODERN", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
+    let modern =
+        |env: &Env, cmd: &[String]| env.client_with(steps.clone(), cmd, &[("MCP_MODERN", "1")]);
     // The server's elicitation, embedded in its input-required result, needs an allow rule.
     let env =
         Env::new("[permissions]\nallow = [\"mcp__fx__lookup\", \"mcp__fx__lookup_confirmed\"]\n");
@@ -1264,25 +1251,9 @@ fn hook(env: &Env, session: &str, event: Value) -> Value {
 #[test]
 fn taint_is_shared_with_the_claude_code_hook_session_both_ways() {
     let env = Env::new("[permissions]\nallow = [\"mcp__web__fetch_page\"]\n");
-    let gateway_in = |session: &str, steps: Value, name: &str| -> Vec<Value> {
-        let out = Command::new(python())
-            .arg(fixtures().join("client.py"))
-            .arg(steps.to_string())
-            .arg("--")
-            .args(env.gateway(name, &strs(&fixture_server())))
-            .env("CORDON_DATA_DIR", env.data())
-            .env("CORDON_HOOK_SESSION", session)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+    let gateway_in = |session: &str, steps: Value, name: &str| {
+        let cmd = env.gateway(name, &strs(&fixture_server()));
+        env.client_with(steps, &cmd, &[("CORDON_HOOK_SESSION", session)])
     };
     let lookup = json!([{"call": "lookup", "args": {"word": "w"}}]);
     let pre_lookup = json!({"hook_event_name": "PreToolUse", "tool_name": "mcp__notes__lookup",

@@ -785,10 +785,30 @@ fn decide_server_request(
     let Some((_, tool)) = SERVER_POLICED.iter().find(|s| s.0 == method) else {
         return Ok(());
     };
+    let (allowed, rule) = decide_for_server(sh, policy, ctx, method, tool, v.get("params"), false);
+    if allowed {
+        return Ok(());
+    }
+    let msg = format!("cordon refused `{method}` from MCP server {}: a server prompting the agent's model or user needs \"{rule}\" in [permissions] allow", sh.name);
+    sh.warn(&msg);
+    Err(msg)
+}
+
+/// Decide a request from the server (standalone or embedded in a result)
+/// under the rule name `mcp__NAME__TOOL`; journaled. Allowed?, and the rule.
+fn decide_for_server(
+    sh: &Shared,
+    policy: &Policy,
+    ctx: &Context,
+    method: &str,
+    tool: &str,
+    params: Option<&Value>,
+    embedded: bool,
+) -> (bool, String) {
     let action = Action::Mcp {
         server: sh.name.clone(),
-        tool: (*tool).to_string(),
-        arguments: v.get("params").cloned().unwrap_or(Value::Null),
+        tool: tool.to_string(),
+        arguments: params.cloned().unwrap_or(Value::Null),
     };
     let d = {
         let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -798,14 +818,9 @@ fn decide_server_request(
     let rule = action.tool();
     sh.journal(
         "mcp.decision",
-        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server"}),
+        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server", "embedded": embedded}),
     );
-    if d.verdict == Verdict::Allow {
-        return Ok(());
-    }
-    let msg = format!("cordon refused `{method}` from MCP server {}: a server prompting the agent's model or user needs \"{rule}\" in [permissions] allow", sh.name);
-    sh.warn(&msg);
-    Err(msg)
+    (d.verdict == Verdict::Allow, rule)
 }
 
 /// Everything done to an answer before the agent sees it: the protocol
@@ -867,19 +882,8 @@ fn police_embedded(sh: &Shared, policy: &Policy, ctx: &Context, v: &mut Value) -
             // Unknown kinds of embedded request are decided under their method's name.
             None => method.replace('/', "_"),
         };
-        let action = Action::Mcp {
-            server: sh.name.clone(),
-            tool,
-            arguments: r.get("params").cloned().unwrap_or(Value::Null),
-        };
-        let d = {
-            let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
-            sh.merge_taint(&mut st.policy);
-            policy.decide(&action, ctx, &st.policy)
-        };
-        let rule = action.tool();
-        sh.journal("mcp.decision", json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "from": "server", "embedded": true}));
-        (d.verdict != Verdict::Allow).then(|| format!(
+        let (allowed, rule) = decide_for_server(sh, policy, ctx, method, &tool, r.get("params"), true);
+        (!allowed).then(|| format!(
             "cordon refused the result of MCP server {}: it asks for `{method}` (input required), which needs \"{rule}\" in [permissions] allow",
             sh.name
         ))
