@@ -124,6 +124,17 @@ impl Env {
         v.extend(server.iter().map(|s| s.to_string()));
         v
     }
+    /// A command line (a gateway) started with piped stdin and stdout.
+    fn spawn(&self, args: &[String], stderr: Stdio) -> std::process::Child {
+        Command::new(&args[0])
+            .args(&args[1..])
+            .env("CORDON_DATA_DIR", self.data())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap()
+    }
     /// Run the SDK client over a command; one JSON object per step.
     fn client(&self, steps: Value, cmd: &[String]) -> Vec<Value> {
         self.client_with(steps, cmd, &[])
@@ -531,16 +542,10 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
     let raw = fixtures().join("raw_server.py");
     let args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
-    let mut child = Command::new(&args[0])
-        .args(&args[1..args.len() - 3])
-        .args(["--max-message", "4096", "--"])
-        .args(&args[args.len() - 2..])
-        .env("CORDON_DATA_DIR", env.data())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut args = args;
+    let at = args.iter().position(|a| a == "--").unwrap();
+    args.splice(at..at, ["--max-message".to_string(), "4096".to_string()]);
+    let mut child = env.spawn(&args, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut next = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
@@ -679,14 +684,7 @@ fn requests_beyond_the_in_flight_bound_are_refused_without_growth() {
         1 + args.iter().position(|a| a == "mcp").unwrap(),
         "--no-journal".into(),
     );
-    let mut child = Command::new(&args[0])
-        .args(&args[1..])
-        .env("CORDON_DATA_DIR", env.data())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn(&args, Stdio::null());
     let pid = child.id();
     let mut stdin = std::io::BufWriter::new(child.stdin.take().unwrap());
     // Answers are read as they come, so the gateway never blocks on a full pipe.
@@ -786,14 +784,7 @@ fn gateways_of_one_server_pinning_at_once_lose_nothing() {
         .map(|i| {
             let extra = format!("own_{i}");
             let args = env.gateway("same", &[&python(), raw.to_str().unwrap(), &extra]);
-            let mut c = Command::new(&args[0])
-                .args(&args[1..])
-                .env("CORDON_DATA_DIR", env.data())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
+            let mut c = env.spawn(&args, Stdio::null());
             let mut stdin = c.stdin.take().unwrap();
             writeln!(stdin, r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list"}}"#).unwrap();
             (c, stdin)
