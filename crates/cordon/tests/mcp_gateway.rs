@@ -1027,7 +1027,7 @@ fn call(id: u32, tool: &str) -> String {
 #[test]
 fn streamable_http_streams_events_and_relays_the_get_stream() {
     let env = Env::new(
-        "[permissions]\nallow = [\"mcp__up__whoami\", \"mcp__up__slow\", \"mcp__up__inject\", \"mcp__up__seen\"]\n",
+        "[permissions]\nallow = [\"mcp__up__whoami\", \"mcp__up__slow\", \"mcp__up__inject\", \"mcp__up__seen\", \"mcp__up__garbage\"]\n",
     );
     let (_up, upstream) = env.http_upstream();
     let (_gw, port) = env.http_gateway("up", &upstream, &[("UP_KEY", "k")]);
@@ -1127,6 +1127,33 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
         serde_json::from_str::<Value>(&chunks[0].1).unwrap()["error"]["code"],
         -32020
     );
+
+    // A malformed event is dropped, and the agent is told instead of left waiting.
+    let (_, chunks) = post(&call(8, "garbage"));
+    assert_eq!(chunks.len(), 2, "{chunks:?}");
+    assert_eq!(event_data(&chunks[0].1)["method"], "notifications/progress");
+    let e = event_data(&chunks[1].1);
+    assert_eq!(e["id"], 8, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed event stream"),
+        "{e}"
+    );
+
+    // At most 256 agent connections at once: the next is refused, not queued.
+    let idle: Vec<_> = (0..256)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let (head, _) = http(
+        port,
+        "POST",
+        &["Content-Type: application/json"],
+        &call(9, "whoami"),
+    );
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    drop(idle);
 
     // A web page (DNS rebinding) may not drive the gateway; a local one may.
     let (head, chunks) = http(

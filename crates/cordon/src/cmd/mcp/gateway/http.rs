@@ -125,6 +125,11 @@ pub(super) fn serve(
                 jsonrpc::SERVER_ERROR,
                 &format!("cordon: more than {MAX_CONNECTIONS} connections at once; retry later"),
             );
+            // Closing with the request unread would reset the connection before
+            // the agent reads the answer: end our side, then drain briefly.
+            let _ = conn.shutdown(std::net::Shutdown::Write);
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(50)));
+            let _ = std::io::copy(&mut conn.take(MAX_HEAD as u64), &mut std::io::sink());
             continue;
         }
         let open = open.clone();
