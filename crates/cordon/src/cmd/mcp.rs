@@ -10,7 +10,8 @@
 //!
 //! | message | cordon |
 //! | --- | --- |
-//! | `tools/call`, `resources/read`, `prompts/get` | decided as `mcp__NAME__tool` by the decision engine; deny and ask are answered with a JSON-RPC error that says why and how to allow |
+//! | `tools/call`, `resources/read`, `prompts/get`, `resources/subscribe`, `completion/complete`, any method cordon does not know | decided as `mcp__NAME__tool` by the decision engine; deny and ask are answered with a JSON-RPC error that says why and how to allow |
+//! | 2026-07-28 per-request `_meta` | checked (known revision, capabilities, client info, agreement with the HTTP header) |
 //! | `initialize` result, `tools/list`, `prompts/list`, `resources/list` | every item hashed and pinned on first sight (`<data dir>/mcp/NAME.json`); a changed or new item later is removed from the list and refused until `cordon mcp approve NAME`; descriptions screened for poisoning |
 //! | results | ANSI escapes stripped, text screened for injection; flagged text taints the session and a warning is added |
 //! | anything malformed | a JSON-RPC error (or, from the server, dropped), never a crash |
@@ -104,13 +105,17 @@ const EXAMPLES: &str = r#"Examples:
   allow_domain = ["api.github.com"]
 
   # A Streamable HTTP server, its credential added by cordon ([mcp.servers.gh] headers):
+  # (loopback only: another address needs --insecure-listen, the gateway speaks plain HTTP)
   $ cordon mcp --name gh --upstream https://api.example.com/mcp --listen 127.0.0.1:8931
+
+  # Share taint with the Claude Code hook of a named session (headless runs):
+  $ export CORDON_HOOK_SESSION=$(uuidgen); claude -p --session-id "$CORDON_HOOK_SESSION" "..."
 
   # After a server changed a tool's description (calls to it are refused until then):
   $ cordon mcp approve fs
 
 Exit status: the server's (through `cordon run`), 2 for bad usage or config, 125 when the
-sandbox or the journal cannot be set up. See docs/MCP.md."#;
+sandbox or the journal cannot be set up, or --listen is not loopback. See docs/MCP.md."#;
 
 pub fn main(args: Args) -> CmdResult {
     match args.sub {
