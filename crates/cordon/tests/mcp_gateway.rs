@@ -311,6 +311,31 @@ fn revision_2026_07_28_discover_meta_and_input_required_round_trip() {
     );
     let text = gw[3]["result"]["content"][0]["text"].as_str().unwrap();
     assert_eq!(text, "w: a word (confirmed {'yes': True}, state round-1)");
+
+    // The same over Streamable HTTP: the SDK server on loopback, behind the HTTP gateway.
+    let up_port = free_port();
+    let _up = Reap(
+        Command::new(python())
+            .arg(fixtures().join("server.py"))
+            .env("MCP_HTTP_PORT", up_port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(up_port);
+    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let (_gw, port) = env.http_gateway("fx", &upstream, &[]);
+    let direct = modern(&env, &[upstream]);
+    let gw = modern(&env, &[format!("http://127.0.0.1:{port}/mcp")]);
+    assert_eq!(
+        gw[2], direct[2],
+        "tools/call differs through the HTTP gateway"
+    );
+    assert_eq!(
+        gw[3], direct[3],
+        "the input-required round trip differs through the HTTP gateway"
+    );
 }
 
 #[test]
