@@ -317,7 +317,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         }
     }
     let mut egress_ok = w.sandboxed;
-    let mut first_ask: Option<&SimpleCmd> = None;
+    let mut first_ask: Option<(&SimpleCmd, Option<&str>)> = None;
     for (cmd, info) in parsed.cmds.iter().zip(&infos) {
         let text = cmd.text();
         let hosts_allowed = w.hosts_allowed(&info.hosts);
@@ -378,7 +378,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             _ => {
                 add_classes(b, info, w, hosts_allowed, None);
                 if cv == Verdict::Ask && first_ask.is_none() {
-                    first_ask = Some(cmd);
+                    first_ask = Some((cmd, info.foreign_script.as_deref()));
                 }
                 if cv == Verdict::Deny {
                     b.hint_once("cordon refuses this whatever the rules say; if you really mean it, run it yourself outside the agent");
@@ -409,7 +409,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
     b.egress_allowed = egress_ok;
     if b.verdict == Verdict::Ask && parsed.notes.is_empty() {
-        if let Some(rule) = first_ask.and_then(rule_suggestion) {
+        if let Some(rule) = first_ask.and_then(|(c, script)| rule_suggestion(c, script)) {
             b.hint_once(format!(
                 "to allow this without asking, add `Bash({rule})` to [permissions] allow"
             ));
@@ -418,11 +418,16 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
 }
 
 /// A rule that would allow commands like this one: the first two words
-/// (skipping options) followed by ` *`.
-fn rule_suggestion(c: &SimpleCmd) -> Option<String> {
+/// (skipping options) followed by ` *`; for a script from outside the
+/// workspace, the interpreter and that script (`python3 /tmp/x.py *`), so the
+/// rule does not allow every script.
+fn rule_suggestion(c: &SimpleCmd, script: Option<&str>) -> Option<String> {
     let first = c.argv.first().filter(|w| {
         !w.dynamic && !w.text.is_empty() && !w.text.starts_with('-') && !w.text.contains(' ')
     })?;
+    if let Some(script) = script.filter(|s| !s.contains(' ')) {
+        return Some(format!("{} {script} *", first.text));
+    }
     let mut s = vec![first.text.as_str()];
     if let Some(second) = c.argv.get(1) {
         if !second.dynamic

@@ -352,3 +352,27 @@ fn tool_inputs_become_actions() {
     assert!(e.contains("command"), "{e}");
     assert!(Action::from_tool_input("Teleport", &serde_json::json!({})).is_err());
 }
+
+/// The hint of an ask names a rule that, once added, allows the command.
+#[test]
+fn suggested_rules_allow_what_the_sandbox_does_not_excuse() {
+    for cmd in [
+        "python3 /tmp/tool/run.py --all",
+        "/tmp/tool --run",
+        "chmod -R a+w /tmp/shared",
+        "tail /var/log/auth.log",
+        "yes > /dev/null",
+    ] {
+        let a = bash(cmd);
+        let d = Policy::new(Rules::default()).decide(&a, &ctx(true), &SessionState::default());
+        assert_eq!(d.verdict, Verdict::Ask, "{cmd}: {}", d.summary());
+        let hint = d.hint.clone().unwrap_or_default();
+        let rule = hint
+            .split('`')
+            .nth(1)
+            .unwrap_or_else(|| panic!("{cmd}: no rule in {hint:?}"));
+        let p = Policy::new(Rules::from_lists(&s(&[rule]), &[], &[]).unwrap());
+        let d = p.decide(&a, &ctx(true), &SessionState::default());
+        assert_eq!(d.verdict, Verdict::Allow, "{cmd} with {rule}: {}", d.summary());
+    }
+}
