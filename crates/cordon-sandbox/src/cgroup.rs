@@ -159,6 +159,16 @@ impl Cgroup {
         Ok(())
     }
 
+    /// The directory of a v2 cgroup, which a child can be cloned straight into
+    /// (`CLONE_INTO_CGROUP`); `None` for v1.
+    pub fn v2_dir(&self) -> Option<&Path> {
+        if self.v2 {
+            self.dirs.first().map(PathBuf::as_path)
+        } else {
+            None
+        }
+    }
+
     /// "cgroup v2" or "cgroup v1".
     pub fn describe(&self) -> &'static str {
         if self.v2 {
@@ -188,5 +198,77 @@ impl Drop for Cgroup {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::os::unix::fs::OpenOptionsExt;
+
+    /// The cgroup2 mount and this process's directory in it.
+    fn own_v2_dir() -> Option<PathBuf> {
+        let base = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|b| b.join("cgroup.controllers").exists())?;
+        let own = own_paths().into_iter().find(|(c, _)| c.is_empty())?.1;
+        Some(base.join(rel(&own)))
+    }
+
+    /// A sandbox's init is born inside its v2 cgroup (CLONE_INTO_CGROUP, with
+    /// every sandbox namespace): it never runs outside it, and nothing has to
+    /// migrate. Any cgroup2 directory proves the mechanism, controllers or not.
+    #[test]
+    fn clone3_puts_the_child_in_the_cgroup_from_birth() {
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("needs root to create a cgroup; CI runs it as root");
+            return;
+        }
+        let parent = own_v2_dir().expect("a cgroup2 hierarchy (CI has one)");
+        let name = Cgroup::unique_name("cordon-test-clone3");
+        let dir = parent.join(&name);
+        std::fs::create_dir(&dir).expect("mkdir in our cgroup2 directory");
+        let fd: OwnedFd = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(&dir)
+            .unwrap()
+            .into();
+        let mut pipe = [0; 2];
+        // SAFETY: pipe2 fills the two-element array.
+        assert_eq!(
+            unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) },
+            0
+        );
+        let pid = crate::sys::clone_into_cgroup(crate::sys::SANDBOX_NAMESPACES, fd.as_fd())
+            .expect("clone3 with CLONE_INTO_CGROUP");
+        if pid == 0 {
+            // Child of a multi-threaded test process: async-signal-safe calls only.
+            let mut b = [0u8; 1];
+            // SAFETY: read into a local buffer, then _exit.
+            unsafe {
+                libc::read(pipe[0], b.as_mut_ptr().cast(), 1);
+                libc::_exit(0);
+            }
+        }
+        let seen = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+        let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap();
+        // SAFETY: release the child and reap it.
+        unsafe {
+            libc::write(pipe[1], b"x".as_ptr().cast(), 1);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+            libc::close(pipe[0]);
+            libc::close(pipe[1]);
+        }
+        let _ = std::fs::remove_dir(&dir);
+        let line = seen.lines().find(|l| l.starts_with("0::")).unwrap();
+        assert!(line.ends_with(&format!("/{name}")), "child is in {line}");
+        assert!(
+            procs.lines().any(|l| l.trim() == pid.to_string()),
+            "{pid} not in cgroup.procs: {procs}"
+        );
     }
 }
