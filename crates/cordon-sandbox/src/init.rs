@@ -16,6 +16,7 @@
 //!    forward signals, and report the exit status.
 use crate::msg::{InitMsg, SupMsg};
 use crate::sys;
+use crate::timing;
 use crate::{Spec, StdioMode};
 use std::ffi::CString;
 use std::io;
@@ -67,6 +68,9 @@ pub fn run(spec: &Spec, sock: OwnedFd) -> ! {
 }
 
 fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
+    // The supervisor's marks came along with the copy of its memory.
+    let _ = timing::take();
+    timing::mark("init");
     // Die with the supervisor.
     step(
         "parent-death signal",
@@ -101,6 +105,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
             });
         }
     }
+    timing::mark("wait for the uid map");
     // 2. Hostname.
     let host = b"cordon";
     // SAFETY: valid buffer and length.
@@ -116,6 +121,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
         "entering the workspace",
         std::env::set_current_dir(&spec.cwd),
     )?;
+    timing::mark("mounts");
 
     // 4. Network: loopback up, listeners for the proxy.
     let mut pass: Vec<OwnedFd> = Vec::new();
@@ -134,6 +140,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
         slave = Some(s);
     }
 
+    timing::mark("network and terminal");
     // Wait until the supervisor has moved us into the sandbox's cgroup, then
     // make that cgroup the root of a new cgroup namespace.
     let (buf, _) = step("joining the cgroup", sys::recv_msg(sock))?;
@@ -153,6 +160,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
         });
     }
 
+    timing::mark("wait for the cgroup");
     // 6. Fresh session keyring; close every inherited descriptor.
     // SAFETY: KEYCTL_JOIN_SESSION_KEYRING with a null name creates an anonymous keyring.
     unsafe {
@@ -181,6 +189,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
     )?;
     step("dropping capabilities", crate::caps::drop_all())?;
 
+    timing::mark("keyring/descriptors/Landlock/capabilities");
     // 8. seccomp.
     step(
         "seccomp",
@@ -194,6 +203,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
         }
     }
 
+    timing::mark("seccomp and rlimits");
     // Hand the listeners and the pty master to the supervisor.
     let raw: Vec<RawFd> = pass.iter().map(|f| f.as_raw_fd()).collect();
     send(
@@ -202,6 +212,7 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
             landlock: ll,
             listeners: n_listeners,
             pty: slave.is_some(),
+            timing: timing::take(),
         },
         &raw,
     );

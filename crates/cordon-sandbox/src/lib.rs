@@ -31,6 +31,8 @@
 
 pub mod caps;
 pub mod cgroup;
+pub mod timing;
+use std::os::fd::AsFd;
 pub mod env;
 mod fence;
 mod init;
@@ -179,6 +181,8 @@ pub struct Sandbox {
     started: bool,
     waited: bool,
     _cgroup: Option<cgroup::Cgroup>,
+    /// Init's setup phases, as [`timing::format_marks`] words them (for `-v`).
+    pub init_timing: String,
 }
 
 impl Drop for Sandbox {
@@ -204,6 +208,7 @@ pub struct Pending {
     limits: String,
     pty_streams: [bool; 3],
     cgroup: Option<cgroup::Cgroup>,
+    init_timing: String,
 }
 
 impl Drop for Pending {
@@ -221,6 +226,7 @@ impl Pending {
             return Err(err("starting init", "already used"));
         };
         let (data, mut fds) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
+        timing::mark("rest of init's setup");
         let m: msg::InitMsg = serde_json::from_slice(&data)
             .map_err(|_| err("starting init", "the sandbox's init died during setup"))?;
         match m {
@@ -228,6 +234,7 @@ impl Pending {
                 landlock,
                 listeners,
                 pty,
+                timing: init_marks,
             } => {
                 if fds.len() != listeners + usize::from(pty) {
                     return Err(err("starting init", "descriptors missing"));
@@ -235,6 +242,14 @@ impl Pending {
                 let master = if pty { fds.pop() } else { None };
                 let listeners = fds.into_iter().map(TcpListener::from).collect();
                 self.pid = None; // the Sandbox owns init from here
+                self.init_timing = timing::format_marks(&init_marks);
+                if let (Some(o), Some(first)) = (timing::origin(), init_marks.first()) {
+                    self.init_timing = format!(
+                        "{} (init began {:.2} ms after cordon's start)",
+                        self.init_timing,
+                        first.1.saturating_sub(o) as f64 / 1e6
+                    );
+                }
                 Ok(Sandbox {
                     pid,
                     sock,
@@ -244,6 +259,7 @@ impl Pending {
                         landlock,
                         limits: std::mem::take(&mut self.limits),
                     },
+                    init_timing: std::mem::take(&mut self.init_timing),
                     pty_streams: self.pty_streams,
                     started: false,
                     waited: false,
@@ -330,9 +346,30 @@ impl Sandbox {
             }
         };
 
+        timing::mark("cgroup created");
         let (sup_sock, init_sock) = sys::seqpacket_pair().map_err(|e| err("control socket", e))?;
         // The child gets a copy of this single-threaded process and never returns here.
-        let pid = match sys::clone_into(sys::SANDBOX_NAMESPACES) {
+        // With cgroup v2 it is born in its cgroup; otherwise it joins it below.
+        let (cloned, born_inside) = match cg.as_ref().and_then(|c| c.v2_dir()) {
+            Some(dir) => match open_dir(dir) {
+                Ok(fd) => match sys::clone_into_cgroup(sys::SANDBOX_NAMESPACES, fd.as_fd()) {
+                    Ok(pid) => (Ok(pid), true),
+                    // Kernels before 5.7 have no clone3/CLONE_INTO_CGROUP.
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::E2BIG)) => {
+                        (sys::clone_into(sys::SANDBOX_NAMESPACES), false)
+                    }
+                    Err(e) => (Err(e), true),
+                },
+                Err(e) => {
+                    return Err(err(
+                        "resource limits",
+                        format!("opening {}: {e}", dir.display()),
+                    ))
+                }
+            },
+            None => (sys::clone_into(sys::SANDBOX_NAMESPACES), false),
+        };
+        let pid = match cloned {
             Ok(pid) => pid,
             Err(e) => {
                 return Err(SandboxError {
@@ -378,20 +415,28 @@ impl Sandbox {
             sys::send_msg(&sup_sock, &serde_json::to_vec(&m).unwrap_or_default(), &[])
         };
         send(msg::SupMsg::Go).map_err(|e| kill_child(err("starting init", e)))?;
-        // Joining a v1 cgroup waits for an RCU grace period (milliseconds):
-        // do it while init builds its mounts.
-        if let Some(c) = &cg {
+        timing::mark("clone");
+        // Joining a cgroup (v1, or v2 on kernels without CLONE_INTO_CGROUP)
+        // waits for an RCU grace period (milliseconds): do it while init
+        // builds its mounts.
+        if let (Some(c), false) = (&cg, born_inside) {
             c.add(pid).map_err(|e| {
                 kill_child(err("resource limits", format!("joining the cgroup: {e}")))
             })?;
         }
         send(msg::SupMsg::Joined).map_err(|e| kill_child(err("starting init", e)))?;
+        timing::mark(if born_inside {
+            "cgroup join (none: born inside)"
+        } else {
+            "cgroup join"
+        });
         Ok(Pending {
             pid: Some(pid),
             sock: Some(sup_sock),
             limits: limits_desc,
             pty_streams: spec.pty_streams,
             cgroup: cg,
+            init_timing: String::new(),
         })
     }
 
@@ -427,6 +472,16 @@ impl Sandbox {
         };
         relay::supervise(self.pid, &self.sock, master, out_fd).map_err(|e| err("supervising", e))
     }
+}
+
+/// A read-only descriptor of a directory (for CLONE_INTO_CGROUP).
+fn open_dir(dir: &std::path::Path) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .map(std::os::fd::OwnedFd::from)
 }
 
 fn human(b: u64) -> String {

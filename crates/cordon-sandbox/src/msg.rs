@@ -10,6 +10,9 @@ pub enum InitMsg {
         landlock: String,
         listeners: usize,
         pty: bool,
+        /// Init's own phase marks (CLOCK_MONOTONIC ns), for `-v`.
+        #[serde(default)]
+        timing: Vec<(String, u64)>,
     },
     /// A setup step failed; the command was not started.
     Failed {

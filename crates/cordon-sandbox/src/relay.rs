@@ -215,6 +215,7 @@ pub fn supervise(
                         if let Ok(InitMsg::Exit { code, exec_error }) =
                             serde_json::from_slice(&data)
                         {
+                            crate::timing::mark("command (until init's report)");
                             outcome = Some(Outcome { code, exec_error });
                         }
                     }

@@ -275,6 +275,25 @@ fn runs_are_journaled_and_an_unwritable_journal_refuses() {
         .find_map(|l| l.strip_prefix("cordon: session "))
         .unwrap()
         .to_string();
+    // -v ends with where the start-up went, outside and inside (init).
+    let timing = err(&o);
+    for phase in [
+        "configuration and plan",
+        "cgroup",
+        "command (until",
+        "total ",
+    ] {
+        assert!(
+            timing
+                .lines()
+                .any(|l| l.starts_with("cordon: timing: ") && l.contains(phase)),
+            "no {phase:?} in {timing}"
+        );
+    }
+    assert!(
+        timing.contains("cordon: timing inside (init): ") && timing.contains("mounts "),
+        "{timing}"
+    );
     let l = w
         .cordon()
         .args(["audit", "list", "--session", &session, "--json"])

@@ -4,7 +4,7 @@ use crate::config::{self, Config};
 use crate::exit::{CmdResult, Failure};
 use cordon_event::{Event, EventSink, Source};
 use cordon_sandbox::plan::{FsInputs, FsPlan};
-use cordon_sandbox::{Degraded, Limits, Sandbox, Spec, StdioMode};
+use cordon_sandbox::{timing, Degraded, Limits, Sandbox, Spec, StdioMode};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -92,6 +92,7 @@ pub fn new_session_id() -> String {
 }
 
 pub fn main(args: Args) -> CmdResult {
+    timing::mark("start");
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::refuse(format!("cannot read the current directory: {e}")))?;
     let workspace = args
@@ -239,6 +240,7 @@ pub fn main(args: Args) -> CmdResult {
     };
     // Init builds the sandbox while the journal opens; the command starts
     // only once both are done (no journal, no run).
+    timing::mark("configuration and plan");
     let pending = match Sandbox::launch(spec) {
         Ok(p) => p,
         Err(e) => {
@@ -255,12 +257,13 @@ pub fn main(args: Args) -> CmdResult {
             Ok(Arc::new(journal) as Arc<dyn EventSink>)
         })
     };
+    timing::mark("journal opened");
     let started = sink.and_then(|sink| {
         let mut sb = pending.ready().map_err(refuse)?;
         sb.start().map_err(refuse)?;
         Ok((sink, sb))
     });
-    let (sink, sandbox) = match started {
+    let (sink, mut sandbox) = match started {
         Ok(x) => x,
         Err(f) => {
             fs.finish();
@@ -313,8 +316,35 @@ pub fn main(args: Args) -> CmdResult {
         .iter()
         .filter_map(|l| l.try_clone().ok())
         .collect();
-    let net = netrun::start(&net_plan, listeners, &cfg, &session, sink.clone())?;
-    let outcome = sandbox.wait();
+    // The proxy starts beside the command (its listeners are already bound
+    // inside, so early connections wait in the backlog), not before it. If it
+    // cannot start, the sandbox is killed: no proxy, no run.
+    let init_pid = sandbox.pid();
+    let init_timing = std::mem::take(&mut sandbox.init_timing);
+    let (net, outcome) = std::thread::scope(|scope| {
+        let proxy = scope.spawn(|| {
+            let r = netrun::start(&net_plan, listeners, &cfg, &session, sink.clone());
+            if r.is_err() {
+                // SAFETY: SIGKILL to our own child, the sandbox's init.
+                unsafe { libc::kill(init_pid, libc::SIGKILL) };
+            }
+            timing::mark("proxy started");
+            r
+        });
+        let outcome = sandbox.wait();
+        timing::mark("init's exit (namespaces torn down)");
+        let net = proxy
+            .join()
+            .unwrap_or_else(|_| Err(Failure::refuse("the egress proxy panicked while starting")));
+        (net, outcome)
+    });
+    let net = match net {
+        Ok(n) => n,
+        Err(f) => {
+            fs.finish();
+            return Err(f);
+        }
+    };
     let summary = net.finish();
     drop(relay);
     let quarantined = fs.finish();
@@ -339,6 +369,11 @@ pub fn main(args: Args) -> CmdResult {
     );
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
+    }
+    if args.verbose {
+        timing::mark("teardown");
+        eprintln!("cordon: timing: {}", timing::report());
+        eprintln!("cordon: timing inside (init): {init_timing}");
     }
     Ok(outcome.code)
 }
