@@ -373,6 +373,11 @@ fn suggested_rules_allow_what_the_sandbox_does_not_excuse() {
             .unwrap_or_else(|| panic!("{cmd}: no rule in {hint:?}"));
         let p = Policy::new(Rules::from_lists(&s(&[rule]), &[], &[]).unwrap());
         let d = p.decide(&a, &ctx(true), &SessionState::default());
-        assert_eq!(d.verdict, Verdict::Allow, "{cmd} with {rule}: {}", d.summary());
+        assert_eq!(
+            d.verdict,
+            Verdict::Allow,
+            "{cmd} with {rule}: {}",
+            d.summary()
+        );
     }
 }
