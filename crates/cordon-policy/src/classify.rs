@@ -1061,33 +1061,43 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
     {
         info.runs_file = true;
     }
-    // A script a shell or interpreter runs from outside the workspace is code
-    // cordon has not seen (`python3 /tmp/x.py`, `bash ~/Downloads/setup.sh`).
-    if SHELLS.contains(&name) || interp.is_some() {
+    // A script a shell, interpreter or `go run` runs from outside the
+    // workspace is code cordon has not seen (`python3 /tmp/x.py`,
+    // `bash ~/Downloads/setup.sh`, `go run /tmp/x.go`).
+    let script = if SHELLS.contains(&name) || interp.is_some() {
         // `-c`, `-e`, also inside combined short options (`perl -pe`, `-ne`).
         let inline_flag = args.iter().any(|a| {
             a.text == "-m"
                 || interp.is_some_and(|(_, f)| f.iter().any(|f| flag_matches(f, &a.text)))
                 || (SHELLS.contains(&name) && flag_matches("-c", &a.text))
         });
-        let script = args.iter().find(|a| !a.text.starts_with('-'));
         // The user's own shell start-up files (`source ~/.bashrc`) run in
         // every shell anyway: not code nobody has seen.
         let startup = |t: &str| {
             matches!(name, "source" | ".")
                 && table_match(&w.tables.persistence, &resolve(t, &w.base), w.base.home).is_some()
         };
-        if let Some(script) = script.filter(|s| !inline_flag && !s.dynamic && !startup(&s.text)) {
-            if let Some(dir) = foreign_code(&script.text, w) {
-                info.foreign_script = Some(script.text.clone());
-                info.add(
-                    RiskClass::Unknown,
-                    format!(
-                        "`{label}` runs the script {} from {dir}, outside the workspace: code cordon has not seen",
-                        script.text
-                    ),
-                );
-            }
+        args.iter()
+            .find(|a| !a.text.starts_with('-'))
+            .filter(|s| !inline_flag && !startup(&s.text))
+    } else if table::SCRIPT_RUNNERS
+        .iter()
+        .any(|(n, sub)| *n == name && args.first().is_some_and(|a| a.text == *sub))
+    {
+        args[1..].iter().find(|a| !a.text.starts_with('-'))
+    } else {
+        None
+    };
+    if let Some(script) = script.filter(|s| !s.dynamic) {
+        if let Some(dir) = foreign_code(&script.text, w) {
+            info.foreign_script = Some(script.text.clone());
+            info.add(
+                RiskClass::Unknown,
+                format!(
+                    "`{label}` runs the script {} from {dir}, outside the workspace: code cordon has not seen",
+                    script.text
+                ),
+            );
         }
     }
     if interp.is_some() {

@@ -1379,6 +1379,10 @@ pub static INSTALLED_CODE_PATHS: &[&str] = &[
     "/opt/conda/**",
 ];
 
+/// Subcommands that compile and run the source file named after them, like
+/// an interpreter runs a script (`go run /tmp/x.go`).
+pub static SCRIPT_RUNNERS: &[(&str, &str)] = &[("bun", "run"), ("deno", "run"), ("go", "run")];
+
 /// Where every security log below lives (a cheap pre-filter).
 pub const SECURITY_LOG_DIR: &str = "/var/log/";
 

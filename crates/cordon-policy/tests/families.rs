@@ -232,6 +232,8 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("~/.cargo/bin/cargo test", Ask, Allow, RunsCode),
     ("perl -pe 's/a/b/' notes.txt", Ask, Allow, RunsCode),
     ("source ~/.bashrc", Ask, Allow, RunsCode),
+    ("go run /tmp/x/main.go", Ask, Ask, Unknown),
+    ("go run ./cmd/tool", Ask, Allow, RunsCode),
     ("source ~/Downloads/env.sh", Ask, Ask, Unknown),
     ("grep x f | source /dev/stdin", Ask, Ask, Opaque),
     // access control outside the workspace (the sandbox's /tmp included)
