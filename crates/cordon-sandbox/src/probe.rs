@@ -39,7 +39,20 @@ fn userns_works() -> Result<(), String> {
 fn cgroup_mode() -> (bool, String) {
     let name = crate::cgroup::Cgroup::unique_name("cordon");
     match crate::cgroup::Cgroup::create(&name, 16, Some(64 << 20)) {
-        Ok(c) => (true, format!("{} (writable)", c.describe())),
+        Ok(c) => (
+            true,
+            if c.v2_dir().is_some() {
+                format!(
+                    "{} (writable; init is cloned straight into it)",
+                    c.describe()
+                )
+            } else {
+                format!(
+                    "{} (writable; joining it costs each start one kernel RCU grace period, see `cordon run -v`)",
+                    c.describe()
+                )
+            },
+        ),
         Err(e) => (false, e),
     }
 }
