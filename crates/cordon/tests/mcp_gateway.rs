@@ -995,7 +995,13 @@ impl Env {
 fn http(port: u16, method: &str, headers: &[&str], body: &str) -> (String, Vec<(f64, String)>) {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut head = format!("{method} /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut head = format!("{method} /mcp HTTP/1.1\r\nConnection: close\r\n");
+    if !headers
+        .iter()
+        .any(|h| h.to_ascii_lowercase().starts_with("host:"))
+    {
+        head.push_str("Host: 127.0.0.1\r\n");
+    }
     for h in headers {
         head.push_str(h);
         head.push_str("\r\n");
@@ -1202,6 +1208,19 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
     );
     assert!(head.starts_with("HTTP/1.1 202"), "{head}");
+    // A rebound name's page needs no Origin for a same-origin GET; its Host gives it away.
+    let host = format!("Host: rebind.example:{port}");
+    let (head, chunks) = http(port, "GET", &[&host, "Accept: text/event-stream"], "");
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    assert!(chunks[0].1.contains("rebind.example"), "{chunks:?}");
+    let host = format!("Host: localhost:{port}");
+    let (head, _) = http(
+        port,
+        "POST",
+        &[&host, "Content-Type: application/json"],
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
+    assert!(head.starts_with("HTTP/1.1 202"), "{head}");
 
     // Plain HTTP beyond loopback needs the user's explicit word.
     let out = Command::new(CORDON)
@@ -1244,7 +1263,7 @@ fn streamable_http_injects_credentials_and_checks_routing_headers() {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,
-        "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nMcp-Method: tools/call\r\nMcp-Name: other_tool\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nMcp-Method: tools/call\r\nMcp-Name: other_tool\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

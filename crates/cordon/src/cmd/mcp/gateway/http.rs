@@ -49,21 +49,24 @@ pub(super) fn check_listen(listen: &str, insecure: bool) -> Result<(), Failure> 
 
 /// Is an `Origin` header a page served from this machine's loopback?
 fn loopback_origin(origin: &str) -> bool {
-    let Some(rest) = origin
+    origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"))
-    else {
-        return false;
-    };
-    let host = match rest.strip_prefix('[') {
+        .is_some_and(|rest| loopback_host(rest.split('/').next().unwrap_or("")))
+}
+
+/// Is `host[:port]` (a `Host` header, an origin's authority) this machine's loopback?
+fn loopback_host(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => rest.split([':', '/']).next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
     };
     host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
+
 /// `[mcp.servers.NAME] headers`, with `env:NAME` values resolved now (fail closed if unset).
 pub(super) fn injected_headers(
     cfg: &std::collections::BTreeMap<String, String>,
@@ -106,6 +109,7 @@ pub(super) fn serve(
             .map(|a| a.to_string())
             .unwrap_or_default()
     );
+    let loopback_only = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
     let open = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
         let Ok(mut conn) = conn else { continue };
@@ -151,6 +155,7 @@ pub(super) fn serve(
                 screen: &screen,
                 max,
                 hint: &hint,
+                loopback_only,
             };
             let _ = connection(&c, conn);
             open.fetch_sub(1, Ordering::SeqCst);
@@ -168,6 +173,8 @@ struct Conn<'a> {
     screen: &'a Screen,
     max: usize,
     hint: &'a str,
+    /// Listening on loopback: a `Host` that names anything else is refused.
+    loopback_only: bool,
 }
 
 struct Request {
@@ -317,8 +324,18 @@ fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
                 return Ok(());
             }
         };
-        if let Some(origin) = req.header("origin").filter(|o| !loopback_origin(o)) {
-            let why = format!("a request from the web origin {origin:?} (only pages served from this machine's loopback may use the gateway)");
+        // DNS rebinding: a web page whose name now resolves to 127.0.0.1 must
+        // not drive the gateway and the credentials it adds. Its requests carry
+        // its own name in `Host` (and in `Origin`, where the browser sends one).
+        let foreign_host = req
+            .header("host")
+            .filter(|h| c.loopback_only && !loopback_host(h))
+            .map(|h| format!("a request for the host {h:?} (the gateway listens on loopback)"));
+        let foreign_origin = req
+            .header("origin")
+            .filter(|o| !loopback_origin(o))
+            .map(|o| format!("a request from the web origin {o:?} (only pages served from this machine's loopback may use the gateway)"));
+        if let Some(why) = foreign_host.or(foreign_origin) {
             sh.journal("mcp.malformed", json!({"from": "agent", "why": why}));
             json_error(
                 &mut w,
