@@ -563,7 +563,7 @@ fn filesystem_server_is_contained_even_when_given_the_whole_tree() {
 #[test]
 fn malformed_frames_from_either_side_get_clean_errors() {
     let env = Env::new(
-        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\", \"mcp__raw__bad_input\"]\n",
+        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\", \"mcp__raw__bad_input\"]\ndeny = [\"mcp__raw__resources_read\"]\n",
     );
     let raw = fixtures().join("raw_server.py");
     let args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
@@ -648,7 +648,10 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
     send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x.example/trace": "kept"})).as_bytes());
     assert_eq!(next()["result"]["content"][0]["text"], "pong");
-    let refused: [(&str, &str); 3] = [
+    // 2026-07-28 `subscriptions/listen`: list changes pass, watching a resource is a read.
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{\"toolsListChanged\":true}}}\n");
+    assert!(next()["result"].is_object());
+    let refused: [(&str, &str); 5] = [
         (
             r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"bad_input"}}"#,
             "`inputRequests` is not an object",
@@ -660,6 +663,14 @@ fn malformed_frames_from_either_side_get_clean_errors() {
         (
             r#"{"jsonrpc":"2.0","id":11,"method":"frobnicate/now","params":{}}"#,
             "`mcp__raw__frobnicate_now`",
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":13,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true,"resourceSubscriptions":["file:///etc/shadow"]}}}"#,
+            "cordon denied `mcp__raw__resources_read`",
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":14,"method":"subscriptions/listen","params":{"notifications":{"resourceSubscriptions":"file:///x"}}}"#,
+            "a list of URIs",
         ),
     ];
     for (request, why) in refused {

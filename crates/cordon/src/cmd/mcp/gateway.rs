@@ -77,9 +77,10 @@ const POLICED: &[(&str, Option<&str>, &str, ItemOf)] = &[
 
 /// Requests relayed without a decision: the handshake, the lists (pinned and
 /// screened on the way back), and bookkeeping that neither reads nor acts
-/// (a task's result is screened like the call's). Any other method is decided
-/// under its own name (`subscriptions/listen` as `mcp__NAME__subscriptions_listen`):
-/// a method cordon does not know is not waved through.
+/// (a task's result is screened like the call's); `subscriptions/listen` is
+/// decided by the resources it watches (`police_listen`). Any other method is
+/// decided under its own name (`foo/bar` as `mcp__NAME__foo_bar`): a method
+/// cordon does not know is not waved through.
 const RELAYED: &[&str] = &[
     "initialize",
     "ping",
@@ -532,6 +533,39 @@ fn malformed(sh: &Shared, from: &str, why: &str, code: i64, id: Value) {
     }
 }
 
+/// 2026-07-28 `subscriptions/listen`: opting in to list changes reads
+/// nothing; each resource it watches (`notifications.resourceSubscriptions`)
+/// is a read, decided like `resources/subscribe`, and one refusal refuses all.
+fn police_listen(
+    sh: &Shared,
+    st: &mut State,
+    policy: &Policy,
+    ctx: &Context,
+    msg: &Value,
+    config_hint: &str,
+) -> Result<Option<String>, String> {
+    let uris = match &msg["params"]["notifications"]["resourceSubscriptions"] {
+        Value::Null => return Ok(None),
+        Value::Array(a) if a.iter().all(Value::is_string) => a,
+        _ => {
+            return Err("cordon: `subscriptions/listen` needs `notifications.resourceSubscriptions` to be a list of URIs".into())
+        }
+    };
+    for uri in uris {
+        let one = json!({"params": {"uri": uri, "_meta": msg["params"]["_meta"]}});
+        police(
+            sh,
+            st,
+            policy,
+            ctx,
+            "resources/subscribe",
+            &one,
+            config_hint,
+        )?;
+    }
+    Ok(None)
+}
+
 /// Refuse an item its pin blocks: changed or new since pinned, its
 /// description screened as injected, or a tool the pinned list never had.
 fn pinned_state(
@@ -587,6 +621,9 @@ fn police(
     msg: &Value,
     config_hint: &str,
 ) -> Result<Option<String>, String> {
+    if method == "subscriptions/listen" {
+        return police_listen(sh, st, policy, ctx, msg, config_hint);
+    }
     let params = msg.get("params").cloned().unwrap_or(Value::Null);
     let (tool, arguments, key) = match POLICED.iter().find(|p| p.0 == method) {
         None if RELAYED.contains(&method) => return Ok(None),
