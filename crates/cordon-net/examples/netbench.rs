@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! netbench run [--bulk-mib N] [--conns N] [--tunnels N] [--tinyproxy PATH]
+//!              [--only abc] [--rounds N] [--ab OTHER-NETBENCH]
 //! netbench proxy PORT...          (internal: serve cordon's proxy, print its port)
 //! ```
 //!
@@ -10,6 +11,14 @@
 //! (a) bulk download through a CONNECT tunnel; (b) new-connection latency
 //! (connect, tunnel, 1-byte echo), p50/p99; (c) N concurrent idle tunnels:
 //! resident memory of the proxy process and errors.
+//!
+//! (a) also runs direct and cordon against a sender on Reno congestion
+//! control (`NETBENCH_CC=NAME` picks another), the one cordon uses for its
+//! own loopback sockets: a system default of BBR paces loopback traffic and
+//! halves a direct connection's rate, so the /reno rows compare like with
+//! like. `--rounds N` interleaves N rounds of every path (best is shown);
+//! `--ab OTHER[,OTHER]` adds the proxies of other netbench builds as extra
+//! rows (A/B in one run); `--only abc` picks workloads.
 //!
 //! `NETBENCH_THREADS=N` sets the proxy's worker threads (default 2, as in
 //! `cordon run`). The tunnel count is clamped to what `ulimit -n` allows.
@@ -83,7 +92,7 @@ fn serve_servers(args: &[String]) {
         .build()
         .unwrap();
     let s = start_servers(&rt, bytes);
-    println!("{} {} {}", s.bulk, s.echo, s.idle);
+    println!("{} {} {} {}", s.bulk, s.echo, s.idle, s.bulk_reno);
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
 }
 
@@ -103,6 +112,13 @@ struct Opts {
     conns: usize,
     tunnels: usize,
     tinyproxy: String,
+    /// Which workloads to run (a, b, c).
+    only: String,
+    /// Bulk rounds per route (best is reported).
+    rounds: usize,
+    /// Another netbench binary whose proxy runs as a second cordon column
+    /// (A/B of two builds in the same run).
+    ab: Option<String>,
 }
 
 fn opts(args: &[String]) -> Opts {
@@ -111,6 +127,9 @@ fn opts(args: &[String]) -> Opts {
         conns: 2000,
         tunnels: 10_000,
         tinyproxy: "/usr/bin/tinyproxy".into(),
+        only: "abc".into(),
+        rounds: 3,
+        ab: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -120,6 +139,9 @@ fn opts(args: &[String]) -> Opts {
             "--conns" => o.conns = v.parse().unwrap(),
             "--tunnels" => o.tunnels = v.parse().unwrap(),
             "--tinyproxy" => o.tinyproxy = v,
+            "--only" => o.only = v,
+            "--rounds" => o.rounds = v.parse().unwrap(),
+            "--ab" => o.ab = Some(v),
             other => panic!("unknown option {other}"),
         }
     }
@@ -174,10 +196,19 @@ fn read_head(s: &mut TcpStream) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
+/// The congestion control of the reference sender: `NETBENCH_CC`, else Reno
+/// (what cordon uses on loopback, see `relay::tune_loopback`).
+fn reference_cc() -> &'static str {
+    static CC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CC.get_or_init(|| std::env::var("NETBENCH_CC").unwrap_or_else(|_| "reno".into()))
+}
+
 struct Servers {
     bulk: u16,
     echo: u16,
     idle: u16,
+    /// The bulk sender again, its sockets on [`reference_cc`].
+    bulk_reno: u16,
 }
 
 fn start_servers(rt: &tokio::runtime::Runtime, bulk_bytes: u64) -> Servers {
@@ -188,9 +219,11 @@ fn start_servers(rt: &tokio::runtime::Runtime, bulk_bytes: u64) -> Servers {
         let _g = rt.enter();
         (tokio::net::TcpListener::from_std(l).unwrap(), port)
     };
-    let (bulk, bulk_port) = bind();
-    rt.spawn(async move {
+    let sender = |bulk: tokio::net::TcpListener, cc: Option<&'static str>| async move {
         while let Ok((mut s, _)) = bulk.accept().await {
+            if let Some(cc) = cc {
+                rustix::net::sockopt::set_tcp_congestion(&s, cc).unwrap();
+            }
             tokio::spawn(async move {
                 let chunk = vec![0x42u8; 256 * 1024];
                 let mut left = bulk_bytes;
@@ -203,7 +236,11 @@ fn start_servers(rt: &tokio::runtime::Runtime, bulk_bytes: u64) -> Servers {
                 }
             });
         }
-    });
+    };
+    let (bulk, bulk_port) = bind();
+    rt.spawn(sender(bulk, None));
+    let (bulk_reno, bulk_reno_port) = bind();
+    rt.spawn(sender(bulk_reno, Some(reference_cc())));
     let (echo, echo_port) = bind();
     rt.spawn(async move {
         while let Ok((mut s, _)) = echo.accept().await {
@@ -231,28 +268,49 @@ fn start_servers(rt: &tokio::runtime::Runtime, bulk_bytes: u64) -> Servers {
         bulk: bulk_port,
         echo: echo_port,
         idle: idle_port,
+        bulk_reno: bulk_reno_port,
     }
 }
 
-/// (a) MiB/s of a bulk download, best of 3.
-fn bulk(route: &Route, port: u16, bytes: u64) -> f64 {
-    let mut best: f64 = 0.0;
-    let mut buf = vec![0u8; 256 * 1024];
-    for _ in 0..3 {
-        let t = Instant::now();
-        let mut s = route.open(port).expect("bulk connect");
-        let mut got = 0u64;
-        loop {
-            let n = s.read(&mut buf).expect("bulk read");
-            if n == 0 {
-                break;
-            }
-            got += n as u64;
-        }
-        assert_eq!(got, bytes, "short bulk transfer");
-        best = best.max(got as f64 / (1 << 20) as f64 / t.elapsed().as_secs_f64());
+/// Data segments the client's socket has received (from TCP_INFO).
+fn segs_in(s: &TcpStream) -> u64 {
+    use std::os::fd::AsRawFd;
+    // SAFETY: all-zero is a valid tcp_info (plain integers).
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `info`, which is that large.
+    let r = unsafe {
+        libc::getsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    if r == 0 {
+        u64::from(info.tcpi_data_segs_in)
+    } else {
+        0
     }
-    best
+}
+
+/// (a) MiB/s of one bulk download, and the data segments it took.
+fn bulk_once(route: &Route, port: u16, bytes: u64) -> (f64, u64) {
+    let mut buf = vec![0u8; 256 * 1024];
+    let t = Instant::now();
+    let mut s = route.open(port).expect("bulk connect");
+    let mut got = 0u64;
+    loop {
+        let n = s.read(&mut buf).expect("bulk read");
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+    }
+    assert_eq!(got, bytes, "short bulk transfer");
+    let rate = got as f64 / (1 << 20) as f64 / t.elapsed().as_secs_f64();
+    (rate, segs_in(&s))
 }
 
 /// (b) microseconds from connect to the first echoed byte, sorted.
@@ -412,6 +470,37 @@ fn start_tinyproxy(path: &str, max_clients: usize) -> Tiny {
     }
 }
 
+/// One way to the servers, with the process (if any) that relays.
+struct Path {
+    name: String,
+    route: Route,
+    pid: Option<u32>,
+}
+
+/// A cordon proxy process (this binary, or another build for A/B).
+fn start_cordon(exe: &std::path::Path, ports: [u16; 4]) -> (Child, SocketAddr) {
+    let (c, line) = spawn_mode(exe, "proxy", &ports.map(|p| p.to_string()));
+    let addr = format!("127.0.0.1:{}", line.trim()).parse().unwrap();
+    (c, addr)
+}
+
+/// Run `exe MODE ARGS...`, its stdin open until it should stop; returns it
+/// and the first line it prints.
+fn spawn_mode(exe: &std::path::Path, mode: &str, args: &[String]) -> (Child, String) {
+    let mut c = Command::new(exe)
+        .arg(mode)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(c.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (c, line)
+}
+
 fn run(args: &[String]) {
     let o = opts(args);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -421,17 +510,7 @@ fn run(args: &[String]) {
         .unwrap();
     let bytes = o.bulk_mib << 20;
     let exe = std::env::current_exe().unwrap();
-    let mut servers = Command::new(&exe)
-        .arg("servers")
-        .arg(bytes.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(servers.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut servers, line) = spawn_mode(&exe, "servers", &[bytes.to_string()]);
     let ports: Vec<u16> = line
         .split_whitespace()
         .map(|p| p.parse().unwrap())
@@ -440,6 +519,7 @@ fn run(args: &[String]) {
         bulk: ports[0],
         echo: ports[1],
         idle: ports[2],
+        bulk_reno: ports[3],
     };
     // Each proxy holds two descriptors per tunnel.
     let fit = ((nofile().saturating_sub(64)) / 2) as usize;
@@ -453,95 +533,182 @@ fn run(args: &[String]) {
         o.tunnels = fit;
     }
 
-    let mut cordon = Command::new(&exe)
-        .arg("proxy")
-        .args([srv.bulk, srv.echo, srv.idle].map(|p| p.to_string()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(cordon.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let cordon_addr: SocketAddr = format!("127.0.0.1:{}", line.trim()).parse().unwrap();
+    let sports = [srv.bulk, srv.echo, srv.idle, srv.bulk_reno];
+    let (mut cordon, cordon_addr) = start_cordon(&exe, sports);
+    let mut others: Vec<(Child, SocketAddr, String)> =
+        o.ab.iter()
+            .flat_map(|l| l.split(','))
+            .map(|p| {
+                let (c, a) = start_cordon(std::path::Path::new(p), sports);
+                let name = std::path::Path::new(p)
+                    .file_name()
+                    .map_or(p.to_string(), |n| n.to_string_lossy().into_owned());
+                (c, a, name)
+            })
+            .collect();
     let mut tiny = start_tinyproxy(&o.tinyproxy, o.tunnels + 100);
 
-    let direct = Route::Direct;
-    let via_cordon = Route::Proxy {
-        addr: cordon_addr,
-        host: "bench.test",
-    };
-    let via_tiny = Route::Proxy {
-        addr: tiny.addr,
-        host: "127.0.0.1",
-    };
+    let mut paths = vec![
+        Path {
+            name: "direct".into(),
+            route: Route::Direct,
+            pid: None,
+        },
+        Path {
+            name: "cordon".into(),
+            route: Route::Proxy {
+                addr: cordon_addr,
+                host: "bench.test",
+            },
+            pid: Some(cordon.id()),
+        },
+    ];
+    for (c, addr, name) in &others {
+        paths.push(Path {
+            name: format!("B:{name}"),
+            route: Route::Proxy {
+                addr: *addr,
+                host: "bench.test",
+            },
+            pid: Some(c.id()),
+        });
+    }
+    paths.push(Path {
+        name: "tinyproxy".into(),
+        route: Route::Proxy {
+            addr: tiny.addr,
+            host: "127.0.0.1",
+        },
+        pid: Some(tiny.child.id()),
+    });
+    let me = std::process::id();
+    let spid = servers.id();
 
     println!("cordon-net proxy benchmark (loopback; direct vs cordon vs tinyproxy)\n");
-    let bd = bulk(&direct, srv.bulk, bytes);
-    let c0 = cpu_secs(cordon.id());
-    let bc = bulk(&via_cordon, srv.bulk, bytes);
-    let cc = (cpu_secs(cordon.id()) - c0) / (3 * o.bulk_mib) as f64 * 1024.0;
-    let t0 = cpu_secs(tiny.child.id());
-    let bt = bulk(&via_tiny, srv.bulk, bytes);
-    let ct = (cpu_secs(tiny.child.id()) - t0) / (3 * o.bulk_mib) as f64 * 1024.0;
-    println!(
-        "(a) bulk download of {} MiB through a CONNECT tunnel, best of 3",
-        o.bulk_mib
-    );
-    println!("    direct     {bd:9.0} MiB/s");
-    println!(
-        "    cordon     {bc:9.0} MiB/s   {:5.1}% of direct (target >= 90%)   proxy CPU {cc:.2} s/GiB",
-        100.0 * bc / bd
-    );
-    println!(
-        "    tinyproxy  {bt:9.0} MiB/s   {:5.1}% of direct                    proxy CPU {ct:.2} s/GiB",
-        100.0 * bt / bd
-    );
-
-    let ld = latencies(&direct, srv.echo, o.conns);
-    let lc = latencies(&via_cordon, srv.echo, o.conns);
-    let lt = latencies(&via_tiny, srv.echo, o.conns);
-    println!(
-        "\n(b) new connection + first byte echoed, {} sequential connections (microseconds)",
-        o.conns
-    );
-    println!("               p50      p99    added p50  added p99");
-    println!("    direct  {:7.0}  {:7.0}", pct(&ld, 0.5), pct(&ld, 0.99));
-    for (name, l) in [("cordon", &lc), ("tinyproxy", &lt)] {
-        println!(
-            "    {name:9}{:6.0}  {:7.0}   {:8.0}   {:8.0}{}",
-            pct(l, 0.5),
-            pct(l, 0.99),
-            pct(l, 0.5) - pct(&ld, 0.5),
-            pct(l, 0.99) - pct(&ld, 0.99),
-            if name == "cordon" {
-                "   (target: added p50 < 200)"
-            } else {
-                ""
+    if o.only.contains('a') {
+        // Each row: a path, the bulk server port, the row it is compared with.
+        // The last two rows repeat direct and cordon with a sender on Reno:
+        // cordon's own loopback sockets use Reno (relay::tune_loopback), so
+        // these compare like with like whatever the system's default is.
+        let mut rows: Vec<(String, usize, u16, usize)> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i, srv.bulk, 0))
+            .collect();
+        let reno = rows.len();
+        let cc = reference_cc();
+        rows.push((format!("direct/{cc}"), 0, srv.bulk_reno, reno));
+        rows.push((format!("cordon/{cc}"), 1, srv.bulk_reno, reno));
+        // Rounds interleave the rows so that a change in load hits all alike.
+        let mut best = vec![0.0f64; rows.len()];
+        // CPU seconds of (driver, server, proxy) per row, summed over rounds.
+        let mut cpu = vec![[0.0f64; 3]; rows.len()];
+        let mut segs = vec![0u64; rows.len()];
+        for _ in 0..o.rounds {
+            for (i, (_, pi, port, _)) in rows.iter().enumerate() {
+                let p = &paths[*pi];
+                let before = [cpu_secs(me), cpu_secs(spid), p.pid.map_or(0.0, cpu_secs)];
+                let (rate, n) = bulk_once(&p.route, *port, bytes);
+                best[i] = best[i].max(rate);
+                segs[i] += n;
+                let after = [cpu_secs(me), cpu_secs(spid), p.pid.map_or(0.0, cpu_secs)];
+                for k in 0..3 {
+                    cpu[i][k] += after[k] - before[k];
+                }
             }
+        }
+        let gib = (o.rounds as u64 * o.bulk_mib) as f64 / 1024.0;
+        println!(
+            "(a) bulk download of {} MiB through a CONNECT tunnel, best of {}",
+            o.bulk_mib, o.rounds
         );
+        println!(
+            "    (CPU s/GiB per process; the sender's congestion control is the system's ({}), {} in the /{} rows)",
+            std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+                .unwrap_or_default()
+                .trim(),
+            reference_cc(),
+            reference_cc()
+        );
+        println!("                     MiB/s  of direct   client  server   proxy  KiB/segment in");
+        for (i, (name, pi, _, base)) in rows.iter().enumerate() {
+            let share = if i == *base {
+                "         ".to_string()
+            } else {
+                format!("{:7.1}% ", 100.0 * best[i] / best[*base])
+            };
+            println!(
+                "    {:11} {:9.0}  {share}  {:6.2}  {:6.2}  {}  {:6.1}{}",
+                name,
+                best[i],
+                cpu[i][0] / gib,
+                cpu[i][1] / gib,
+                paths[*pi]
+                    .pid
+                    .map_or("     -".to_string(), |_| format!("{:6.2}", cpu[i][2] / gib)),
+                (o.rounds as u64 * bytes) as f64 / 1024.0 / segs[i].max(1) as f64,
+                if name == "cordon" {
+                    "   (target >= 90% of direct)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
 
-    println!(
-        "\n(c) {} concurrent idle CONNECT tunnels: proxy resident memory",
-        o.tunnels
-    );
-    let cpid = cordon.id();
-    let (cb, cl, ce, co) = idle_tunnels(&rt, &via_cordon, srv.idle, o.tunnels, cpid);
-    let (tb, tl, te, to) = idle_tunnels(&rt, &via_tiny, srv.idle, o.tunnels, tiny.child.id());
-    for (name, b, l, e, t) in [("cordon", cb, cl, ce, co), ("tinyproxy", tb, tl, te, to)] {
+    if o.only.contains('b') {
+        let lat: Vec<Vec<f64>> = paths
+            .iter()
+            .map(|p| latencies(&p.route, srv.echo, o.conns))
+            .collect();
         println!(
-            "    {name:9}  before {:6.1} MiB  with tunnels {:7.1} MiB  ({:5.1} KiB/tunnel)  errors {e}  opened in {t:.1}s{}",
-            b as f64 / 1024.0,
-            l as f64 / 1024.0,
-            (l.saturating_sub(b)) as f64 / o.tunnels as f64,
-            if name == "cordon" { "  (target < 200 MiB, 0 errors)" } else { "" }
+            "\n(b) new connection + first byte echoed, {} sequential connections (microseconds)",
+            o.conns
         );
+        println!("                  p50      p99    added p50  added p99");
+        let ld = &lat[0];
+        println!("    direct     {:7.0}  {:7.0}", pct(ld, 0.5), pct(ld, 0.99));
+        for (p, l) in paths.iter().zip(&lat).skip(1) {
+            println!(
+                "    {:10}{:7.0}  {:7.0}   {:8.0}   {:8.0}{}",
+                p.name,
+                pct(l, 0.5),
+                pct(l, 0.99),
+                pct(l, 0.5) - pct(ld, 0.5),
+                pct(l, 0.99) - pct(ld, 0.99),
+                if p.name == "cordon" {
+                    "   (target: added p50 < 200)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+
+    if o.only.contains('c') {
+        println!(
+            "\n(c) {} concurrent idle CONNECT tunnels: proxy resident memory",
+            o.tunnels
+        );
+        for p in paths.iter().skip(1) {
+            let (b, l, e, t) = idle_tunnels(&rt, &p.route, srv.idle, o.tunnels, p.pid.unwrap());
+            println!(
+                "    {:10} before {:6.1} MiB  with tunnels {:7.1} MiB  ({:5.1} KiB/tunnel)  errors {e}  opened in {t:.1}s{}",
+                p.name,
+                b as f64 / 1024.0,
+                l as f64 / 1024.0,
+                (l.saturating_sub(b)) as f64 / o.tunnels as f64,
+                if p.name == "cordon" { "  (target < 200 MiB, 0 errors)" } else { "" }
+            );
+        }
     }
 
     drop(cordon.stdin.take());
     let _ = cordon.wait();
+    for (c, _, _) in &mut others {
+        drop(c.stdin.take());
+        let _ = c.wait();
+    }
     drop(servers.stdin.take());
     let _ = servers.wait();
     let _ = tiny.child.kill();

@@ -2,7 +2,9 @@
 //!
 //! Each direction splices through a pipe that only exists while data flows:
 //! an idle tunnel holds two sockets and a small task, nothing more (10,000
-//! idle tunnels are a benchmark target).
+//! idle tunnels are a benchmark target). A direction that carries a bulk
+//! transfer over loopback (the sandbox's side, local servers) switches its
+//! sending socket to Reno congestion control, see [`tune_loopback`].
 use crate::pattern::{normalise_name, Host};
 use crate::policy::Refusal;
 use crate::tls::{self, Hello};
@@ -123,6 +125,9 @@ fn check_sni(sni: Option<&str>, host: &Host) -> Result<(), TunnelError> {
 /// while data flows; an idle tunnel holds none.
 pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Result<()> {
     let mut pipe: Option<(OwnedFd, OwnedFd)> = None;
+    // Bytes moved, counted up to BULK: then `to` is tuned for bulk (once,
+    // so that short exchanges pay nothing for it).
+    let mut moved = 0;
     loop {
         from.readable().await?;
         let (r, w) = match &pipe {
@@ -149,6 +154,12 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
             Ok(k) => {
                 drain(r, to, k).await?;
                 count.fetch_add(k as u64, Ordering::Relaxed);
+                if moved < BULK {
+                    moved += k;
+                    if moved >= BULK {
+                        tune_loopback(to);
+                    }
+                }
             }
             // Drained: give the pipe back while the tunnel waits.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => pipe = None,
@@ -157,7 +168,15 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
     }
 }
 
-const PIPE_SIZE: usize = 256 * 1024;
+/// A direction that has moved this much is a bulk transfer.
+const BULK: usize = 256 * 1024;
+
+/// How much one splice moves. Measured on loopback (bench/net.sh): 1 MiB
+/// needs about half the proxy CPU per GiB of 256 KiB. Above the per-user
+/// pipe quota (`/proc/sys/fs/pipe-user-pages-soft`, 64 such pipes moving
+/// data at once for a non-root user) the kernel refuses the size and the
+/// default pipe is used: slower, still correct.
+const PIPE_SIZE: usize = 1 << 20;
 
 fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let (r, w) = pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
@@ -190,6 +209,23 @@ async fn drain(r: &OwnedFd, to: &TcpStream, mut n: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Use Reno congestion control on a connection whose both ends are on
+/// loopback; leave any other connection on the system's default.
+///
+/// Loopback has no congestion to control and no loss to recover from, but
+/// a model-based default such as BBR still runs per packet: measured with
+/// bench/net.sh on a system whose default is BBR, sending the loopback hop
+/// with Reno moved bulk data for about half the CPU, in the proxy and in the
+/// receiving client alike (see docs/BENCHMARKS.md). Reno is built into
+/// every Linux kernel and may be chosen without privileges; if the call
+/// fails anyway the connection keeps the default.
+pub fn tune_loopback(s: &TcpStream) {
+    let local = |a: io::Result<std::net::SocketAddr>| a.is_ok_and(|a| a.ip().is_loopback());
+    if local(s.local_addr()) && local(s.peer_addr()) {
+        let _ = rustix::net::sockopt::set_tcp_congestion(s, "reno");
+    }
+}
+
 async fn write_all(to: &TcpStream, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
         to.writable().await?;
@@ -200,4 +236,25 @@ async fn write_all(to: &TcpStream, mut data: &[u8]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn loopback_connections_use_reno() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (s, _) = l.accept().await.unwrap();
+        tune_loopback(&s);
+        assert_eq!(rustix::net::sockopt::tcp_congestion(&s).unwrap(), "reno");
+        // The other end keeps the system's choice.
+        let default = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+            .unwrap_or_default();
+        assert_eq!(
+            rustix::net::sockopt::tcp_congestion(&c).unwrap(),
+            default.trim()
+        );
+    }
 }

@@ -699,15 +699,7 @@ fn tunnels_carry_large_streams_both_ways_and_half_close() {
         s.shutdown(std::net::Shutdown::Write).unwrap();
     });
     let p = local_proxy(&[format!("web.test:{port}")]);
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
-    write!(s, "CONNECT web.test:{port} HTTP/1.1\r\n\r\n").unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut b).unwrap();
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 200"));
+    let mut s = tunnel(p.port, port, Via::Connect);
     const N: usize = 8 << 20;
     let data: Vec<u8> = (0..N).map(|i| (i * 7 % 251) as u8).collect();
     let mut w = s.try_clone().unwrap();
@@ -830,4 +822,187 @@ fn socks5_refuses_other_commands_and_auth_methods_with_reply_codes() {
     let ev = p.last_event("evil.test");
     assert_eq!(ev["protocol"], "socks5");
     assert_eq!(ev["fix"], "--allow-domain evil.test");
+}
+
+// ------------------------------------------------- bulk and half-close
+
+/// `n` bytes that repeat nowhere (xorshift), so a dropped, doubled or
+/// reordered chunk changes the hash.
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn sha256(b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).to_vec()
+}
+
+/// How a test client reaches web.test:`port` through the proxy.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Connect,
+    Socks,
+}
+
+/// Open a tunnel to web.test:`port`; returns it ready for data.
+fn tunnel(proxy: u16, port: u16, via: Via) -> std::net::TcpStream {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    match via {
+        Via::Connect => {
+            write!(s, "CONNECT web.test:{port} HTTP/1.1\r\n\r\n").unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                s.read_exact(&mut b).unwrap();
+                head.push(b[0]);
+            }
+            assert!(head.starts_with(b"HTTP/1.1 200"), "{head:?}");
+        }
+        Via::Socks => {
+            s.write_all(&[5, 1, 0]).unwrap();
+            let mut m = [0u8; 2];
+            s.read_exact(&mut m).unwrap();
+            assert_eq!(m, [5, 0]);
+            let mut req = vec![5, 1, 0, 3, 8];
+            req.extend(b"web.test");
+            req.extend(port.to_be_bytes());
+            s.write_all(&req).unwrap();
+            let mut reply = [0u8; 10];
+            s.read_exact(&mut reply).unwrap();
+            assert_eq!(reply[1], 0, "SOCKS reply {reply:?}");
+        }
+    }
+    s
+}
+
+/// A server for one connection: sends `down` while it reads everything the
+/// client sends, then closes; yields the hash of what it received.
+fn bulk_server(down: Vec<u8>) -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut w = s.try_clone().unwrap();
+        let sender = std::thread::spawn(move || {
+            w.write_all(&down).unwrap();
+            w.shutdown(std::net::Shutdown::Write).unwrap();
+        });
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        sender.join().unwrap();
+        sha256(&got)
+    });
+    (port, h)
+}
+
+#[test]
+fn bulk_payloads_both_ways_through_connect_and_socks_match_by_hash() {
+    // Different sizes each way, so swapped byte counters show too.
+    const UP: usize = 6 << 20;
+    const DOWN: usize = 9 << 20;
+    for via in [Via::Connect, Via::Socks] {
+        let up = noise(UP, 1);
+        let down = noise(DOWN, 2);
+        let (up_hash, down_hash) = (sha256(&up), sha256(&down));
+        let (port, server) = bulk_server(down);
+        let p = local_proxy(&[format!("web.test:{port}")]);
+        let mut s = tunnel(p.port, port, via);
+        let mut w = s.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            w.write_all(&up).unwrap();
+            w.shutdown(std::net::Shutdown::Write).unwrap();
+        });
+        let mut back = Vec::with_capacity(DOWN);
+        s.read_to_end(&mut back).unwrap();
+        writer.join().unwrap();
+        assert_eq!(back.len(), DOWN, "{via:?}");
+        assert!(
+            sha256(&back) == down_hash,
+            "{via:?}: downloaded bytes differ"
+        );
+        assert!(
+            server.join().unwrap() == up_hash,
+            "{via:?}: uploaded bytes differ"
+        );
+        let ev = p.last_event("web.test");
+        assert_eq!(ev["bytes_up"], UP as u64, "{via:?} {ev}");
+        assert_eq!(ev["bytes_down"], DOWN as u64, "{via:?} {ev}");
+        assert_eq!(ev["decision"], "allow", "{via:?} {ev}");
+        assert!(ev["ended"].is_null(), "{via:?} {ev}");
+    }
+}
+
+#[test]
+fn half_close_each_way_keeps_the_other_direction_open() {
+    for via in [Via::Connect, Via::Socks] {
+        // 1. The client finishes first; the server answers only after it has
+        //    seen the client's end of stream.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut req = Vec::new();
+            s.read_to_end(&mut req).unwrap();
+            let answer = noise(3 << 20, req.len() as u64);
+            s.write_all(&answer).unwrap();
+            sha256(&answer)
+        });
+        let p = local_proxy(&[format!("web.test:{port}")]);
+        let mut s = tunnel(p.port, port, via);
+        s.write_all(b"the whole request").unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).unwrap();
+        assert!(
+            sha256(&answer) == server.join().unwrap(),
+            "{via:?}: answer after the client's half-close"
+        );
+        let ev = p.last_event("web.test");
+        assert_eq!(ev["bytes_up"], 17, "{via:?} {ev}");
+        assert_eq!(ev["bytes_down"], 3 << 20, "{via:?} {ev}");
+
+        // 2. The server finishes first; the client keeps sending after it
+        //    has read the server's end of stream, and all of it arrives.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.write_all(b"hello, then nothing more").unwrap();
+            s.shutdown(std::net::Shutdown::Write).unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            sha256(&got)
+        });
+        p.proxy
+            .as_ref()
+            .unwrap()
+            .allow(&format!("web.test:{port}"), "test")
+            .unwrap();
+        let mut s = tunnel(p.port, port, via);
+        let mut greeting = Vec::new();
+        s.read_to_end(&mut greeting).unwrap();
+        assert_eq!(greeting, b"hello, then nothing more", "{via:?}");
+        let late = noise(4 << 20, 3);
+        s.write_all(&late).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        assert!(
+            server.join().unwrap() == sha256(&late),
+            "{via:?}: upload after the server's half-close"
+        );
+        let evs = p.events_n("web.test", 2);
+        let ev = &evs.last().unwrap().payload;
+        assert_eq!(ev["port"], port, "{via:?} {ev}");
+        assert_eq!(ev["bytes_up"], 4 << 20, "{via:?} {ev}");
+        assert_eq!(ev["bytes_down"], 24, "{via:?} {ev}");
+        assert!(ev["ended"].is_null(), "{via:?} {ev}");
+    }
 }
