@@ -30,4 +30,5 @@ pub mod jsonrpc;
 pub mod pin;
 pub mod revision;
 pub mod sse;
+pub mod tls;
 pub mod upstream;

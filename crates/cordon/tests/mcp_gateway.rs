@@ -1256,6 +1256,109 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
 }
 
 #[test]
+fn streamable_http_serves_tls_when_given_a_certificate() {
+    let env = Env::new("[permissions]\nallow = [\"mcp__up__whoami\"]\n");
+    let (cert, key) = (env.path("cert.pem"), env.path("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-days",
+            "1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let (_up, upstream) = env.http_upstream();
+    let port = free_port();
+    let _gw = Reap(
+        Command::new(CORDON)
+            .args(["mcp", "--name", "up", "--config"])
+            .arg(env.path("cordon.toml"))
+            .args([
+                "--upstream",
+                &upstream,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .env("CORDON_DATA_DIR", env.data())
+            .env("UP_KEY", "k")
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port);
+    let curl = |scheme: &str, body: &str| {
+        Command::new("curl")
+            .args(["-sS", "--noproxy", "*", "--max-time", "20", "--cacert"])
+            .arg(&cert)
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "-H",
+                "Accept: application/json, text/event-stream",
+            ])
+            .args(["-d", body, &format!("{scheme}://127.0.0.1:{port}/mcp")])
+            .output()
+            .unwrap()
+    };
+    // A real TLS client that trusts only this certificate gets the policed answers.
+    let list = curl("https", r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+    assert!(list.status.success(), "{list:?}");
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("\"whoami\""),
+        "{list:?}"
+    );
+    let denied = curl("https", &call(2, "slow"));
+    assert!(
+        String::from_utf8_lossy(&denied.stdout).contains("mcp__up__slow"),
+        "{denied:?}"
+    );
+    // Plain HTTP on the TLS port gets nothing.
+    assert!(!curl("http", &call(3, "whoami")).status.success());
+
+    // A key that is not one stops the gateway at start, naming the file.
+    let out = Command::new(CORDON)
+        .args([
+            "mcp",
+            "--name",
+            "up",
+            "--upstream",
+            &upstream,
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+        ])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&cert)
+        .env("CORDON_DATA_DIR", env.data())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cert.pem: not a PEM private key"), "{err}");
+}
+
+#[test]
 fn streamable_http_injects_credentials_and_checks_routing_headers() {
     let env = Env::new(
         "[permissions]\nallow = [\"mcp__up__*\"]\n[mcp.servers.up]\nheaders = { X-Api-Key = \"env:UP_KEY\" }\n",

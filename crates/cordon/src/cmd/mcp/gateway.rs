@@ -296,11 +296,19 @@ pub fn main(args: GatewayArgs) -> CmdResult {
             )
             .hint("cordon mcp --name NAME --upstream https://host/mcp --listen 127.0.0.1:8931"));
         };
-        http::check_listen(listen, args.insecure_listen)?;
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(cordon_mcp::tls::server_config(cert, key).map_err(|e| {
+                    Failure::usage(e).hint("give a PEM certificate chain and its PEM private key")
+                })?)
+            }
+            _ => None,
+        };
+        http::check_listen(listen, args.insecure_listen || tls.is_some())?;
         shared.journal("mcp.start", json!({"upstream": upstream, "listen": listen}));
         let headers = http::injected_headers(&server_cfg.headers)?;
         return http::serve(
-            shared, listen, upstream, headers, rules, ctx, thresholds, max, hint,
+            shared, listen, upstream, headers, rules, ctx, thresholds, max, hint, tls,
         );
     }
     let exe = std::env::current_exe()

@@ -19,9 +19,13 @@ use super::*;
 use cordon_mcp::sse;
 use cordon_mcp::upstream::{Opened, Upstream};
 use std::io::{BufRead, Read};
-use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{TcpListener, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// An agent connection: plain TCP, or TLS over it.
+trait Duplex: Read + Write + Send {}
+impl<T: Read + Write + Send> Duplex for T {}
 
 /// Request head bound.
 const MAX_HEAD: usize = 64 << 10;
@@ -44,7 +48,7 @@ pub(super) fn check_listen(listen: &str, insecure: bool) -> Result<(), Failure> 
     Err(Failure::refuse(format!(
         "--listen {listen} is not a loopback address: the gateway speaks plain HTTP, so anyone who can reach it could call this server's tools with the credentials cordon adds"
     ))
-    .hint("listen on 127.0.0.1 (or [::1]), or pass --insecure-listen to accept that"))
+    .hint("listen on 127.0.0.1 (or [::1]), serve TLS with --tls-cert and --tls-key, or pass --insecure-listen to accept that"))
 }
 
 /// Is an `Origin` header a page served from this machine's loopback?
@@ -95,6 +99,7 @@ pub(super) fn serve(
     thresholds: Thresholds,
     max: usize,
     hint: String,
+    tls: Option<Arc<cordon_mcp::tls::ServerConfig>>,
 ) -> CmdResult {
     let listener = TcpListener::bind(listen).map_err(|e| {
         Failure::refuse(format!("cannot listen on {listen}: {e}"))
@@ -102,8 +107,9 @@ pub(super) fn serve(
     })?;
     let up = Arc::new(Upstream::new(url, headers, Duration::from_secs(300)));
     eprintln!(
-        "cordon mcp {}: listening on http://{} for {url}",
+        "cordon mcp {}: listening on {}://{} for {url}",
         shared.name,
+        if tls.is_some() { "https" } else { "http" },
         listener
             .local_addr()
             .map(|a| a.to_string())
@@ -122,6 +128,10 @@ pub(super) fn serve(
                 "mcp.malformed",
                 json!({"from": "agent", "why": "too many connections"}),
             );
+            if tls.is_some() {
+                // No handshake for it: a plain-text answer would mean nothing to a TLS client.
+                continue;
+            }
             let _ = json_error(
                 &mut conn,
                 503,
@@ -137,6 +147,7 @@ pub(super) fn serve(
             continue;
         }
         let open = open.clone();
+        let tls = tls.clone();
         let (sh, up, rules, ctx, hint) = (
             shared.clone(),
             up.clone(),
@@ -157,7 +168,16 @@ pub(super) fn serve(
                 hint: &hint,
                 loopback_only,
             };
-            let _ = connection(&c, conn);
+            // The TLS handshake happens here, on the first read, off the accept loop.
+            let stream: Option<Box<dyn Duplex>> = match tls {
+                None => Some(Box::new(conn)),
+                Some(cfg) => cordon_mcp::tls::ServerConnection::new(cfg).ok().map(|tc| {
+                    Box::new(cordon_mcp::tls::StreamOwned::new(tc, conn)) as Box<dyn Duplex>
+                }),
+            };
+            if let Some(stream) = stream {
+                let _ = connection(&c, stream);
+            }
             open.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -193,10 +213,7 @@ impl Request {
 }
 
 /// Read one request; `Ok(None)` when the agent closed the connection.
-fn read_request(
-    r: &mut std::io::BufReader<TcpStream>,
-    max: usize,
-) -> Result<Option<Request>, (u16, String)> {
+fn read_request(r: &mut impl BufRead, max: usize) -> Result<Option<Request>, (u16, String)> {
     let mut head = Vec::new();
     loop {
         let mut line = Vec::new();
@@ -260,7 +277,7 @@ fn read_request(
 }
 
 fn respond(
-    w: &mut TcpStream,
+    w: &mut dyn Write,
     status: u16,
     headers: &[(String, String)],
     body: &[u8],
@@ -289,7 +306,7 @@ fn respond(
 }
 
 fn json_error(
-    w: &mut TcpStream,
+    w: &mut dyn Write,
     status: u16,
     id: &Value,
     code: i64,
@@ -304,18 +321,19 @@ fn json_error(
     )
 }
 
-fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
+fn connection(c: &Conn, conn: Box<dyn Duplex>) -> std::io::Result<()> {
     let (sh, up, max) = (c.sh, c.up, c.max);
-    let mut w = conn.try_clone()?;
     let mut r = std::io::BufReader::new(conn);
     loop {
-        let req = match read_request(&mut r, max) {
+        let req = read_request(&mut r, max);
+        let w: &mut dyn Write = r.get_mut();
+        let req = match req {
             Ok(Some(req)) => req,
             Ok(None) => return Ok(()),
             Err((status, why)) => {
                 sh.journal("mcp.malformed", json!({"from": "agent", "why": why}));
                 json_error(
-                    &mut w,
+                    w,
                     status,
                     &Value::Null,
                     jsonrpc::INVALID_REQUEST,
@@ -338,7 +356,7 @@ fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
         if let Some(why) = foreign_host.or(foreign_origin) {
             sh.journal("mcp.malformed", json!({"from": "agent", "why": why}));
             json_error(
-                &mut w,
+                w,
                 403,
                 &Value::Null,
                 jsonrpc::INVALID_REQUEST,
@@ -347,22 +365,17 @@ fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
             return Ok(());
         }
         match req.method.as_str() {
-            "POST" => post(c, &mut w, &req)?,
+            "POST" => post(c, w, &req)?,
             "GET" => match up.open("GET", &req.headers, b"") {
-                Ok(o) if o.status == 200 && o.is_sse() => stream(c, &mut w, &req, o, None)?,
-                Ok(o) => relay_whole(&mut w, o, max, up)?,
-                Err((status, headers, body)) => respond(&mut w, status, &headers, &body)?,
+                Ok(o) if o.status == 200 && o.is_sse() => stream(c, w, &req, o, None)?,
+                Ok(o) => relay_whole(w, o, max, up)?,
+                Err((status, headers, body)) => respond(w, status, &headers, &body)?,
             },
             "DELETE" => {
                 let (status, headers, body) = up.forward("DELETE", &req.headers, &req.body, max);
-                respond(&mut w, status, &headers, &body)?;
+                respond(w, status, &headers, &body)?;
             }
-            _ => respond(
-                &mut w,
-                405,
-                &[("allow".into(), "GET, POST, DELETE".into())],
-                b"",
-            )?,
+            _ => respond(w, 405, &[("allow".into(), "GET, POST, DELETE".into())], b"")?,
         }
         if req
             .header("connection")
@@ -373,7 +386,7 @@ fn connection(c: &Conn, conn: TcpStream) -> std::io::Result<()> {
     }
 }
 
-fn post(c: &Conn, w: &mut TcpStream, req: &Request) -> std::io::Result<()> {
+fn post(c: &Conn, w: &mut dyn Write, req: &Request) -> std::io::Result<()> {
     let (sh, up, policy, ctx, screen) = (c.sh, c.up, c.policy, c.ctx, c.screen);
     let (max, hint) = (c.max, c.hint);
     let v: Value = match serde_json::from_slice(&req.body) {
@@ -495,13 +508,13 @@ fn read_whole(o: Opened, max: usize, up: &Upstream) -> cordon_mcp::upstream::Ans
 }
 
 /// Pass a non-stream answer on unchanged.
-fn relay_whole(w: &mut TcpStream, o: Opened, max: usize, up: &Upstream) -> std::io::Result<()> {
+fn relay_whole(w: &mut dyn Write, o: Opened, max: usize, up: &Upstream) -> std::io::Result<()> {
     let (status, headers, body) = read_whole(o, max, up);
     respond(w, status, &headers, &body)
 }
 
 /// One chunk of a chunked body; an empty one ends it.
-fn chunk(w: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+fn chunk(w: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
     let mut out = format!("{:x}\r\n", bytes.len()).into_bytes();
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
@@ -513,7 +526,7 @@ fn chunk(w: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
 /// event, each message policed before the next is read.
 fn stream(
     c: &Conn,
-    w: &mut TcpStream,
+    w: &mut dyn Write,
     req: &Request,
     o: Opened,
     expect: Option<(Value, InFlight)>,
