@@ -1255,102 +1255,112 @@ fn streamable_http_streams_events_and_relays_the_get_stream() {
     );
 }
 
-#[test]
-fn streamable_http_serves_tls_when_given_a_certificate() {
-    let env = Env::new("[permissions]\nallow = [\"mcp__up__whoami\"]\n");
-    let (cert, key) = (env.path("cert.pem"), env.path("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ])
-        .args([
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-days",
-            "1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
+/// Run openssl (a test CA, keys, certificates) in the test's directory.
+fn openssl(env: &Env, args: &str) {
+    let out = Command::new("openssl")
+        .args(args.split_whitespace())
+        .current_dir(env.path(""))
         .output()
         .unwrap();
-    assert!(made.status.success(), "{made:?}");
-    let (_up, upstream) = env.http_upstream();
-    let port = free_port();
-    let _gw = Reap(
-        Command::new(CORDON)
-            .args(["mcp", "--name", "up", "--config"])
-            .arg(env.path("cordon.toml"))
-            .args([
-                "--upstream",
-                &upstream,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .arg("--tls-cert")
-            .arg(&cert)
-            .arg("--tls-key")
-            .arg(&key)
-            .env("CORDON_DATA_DIR", env.data())
-            .env("UP_KEY", "k")
-            .spawn()
-            .unwrap(),
+    assert!(out.status.success(), "openssl {args}: {out:?}");
+}
+
+#[test]
+fn streamable_http_serves_tls_and_mutual_tls() {
+    let env = Env::new("[permissions]\nallow = [\"mcp__up__whoami\"]\n");
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1";
+    // The gateway's certificate, a client CA, and a client certificate it issued.
+    openssl(&env, &format!("req -x509 {ec} -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem"));
+    openssl(
+        &env,
+        &format!("req -x509 {ec} -subj /CN=test-ca -keyout ca.key -out ca.pem"),
     );
-    wait_for_port(port);
-    let curl = |scheme: &str, body: &str| {
-        Command::new("curl")
-            .args(["-sS", "--noproxy", "*", "--max-time", "20", "--cacert"])
-            .arg(&cert)
+    openssl(
+        &env,
+        &format!("req {ec} -subj /CN=agent -keyout client.key -out client.csr"),
+    );
+    std::fs::write(env.path("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    openssl(&env, "x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile client.ext -out client.pem");
+    let (_up, upstream) = env.http_upstream();
+    // `cordon mcp` with these (flag, file) pairs, listening on `listen` (a port is added).
+    let run = |listen: &str, files: &[(&str, &str)]| {
+        let mut c = Command::new(CORDON);
+        c.args(["mcp", "--name", "up", "--config"])
+            .arg(env.path("cordon.toml"))
+            .args(["--upstream", &upstream, "--listen", listen])
+            .env("CORDON_DATA_DIR", env.data())
+            .env("UP_KEY", "k");
+        for (flag, file) in files {
+            c.arg(flag).arg(env.path(file));
+        }
+        c
+    };
+    let gateway = |files: &[(&str, &str)]| {
+        let port = free_port();
+        let reap = Reap(run(&format!("127.0.0.1:{port}"), files).spawn().unwrap());
+        wait_for_port(port);
+        (reap, port)
+    };
+    let curl = |port: u16, scheme: &str, client: &[(&str, &str)], body: &str| {
+        let mut c = Command::new("curl");
+        c.args(["-sS", "--noproxy", "*", "--max-time", "20", "--cacert"])
+            .arg(env.path("cert.pem"))
             .args([
                 "-H",
                 "Content-Type: application/json",
                 "-H",
                 "Accept: application/json, text/event-stream",
             ])
-            .args(["-d", body, &format!("{scheme}://127.0.0.1:{port}/mcp")])
-            .output()
-            .unwrap()
+            .args(["-d", body, &format!("{scheme}://127.0.0.1:{port}/mcp")]);
+        for (flag, file) in client {
+            c.arg(flag).arg(env.path(file));
+        }
+        c.output().unwrap()
     };
-    // A real TLS client that trusts only this certificate gets the policed answers.
-    let list = curl("https", r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
-    assert!(list.status.success(), "{list:?}");
+    let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let server = [("--tls-cert", "cert.pem"), ("--tls-key", "key.pem")];
+    let client = [("--cert", "client.pem"), ("--key", "client.key")];
+
+    // TLS: a real client that trusts only this certificate gets the policed answers.
+    let (_gw, port) = gateway(&server);
+    let out = curl(port, "https", &[], list);
     assert!(
-        String::from_utf8_lossy(&list.stdout).contains("\"whoami\""),
-        "{list:?}"
+        String::from_utf8_lossy(&out.stdout).contains("\"whoami\""),
+        "{out:?}"
     );
-    let denied = curl("https", &call(2, "slow"));
+    let denied = curl(port, "https", &[], &call(2, "slow"));
     assert!(
         String::from_utf8_lossy(&denied.stdout).contains("mcp__up__slow"),
         "{denied:?}"
     );
-    // Plain HTTP on the TLS port gets nothing.
-    assert!(!curl("http", &call(3, "whoami")).status.success());
+    assert!(
+        !curl(port, "http", &[], &call(3, "whoami")).status.success(),
+        "plain HTTP on the TLS port"
+    );
 
+    // Mutual TLS: only a client with a certificate from the client CA is served.
+    let mutual = [server[0], server[1], ("--tls-client-ca", "ca.pem")];
+    let (_gw, port) = gateway(&mutual);
+    let out = curl(port, "https", &client, list);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"whoami\""),
+        "{out:?}"
+    );
+    assert!(
+        !curl(port, "https", &[], list).status.success(),
+        "a client without a certificate was served"
+    );
+
+    // Beyond loopback, clients must prove themselves: TLS alone is refused (nothing is bound).
+    let out = run("0.0.0.0:0", &server).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("--tls-client-ca") && err.contains("--insecure-listen"),
+        "{err}"
+    );
     // A key that is not one stops the gateway at start, naming the file.
-    let out = Command::new(CORDON)
-        .args([
-            "mcp",
-            "--name",
-            "up",
-            "--upstream",
-            &upstream,
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-        ])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&cert)
-        .env("CORDON_DATA_DIR", env.data())
+    let out = run("127.0.0.1:0", &[server[0], ("--tls-key", "cert.pem")])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

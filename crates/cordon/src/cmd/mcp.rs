@@ -84,12 +84,16 @@ pub(crate) struct GatewayArgs {
     #[arg(long, requires = "listen")]
     insecure_listen: bool,
     /// Streamable HTTP mode: serve HTTPS with this PEM certificate chain (with --tls-key).
-    /// With TLS, --listen may be any address.
     #[arg(long, value_name = "FILE", requires_all = ["listen", "tls_key"])]
     tls_cert: Option<PathBuf>,
     /// Streamable HTTP mode: the PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Streamable HTTP mode with TLS: accept only clients with a certificate
+    /// issued by a CA in this PEM file (mutual TLS). With it, --listen may be
+    /// any address.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
     /// The server's command line.
     #[arg(last = true, value_name = "SERVER_COMMAND")]
     command: Vec<OsString>,
@@ -112,7 +116,7 @@ const EXAMPLES: &str = r#"Examples:
   allow_domain = ["api.github.com"]
 
   # A Streamable HTTP server, its credential added by cordon ([mcp.servers.gh] headers):
-  # (plain HTTP on loopback only; elsewhere give --tls-cert and --tls-key, or --insecure-listen)
+  # (loopback only, unless clients need certificates: --tls-cert, --tls-key, --tls-client-ca)
   $ cordon mcp --name gh --upstream https://api.example.com/mcp --listen 127.0.0.1:8931
 
   # Share taint with the Claude Code hook of a named session (headless runs):
@@ -122,7 +126,7 @@ const EXAMPLES: &str = r#"Examples:
   $ cordon mcp approve fs
 
 Exit status: the server's (through `cordon run`), 2 for bad usage or config, 125 when the
-sandbox or the journal cannot be set up, or --listen is not loopback without TLS. See docs/MCP.md."#;
+sandbox or the journal cannot be set up, or --listen is not loopback without client certificates. See docs/MCP.md."#;
 
 pub fn main(args: Args) -> CmdResult {
     match args.sub {

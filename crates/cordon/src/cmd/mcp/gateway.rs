@@ -297,14 +297,23 @@ pub fn main(args: GatewayArgs) -> CmdResult {
             .hint("cordon mcp --name NAME --upstream https://host/mcp --listen 127.0.0.1:8931"));
         };
         let tls = match (&args.tls_cert, &args.tls_key) {
-            (Some(cert), Some(key)) => {
-                Some(cordon_mcp::tls::server_config(cert, key).map_err(|e| {
-                    Failure::usage(e).hint("give a PEM certificate chain and its PEM private key")
-                })?)
-            }
+            (Some(cert), Some(key)) => Some(
+                cordon_mcp::tls::server_config(cert, key, args.tls_client_ca.as_deref()).map_err(
+                    |e| {
+                        Failure::usage(e).hint(
+                            "give PEM files: a certificate chain, its private key, client CAs",
+                        )
+                    },
+                )?,
+            ),
             _ => None,
         };
-        http::check_listen(listen, args.insecure_listen || tls.is_some())?;
+        let how = match (&tls, &args.tls_client_ca) {
+            (None, _) => http::Listening::Plain,
+            (Some(_), None) => http::Listening::Tls,
+            (Some(_), Some(_)) => http::Listening::MutualTls,
+        };
+        http::check_listen(listen, how, args.insecure_listen)?;
         shared.journal("mcp.start", json!({"upstream": upstream, "listen": listen}));
         let headers = http::injected_headers(&server_cfg.headers)?;
         return http::serve(

@@ -32,9 +32,21 @@ const MAX_HEAD: usize = 64 << 10;
 /// Agent connections served at once; more get 503 (each holds a thread).
 const MAX_CONNECTIONS: usize = 256;
 
-/// Where the gateway may listen: loopback only, unless the user accepts plain
-/// HTTP reachable from elsewhere (`--insecure-listen`).
-pub(super) fn check_listen(listen: &str, insecure: bool) -> Result<(), Failure> {
+/// How the listening side is protected.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Listening {
+    /// Plain HTTP.
+    Plain,
+    /// HTTPS: the gateway proves itself, any client may connect.
+    Tls,
+    /// HTTPS with client certificates (`--tls-client-ca`).
+    MutualTls,
+}
+
+/// Where the gateway may listen: loopback only, unless clients must prove
+/// themselves (mutual TLS) or the user accepts that anyone who reaches the
+/// port can use the server's tools (`--insecure-listen`).
+pub(super) fn check_listen(listen: &str, how: Listening, insecure: bool) -> Result<(), Failure> {
     let addrs: Vec<std::net::SocketAddr> = listen
         .to_socket_addrs()
         .map_err(|e| {
@@ -42,13 +54,19 @@ pub(super) fn check_listen(listen: &str, insecure: bool) -> Result<(), Failure> 
                 .hint("give an address and port, like 127.0.0.1:8931")
         })?
         .collect();
-    if insecure || addrs.iter().all(|a| a.ip().is_loopback()) {
+    if insecure || how == Listening::MutualTls || addrs.iter().all(|a| a.ip().is_loopback()) {
         return Ok(());
     }
+    let speaks = match how {
+        Listening::Plain => "speaks plain HTTP, so anyone who can reach it",
+        _ => {
+            "does not check who connects (TLS without --tls-client-ca), so anyone who can reach it"
+        }
+    };
     Err(Failure::refuse(format!(
-        "--listen {listen} is not a loopback address: the gateway speaks plain HTTP, so anyone who can reach it could call this server's tools with the credentials cordon adds"
+        "--listen {listen} is not a loopback address: the gateway {speaks} could call this server's tools with the credentials cordon adds"
     ))
-    .hint("listen on 127.0.0.1 (or [::1]), serve TLS with --tls-cert and --tls-key, or pass --insecure-listen to accept that"))
+    .hint("listen on 127.0.0.1 (or [::1]), require client certificates with --tls-cert, --tls-key and --tls-client-ca, or pass --insecure-listen to accept that"))
 }
 
 /// Is an `Origin` header a page served from this machine's loopback?
