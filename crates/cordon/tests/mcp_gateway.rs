@@ -313,18 +313,9 @@ fn revision_2026_07_28_discover_meta_and_input_required_round_trip() {
     assert_eq!(text, "w: a word (confirmed {'yes': True}, state round-1)");
 
     // The same over Streamable HTTP: the SDK server on loopback, behind the HTTP gateway.
-    let up_port = free_port();
-    let _up = Reap(
-        Command::new(python())
-            .arg(fixtures().join("server.py"))
-            .env("MCP_HTTP_PORT", up_port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(up_port);
-    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let mut server = Command::new(python());
+    server.arg(fixtures().join("server.py"));
+    let (_up, upstream) = http_server(server, "MCP_HTTP_PORT");
     let (_gw, port) = env.http_gateway("fx", &upstream, &[]);
     let direct = modern(&env, &[upstream]);
     let gw = modern(&env, &[format!("http://127.0.0.1:{port}/mcp")]);
@@ -904,6 +895,21 @@ fn wait_for_port(port: u16) {
     panic!("nothing listens on 127.0.0.1:{port}");
 }
 
+/// A Streamable HTTP server started on a free loopback port (passed in the
+/// environment variable `port_env`); its `/mcp` URL.
+fn http_server(mut cmd: Command, port_env: &str) -> (Reap, String) {
+    let port = free_port();
+    let child = cmd
+        .env(port_env, port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let reap = Reap(child);
+    wait_for_port(port);
+    (reap, format!("http://127.0.0.1:{port}/mcp"))
+}
+
 /// Kills a child when the test ends, whatever happens.
 struct Reap(std::process::Child);
 impl Drop for Reap {
@@ -941,20 +947,11 @@ impl Env {
 fn streamable_http_reference_server_round_trip_and_policy() {
     let env =
         Env::new("[permissions]\nallow = [\"mcp__ev__echo\"]\ndeny = [\"mcp__ev__get-env\"]\n");
-    let server = npm_server("server-everything");
-    let up_port = free_port();
-    let _up = Reap(
-        Command::new("node")
-            .arg(&server)
-            .arg("streamableHttp")
-            .env("PORT", up_port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(up_port);
-    let upstream = format!("http://127.0.0.1:{up_port}/mcp");
+    let mut server = Command::new("node");
+    server
+        .arg(npm_server("server-everything"))
+        .arg("streamableHttp");
+    let (_up, upstream) = http_server(server, "PORT");
     let (_gw, port) = env.http_gateway("ev", &upstream, &[]);
     let steps = json!([{"list": "tools"}, {"call": "echo", "args": {"message": "over http"}},
                        {"call": "get-env", "args": {}}]);
