@@ -672,12 +672,17 @@ fn police(
     let d = policy.decide(&action, ctx, &st.policy);
     st.policy.record(&action, &d);
     let rule = action.tool();
-    sh.journal(
-        "mcp.decision",
-        json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources,
-               // 2026-07-28: who asked, in which revision (per request).
-               "revision": meta[cordon_mcp::revision::PROTOCOL_VERSION], "client": meta[cordon_mcp::revision::CLIENT_INFO]}),
-    );
+    let mut record = json!({"method": method, "tool": rule, "verdict": d.verdict.as_str(), "reasons": d.reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(), "tainted": st.policy.is_tainted(), "taint_sources": st.policy.taint_sources});
+    // 2026-07-28: who asked, in which revision (per request), where given.
+    for (field, key) in [
+        ("revision", cordon_mcp::revision::PROTOCOL_VERSION),
+        ("client", cordon_mcp::revision::CLIENT_INFO),
+    ] {
+        if let Some(v) = meta.get(key) {
+            record[field] = v.clone();
+        }
+    }
+    sh.journal("mcp.decision", record);
     let mut first = d
         .reasons
         .first()
