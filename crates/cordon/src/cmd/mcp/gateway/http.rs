@@ -29,6 +29,9 @@ impl<T: Read + Write + Send> Duplex for T {}
 
 /// Request head bound.
 const MAX_HEAD: usize = 64 << 10;
+/// How long an agent connection may sit idle (no request to read, or an
+/// answer it does not take).
+const IDLE: Duration = Duration::from_secs(120);
 /// Agent connections served at once; more get 503 (each holds a thread).
 const MAX_CONNECTIONS: usize = 256;
 
@@ -140,6 +143,10 @@ pub(super) fn serve(
         // Answers go out in several writes (head, then each event): without
         // this, Nagle's algorithm and the agent's delayed ACK add ~40 ms each.
         let _ = conn.set_nodelay(true);
+        // An agent that neither sends nor reads for this long is gone: its
+        // thread (one of MAX_CONNECTIONS) is not held for ever.
+        let _ = conn.set_read_timeout(Some(IDLE));
+        let _ = conn.set_write_timeout(Some(IDLE));
         if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             open.fetch_sub(1, Ordering::SeqCst);
             shared.journal(
