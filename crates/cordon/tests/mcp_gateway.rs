@@ -554,7 +554,7 @@ fn filesystem_server_is_contained_even_when_given_the_whole_tree() {
 #[test]
 fn malformed_frames_from_either_side_get_clean_errors() {
     let env = Env::new(
-        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\", \"mcp__raw__bad_input\"]\ndeny = [\"mcp__raw__resources_read\"]\n",
+        "[permissions]\nallow = [\"mcp__raw__ping_me\", \"mcp__raw__die\", \"mcp__raw__ask_model\", \"mcp__raw__bad_input\", \"mcp__raw__ask_unknown\"]\ndeny = [\"mcp__raw__resources_read\"]\n",
     );
     let raw = fixtures().join("raw_server.py");
     let args = env.gateway("raw", &[&python(), raw.to_str().unwrap()]);
@@ -639,6 +639,24 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
     send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x.example/trace": "kept"})).as_bytes());
     assert_eq!(next()["result"]["content"][0]["text"], "pong");
+    // A server request of a kind cordon does not know is decided, and refused to the server.
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":15,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_unknown\"}}\n");
+    let l = next();
+    let reply: Value =
+        serde_json::from_str(l["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (reply["id"].clone(), reply["error"]["code"].clone()),
+        (json!("srv-1"), json!(-32001)),
+        "{l}"
+    );
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("mcp__raw__x_probe"),
+        "{reply}"
+    );
+
     // 2026-07-28 `subscriptions/listen`: list changes pass, watching a resource is a read.
     send(b"{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":{\"toolsListChanged\":true}}}\n");
     assert!(next()["result"].is_object());

@@ -97,11 +97,13 @@ const RELAYED: &[&str] = &[
     "tasks/cancel",
 ];
 
-/// Requests a server makes of the client that are decided too.
-const SERVER_POLICED: &[(&str, &str)] = &[
-    ("sampling/createMessage", "sampling_createMessage"),
-    ("elicitation/create", "elicitation_create"),
-];
+/// Requests a server may make of the client without a decision: `ping`, and
+/// `roots/list` (the roots a filesystem server confines itself to). Any other,
+/// standalone or embedded in an input-required result (sampling, elicitation,
+/// a method cordon does not know), is decided as `mcp__NAME__<method, / as _>`
+/// (`mcp__NAME__sampling_createMessage`): a server prompting the agent's model
+/// or user needs an allow rule.
+const SERVER_RELAYED: &[&str] = &["ping", "roots/list"];
 
 /// Requests waiting for an answer, per direction, at most (a peer that never
 /// answers cannot make the gateway grow without bound).
@@ -841,10 +843,11 @@ fn decide_server_request(
     method: &str,
     v: &Value,
 ) -> Result<(), String> {
-    let Some((_, tool)) = SERVER_POLICED.iter().find(|s| s.0 == method) else {
+    if SERVER_RELAYED.contains(&method) {
         return Ok(());
-    };
-    let (allowed, rule) = decide_for_server(sh, policy, ctx, method, tool, v.get("params"), false);
+    }
+    let tool = method.replace('/', "_");
+    let (allowed, rule) = decide_for_server(sh, policy, ctx, method, &tool, v.get("params"), false);
     if allowed {
         return Ok(());
     }
@@ -936,11 +939,10 @@ fn police_embedded(sh: &Shared, policy: &Policy, ctx: &Context, v: &mut Value) -
     };
     let refused = reqs.values().find_map(|r| {
         let method = r.get("method").and_then(Value::as_str).unwrap_or("");
-        let tool = match SERVER_POLICED.iter().find(|s| s.0 == method) {
-            Some((_, t)) => (*t).to_string(),
-            // Unknown kinds of embedded request are decided under their method's name.
-            None => method.replace('/', "_"),
-        };
+        if SERVER_RELAYED.contains(&method) {
+            return None;
+        }
+        let tool = method.replace('/', "_");
         let (allowed, rule) = decide_for_server(sh, policy, ctx, method, &tool, r.get("params"), true);
         (!allowed).then(|| format!(
             "cordon refused the result of MCP server {}: it asks for `{method}` (input required), which needs \"{rule}\" in [permissions] allow",
