@@ -654,6 +654,30 @@ impl Run<'_> {
         })
     }
 
+    /// Decide every action of a call (recording each in `st`): the
+    /// judgements, the strictest verdict, and the summaries that gave it.
+    fn judge(
+        &self,
+        actions: &[Action],
+        st: &mut engine::SessionState,
+    ) -> (Vec<Judgement>, Permission, String) {
+        let judged: Vec<Judgement> = actions
+            .iter()
+            .map(|a| self.engine.decide(a, &self.ctx, st))
+            .collect();
+        let verdict = judged
+            .iter()
+            .map(|j| j.verdict)
+            .fold(Permission::Allow, strictest);
+        let summary = judged
+            .iter()
+            .filter(|j| j.verdict == verdict)
+            .map(|j| j.summary.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        (judged, verdict, summary)
+    }
+
     fn pre_tool_use(&self, call: &ToolCall) -> Result<Option<Answer>, Refusal> {
         let mapped = tools::map(&call.tool_name, &call.tool_input, &self.ctx.cwd);
         let mut payload = Map::new();
@@ -714,20 +738,7 @@ impl Run<'_> {
                 let tool = call.tool_name.clone();
                 self.state(|s| {
                     let was_tainted = engine::is_tainted(&s.policy);
-                    let judged: Vec<Judgement> = actions
-                        .iter()
-                        .map(|a| self.engine.decide(a, &self.ctx, &mut s.policy))
-                        .collect();
-                    let verdict = judged
-                        .iter()
-                        .map(|j| j.verdict)
-                        .fold(Permission::Allow, strictest);
-                    let mut summary = judged
-                        .iter()
-                        .filter(|j| j.verdict == verdict)
-                        .map(|j| j.summary.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    let (judged, verdict, mut summary) = self.judge(&actions, &mut s.policy);
                     // Say so when taint is part of why: the model should know
                     // that what it read earlier is what is being held back.
                     if was_tainted
@@ -823,21 +834,7 @@ impl Run<'_> {
             Ok(Mapped::Passthrough(why)) | Ok(Mapped::Allow(why)) => (None, why.to_string()),
             Ok(Mapped::Actions(actions)) => self.state(|s| {
                 s.counts.permission_requests += 1;
-                let mut scratch = s.policy.clone();
-                let judged: Vec<Judgement> = actions
-                    .iter()
-                    .map(|a| self.engine.decide(a, &self.ctx, &mut scratch))
-                    .collect();
-                let verdict = judged
-                    .iter()
-                    .map(|j| j.verdict)
-                    .fold(Permission::Allow, strictest);
-                let summary = judged
-                    .iter()
-                    .filter(|j| j.verdict == verdict)
-                    .map(|j| j.summary.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let (_, verdict, summary) = self.judge(actions, &mut s.policy.clone());
                 (Some(verdict), summary)
             })?,
         };
