@@ -639,6 +639,22 @@ fn malformed_frames_from_either_side_get_clean_errors() {
     );
     send(meta(json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x.example/trace": "kept"})).as_bytes());
     assert_eq!(next()["result"]["content"][0]["text"], "pong");
+    // A list in pages: each page is pinned, and no page makes the others look removed.
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":16,\"method\":\"resources/list\"}\n");
+    assert_eq!(next()["result"]["nextCursor"], "p2");
+    send(b"{\"jsonrpc\":\"2.0\",\"id\":17,\"method\":\"resources/list\",\"params\":{\"cursor\":\"p2\"}}\n");
+    assert_eq!(next()["result"]["resources"][0]["uri"], "raw://b");
+    let pins: Value =
+        serde_json::from_slice(&std::fs::read(env.data().join("mcp/raw.json")).unwrap()).unwrap();
+    assert!(
+        pins["items"]["resource:raw://a"].is_object()
+            && pins["items"]["resource:raw://b"].is_object(),
+        "{pins:#}"
+    );
+    for r in env.journal("mcp.pin") {
+        assert_eq!(r["payload"]["removed"], json!([]), "{r}");
+    }
+
     // A server request of a kind cordon does not know is decided, and refused to the server.
     send(b"{\"jsonrpc\":\"2.0\",\"id\":15,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_unknown\"}}\n");
     let l = next();

@@ -114,9 +114,19 @@ const MAX_IN_FLIGHT: usize = 4096;
 struct InFlight {
     method: String,
     item: Option<String>,
+    /// A list request for a later page (`params.cursor`): the answer is not
+    /// the whole list, so what it lacks was not removed.
+    paged: bool,
 }
 
 impl InFlight {
+    fn new(method: String, item: Option<String>, request: &Value) -> InFlight {
+        InFlight {
+            method,
+            item,
+            paged: request["params"]["cursor"].is_string(),
+        }
+    }
     /// For an answer whose request cordon did not see (a resumed HTTP stream):
     /// a list by its list field, instructions by theirs, else a call result.
     fn by_shape(v: &Value) -> InFlight {
@@ -130,6 +140,7 @@ impl InFlight {
         InFlight {
             method: method.to_string(),
             item: None,
+            paged: true,
         }
     }
 }
@@ -506,7 +517,7 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .agent_pending
-                    .insert(key.clone(), InFlight { method, item });
+                    .insert(key.clone(), InFlight::new(method, item, &v));
                 if !sh.to_server(&line) {
                     sh.state
                         .lock()
@@ -969,7 +980,12 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
         else {
             return false;
         };
-        let blocked = pin(sh, Kind::Instructions, std::slice::from_ref(&json!(text)));
+        let blocked = pin(
+            sh,
+            Kind::Instructions,
+            std::slice::from_ref(&json!(text)),
+            true,
+        );
         // Suspicious instructions pass with a warning; injected ones are withheld.
         let flagged = screen_text(sh, screen, "instructions", &text)
             && screen.screen(&text).level == Level::Injected;
@@ -987,7 +1003,8 @@ fn inspect(sh: &Shared, screen: &Screen, p: &InFlight, v: &mut Value) -> bool {
         let Some(items) = result.get(field).and_then(Value::as_array).cloned() else {
             return false;
         };
-        let blocked = pin(sh, kind, &items);
+        let whole = !p.paged && result.get("nextCursor").is_none_or(Value::is_null);
+        let blocked = pin(sh, kind, &items, whole);
         let mut keep = Vec::with_capacity(items.len());
         let mut changed = !blocked.is_empty();
         for item in items {
@@ -1052,7 +1069,7 @@ fn screen_text(sh: &Shared, screen: &Screen, what: &str, text: &str) -> bool {
 }
 
 /// Check items against the pins, save, journal; the keys now blocked.
-fn pin(sh: &Shared, kind: Kind, items: &[Value]) -> Vec<String> {
+fn pin(sh: &Shared, kind: Kind, items: &[Value], whole: bool) -> Vec<String> {
     let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
     let prefix = kind.prefix();
     let first_here = st.pinned_now.contains(prefix);
@@ -1080,6 +1097,11 @@ fn pin(sh: &Shared, kind: Kind, items: &[Value]) -> Vec<String> {
             (c, Err(format!("pins not saved: {e}")))
         }
     };
+    let mut c = c;
+    if !whole {
+        // One page of a list: the pinned items it lacks are on other pages.
+        c.removed.clear();
+    }
     let diffs: serde_json::Map<String, Value> = c
         .blocked
         .iter()

@@ -457,7 +457,7 @@ fn post(c: &Conn, w: &mut dyn Write, req: &Request) -> std::io::Result<()> {
             };
             match decided {
                 Err(msg) => return json_error(w, 200, &id, jsonrpc::REFUSED, &msg),
-                Ok(item) => Some((id, InFlight { method, item })),
+                Ok(item) => Some((id, InFlight::new(method, item, &v))),
             }
         }
         Msg::Notification { .. } | Msg::Response { .. } => None,
