@@ -34,7 +34,7 @@
 mod engine;
 mod protocol;
 mod relay;
-mod session;
+pub(crate) mod session;
 pub(crate) mod tools;
 
 use crate::config::Config;

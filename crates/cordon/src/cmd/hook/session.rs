@@ -160,39 +160,8 @@ impl Store {
 
 impl Store {
     /// Take the session's lock (`wait`: block for it; else `None` when busy).
-    /// A lock file removed by [`Store::prune`] between our open and our lock
-    /// is not the session's lock any more: open the new one and try again.
     fn lock(&self, id: &str, wait: bool) -> Result<Option<File>, String> {
-        use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
-        let lock_path = self.dir.join(format!("{id}.lock"));
-        loop {
-            let lock = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .mode(0o600)
-                .open(&lock_path)
-                .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-            let op = if wait {
-                LockExclusive
-            } else {
-                NonBlockingLockExclusive
-            };
-            match rustix::fs::flock(&lock, op) {
-                Ok(()) => {}
-                Err(rustix::io::Errno::WOULDBLOCK) if !wait => return Ok(None),
-                Err(e) => return Err(format!("cannot lock {}: {e}", lock_path.display())),
-            }
-            let held = rustix::fs::fstat(&lock)
-                .map_err(|e| format!("cannot stat {}: {e}", lock_path.display()))?;
-            match rustix::fs::stat(&lock_path) {
-                Ok(now) if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino) => {
-                    return Ok(Some(lock))
-                }
-                Ok(_) | Err(rustix::io::Errno::NOENT) => continue,
-                Err(e) => return Err(format!("cannot stat {}: {e}", lock_path.display())),
-            }
-        }
+        lock_file(&self.dir.join(format!("{id}.lock")), wait)
     }
 
     /// Remove the files of sessions unchanged for `keep` (state and lock,
@@ -238,6 +207,43 @@ impl Store {
             drop(lock);
         }
         removed
+    }
+}
+
+/// Take the exclusive `flock` on a session's lock file (`wait`: block for
+/// it; else `None` when busy). A lock file removed by [`Store::prune`]
+/// between our open and our lock is not the session's lock any more: open
+/// the new one and try again. Anything else that changes a session's files
+/// (the MCP gateway's shared taint) must lock it through here too.
+pub(crate) fn lock_file(lock_path: &Path, wait: bool) -> Result<Option<File>, String> {
+    use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
+    loop {
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(lock_path)
+            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        let op = if wait {
+            LockExclusive
+        } else {
+            NonBlockingLockExclusive
+        };
+        match rustix::fs::flock(&lock, op) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) if !wait => return Ok(None),
+            Err(e) => return Err(format!("cannot lock {}: {e}", lock_path.display())),
+        }
+        let held = rustix::fs::fstat(&lock)
+            .map_err(|e| format!("cannot stat {}: {e}", lock_path.display()))?;
+        match rustix::fs::stat(lock_path) {
+            Ok(now) if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino) => {
+                return Ok(Some(lock))
+            }
+            Ok(_) | Err(rustix::io::Errno::NOENT) => continue,
+            Err(e) => return Err(format!("cannot stat {}: {e}", lock_path.display())),
+        }
     }
 }
 
