@@ -98,7 +98,15 @@ impl SharedFile {
 
     /// Read, change and write the policy state under the file's lock.
     pub fn update(&self, change: impl FnOnce(&mut SessionState)) -> Result<(), String> {
-        let lock = cordon_mcp::pin::lock_exclusive(&self.lock)?;
+        let lock = if self.field.is_some() {
+            // A hook session's file: take the hook's own lock, which re-checks
+            // after flock that the lock file is still the one on disk (the
+            // hook's pruner may have replaced it meanwhile).
+            crate::cmd::hook::session::lock_file(&self.lock, true)?
+                .ok_or_else(|| format!("cannot lock {}", self.lock.display()))?
+        } else {
+            cordon_mcp::pin::lock_exclusive(&self.lock)?
+        };
         let mut st = self.read()?;
         change(&mut st);
         let st = serde_json::to_value(&st).map_err(|e| e.to_string())?;
