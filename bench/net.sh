@@ -2,9 +2,12 @@
 # Egress proxy benchmark (issue #3): cordon's proxy vs a direct connection vs
 # tinyproxy, all on loopback, bounded in count and time (about a minute).
 #
-#   bench/net.sh [--bulk-mib N] [--conns N] [--tunnels N]
+#   bench/net.sh [--bulk-mib N] [--rounds N] [--conns N] [--tunnels N]
+#                [--only abc] [--ab OTHER-NETBENCH[,...]]
 #
-# (a) bulk download through a CONNECT tunnel vs direct (target >= 90%)
+# (a) bulk download through a CONNECT tunnel vs direct (target >= 90%), with
+#     CPU per GiB of each process; repeated against a sender on Reno (the
+#     congestion control cordon uses on loopback) to compare like with like
 # (b) added latency of a new connection, p50/p99 (target: p50 < 200 us)
 # (c) 10,000 concurrent idle tunnels: proxy RSS (target < 200 MiB), no errors
 # (d) the same workloads through tinyproxy (Debian package), side by side

@@ -128,7 +128,7 @@ fn opts(args: &[String]) -> Opts {
         tunnels: 10_000,
         tinyproxy: "/usr/bin/tinyproxy".into(),
         only: "abc".into(),
-        rounds: 3,
+        rounds: 5,
         ab: None,
     };
     let mut it = args.iter();
@@ -313,18 +313,23 @@ fn bulk_once(route: &Route, port: u16, bytes: u64) -> (f64, u64) {
     (rate, segs_in(&s))
 }
 
-/// (b) microseconds from connect to the first echoed byte, sorted.
-fn latencies(route: &Route, port: u16, n: usize) -> Vec<f64> {
-    let mut v = Vec::with_capacity(n);
+/// (b) microseconds from connect to the first echoed byte, per route,
+/// sorted; the routes take turns, so that a change in load hits all alike.
+fn latencies(routes: &[&Route], port: u16, n: usize) -> Vec<Vec<f64>> {
+    let mut v = vec![Vec::with_capacity(n); routes.len()];
     for _ in 0..n {
-        let t = Instant::now();
-        let mut s = route.open(port).expect("latency connect");
-        s.write_all(b"x").unwrap();
-        let mut b = [0u8; 1];
-        s.read_exact(&mut b).unwrap();
-        v.push(t.elapsed().as_secs_f64() * 1e6);
+        for (i, route) in routes.iter().enumerate() {
+            let t = Instant::now();
+            let mut s = route.open(port).expect("latency connect");
+            s.write_all(b"x").unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            v[i].push(t.elapsed().as_secs_f64() * 1e6);
+        }
     }
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for l in &mut v {
+        l.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    }
     v
 }
 
@@ -657,12 +662,10 @@ fn run(args: &[String]) {
     }
 
     if o.only.contains('b') {
-        let lat: Vec<Vec<f64>> = paths
-            .iter()
-            .map(|p| latencies(&p.route, srv.echo, o.conns))
-            .collect();
+        let routes: Vec<&Route> = paths.iter().map(|p| &p.route).collect();
+        let lat = latencies(&routes, srv.echo, o.conns);
         println!(
-            "\n(b) new connection + first byte echoed, {} sequential connections (microseconds)",
+            "\n(b) new connection + first byte echoed, {} sequential connections each, taking turns (microseconds)",
             o.conns
         );
         println!("                  p50      p99    added p50  added p99");

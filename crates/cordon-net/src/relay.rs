@@ -125,14 +125,14 @@ fn check_sni(sni: Option<&str>, host: &Host) -> Result<(), TunnelError> {
 /// while data flows; an idle tunnel holds none.
 pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Result<()> {
     let mut pipe: Option<(OwnedFd, OwnedFd)> = None;
-    // Bytes moved, counted up to BULK: then `to` is tuned for bulk (once,
-    // so that short exchanges pay nothing for it).
+    // Bytes moved, counted up to BULK: then the pipe grows to PIPE_SIZE and
+    // `to` is tuned for bulk, once, so that short exchanges pay for neither.
     let mut moved = 0;
     loop {
         from.readable().await?;
         let (r, w) = match &pipe {
             Some(p) => p,
-            None => pipe.insert(new_pipe()?),
+            None => pipe.insert(new_pipe(moved >= BULK)?),
         };
         // The pipe is empty here (drained below), so EAGAIN means the socket is.
         let spliced = from.try_io(Interest::READABLE, || {
@@ -157,6 +157,7 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
                 if moved < BULK {
                     moved += k;
                     if moved >= BULK {
+                        grow(w);
                         tune_loopback(to);
                     }
                 }
@@ -171,18 +172,26 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
 /// A direction that has moved this much is a bulk transfer.
 const BULK: usize = 256 * 1024;
 
-/// How much one splice moves. Measured on loopback (bench/net.sh): 1 MiB
-/// needs about half the proxy CPU per GiB of 256 KiB. Above the per-user
+/// The pipe of a bulk direction: how much one splice moves. Measured on
+/// loopback (bench/net.sh), 1 MiB needs about a third less proxy CPU per GiB
+/// than 256 KiB. Above the per-user
 /// pipe quota (`/proc/sys/fs/pipe-user-pages-soft`, 64 such pipes moving
 /// data at once for a non-root user) the kernel refuses the size and the
 /// default pipe is used: slower, still correct.
 const PIPE_SIZE: usize = 1 << 20;
 
-fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+/// A pipe of the default size, or PIPE_SIZE for a bulk direction.
+fn new_pipe(bulk: bool) -> io::Result<(OwnedFd, OwnedFd)> {
     let (r, w) = pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
-    // A bigger pipe moves more per call; the default (64 KiB) still works.
-    let _ = fcntl_setpipe_size(&w, PIPE_SIZE);
+    if bulk {
+        grow(&w);
+    }
     Ok((r, w))
+}
+
+/// A bigger pipe moves more per call; the default (64 KiB) still works.
+fn grow(w: &OwnedFd) {
+    let _ = fcntl_setpipe_size(w, PIPE_SIZE);
 }
 
 /// Move `n` bytes from the pipe to `to`.
