@@ -23,9 +23,23 @@ pub(crate) fn serve(
     path: &Path,
     shared: Arc<Shared>,
 ) -> io::Result<()> {
+    serve_on(rt, bind(path)?, shared)
+}
+
+/// Bind the control socket at `path` (mode 0600), replacing a stale one.
+pub fn bind(path: &Path) -> io::Result<std::os::unix::net::UnixListener> {
     let _ = std::fs::remove_file(path);
-    let std_listener = std::os::unix::net::UnixListener::bind(path)?;
+    let l = std::os::unix::net::UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(l)
+}
+
+/// Serve control requests on an already bound socket.
+pub(crate) fn serve_on(
+    rt: &tokio::runtime::Runtime,
+    std_listener: std::os::unix::net::UnixListener,
+    shared: Arc<Shared>,
+) -> io::Result<()> {
     std_listener.set_nonblocking(true)?;
     let listener = {
         let _guard = rt.enter();

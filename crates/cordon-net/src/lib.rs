@@ -128,6 +128,13 @@ impl Proxy {
         control::serve(rt, path, self.shared.clone())
     }
 
+    /// Serve `cordon allow-domain` requests on a socket bound with
+    /// [`bind_control`] (so it can exist before the proxy starts).
+    pub fn serve_control_on(&self, listener: std::os::unix::net::UnixListener) -> io::Result<()> {
+        let rt = self.rt.as_ref().expect("runtime present until shutdown");
+        control::serve_on(rt, listener, self.shared.clone())
+    }
+
     /// Stop: cut every tunnel (each is recorded), return what was refused.
     pub fn shutdown(mut self) -> Vec<Blocked> {
         if let Some(rt) = self.rt.take() {
@@ -143,6 +150,11 @@ impl Drop for Proxy {
             rt.shutdown_background();
         }
     }
+}
+
+/// Bind a control socket at `path` (mode 0600) for [`Proxy::serve_control_on`].
+pub fn bind_control(path: &std::path::Path) -> io::Result<std::os::unix::net::UnixListener> {
+    control::bind(path)
 }
 
 /// The end-of-run summary: every refused destination with the flag that

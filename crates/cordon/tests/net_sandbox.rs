@@ -340,6 +340,63 @@ fn allow_domain_from_outside_applies_to_the_next_connection() {
     assert!(!run_dir.join(format!("{session}.sock")).exists());
 }
 
+/// The proxy's runtime starts on first use; a control request that comes
+/// before any connection starts it too, and the change holds for the first
+/// connection.
+#[test]
+fn allow_domain_before_any_connection_applies() {
+    let n = Net::new();
+    let hp = n.http.port;
+    let ws = n.world.ws.clone();
+    let script = format!(
+        "touch ready; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; \
+         curl -sS --max-time 20 http://web.test:{hp}/hello.txt"
+    );
+    let mut c = n.world.cordon();
+    c.arg("run")
+        .args([
+            "--config",
+            n.config.to_str().unwrap(),
+            "--allow-private",
+            "127.0.0.0/8",
+        ])
+        .args(["--", "bash", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ws.join("ready").exists() {
+        assert!(Instant::now() < deadline, "sandbox never got ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run_dir = n.world.home.join(".local/share/cordon/run");
+    let session = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".sock")
+                .map(String::from)
+        })
+        .expect("control socket exists before the first connection");
+    let a = n
+        .world
+        .cordon()
+        .args([
+            "allow-domain",
+            "--session",
+            &session,
+            &format!("web.test:{hp}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", err(&a));
+    std::fs::write(ws.join("go"), "").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(ok(&o).ends_with("hello through cordon\n"), "{}", ok(&o));
+}
+
 #[test]
 fn allow_domain_checks_its_arguments() {
     let w = World::new(As::Root);

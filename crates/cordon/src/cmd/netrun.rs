@@ -9,7 +9,8 @@
 //! 2. The sandbox binds those listeners in its own namespace and hands the
 //!    listening sockets back to the supervisor.
 //! 3. `start()` runs after the sandbox started, in the supervisor (threads OK):
-//!    it serves the proxy on those listeners, connecting out from the host.
+//!    it serves the proxy on those listeners, connecting out from the host,
+//!    from the first connection on (the runtime is not built before).
 //! 4. `NetRunning::finish()` runs after the command exits and returns the
 //!    end-of-run summary (blocked hosts with the flag that would allow each).
 //!
@@ -65,9 +66,13 @@ pub struct NetPlan {
     pub proxy: Option<ProxyConfig>,
 }
 
-/// The running proxy.
+/// The proxy of a running sandbox: waiting for its first use, or serving.
+#[derive(Default)]
 pub struct NetRunning {
-    proxy: Option<Proxy>,
+    /// Starts the proxy on first use; returns it (or why it could not start).
+    waiter: Option<std::thread::JoinHandle<Result<Option<Proxy>, String>>>,
+    /// Written at the end of the run: stop waiting.
+    wake: Option<std::os::fd::OwnedFd>,
     control: Option<PathBuf>,
 }
 
@@ -198,18 +203,24 @@ pub fn control_path(session: &str) -> PathBuf {
 }
 
 /// Serve the proxy on listeners bound inside the sandbox's namespace.
+///
+/// The proxy's runtime starts on the first connection (or the first
+/// `cordon allow-domain` request), not before: a command that never uses the
+/// network never pays for it, and nothing is lost meanwhile, because the
+/// listeners are already bound and queue what arrives (every attempt is
+/// still served and journaled). If the proxy cannot start, `on_failure` runs
+/// (it kills the sandbox: no proxy, no run) and [`NetRunning::finish`]
+/// reports the failure.
 pub fn start(
     plan: &NetPlan,
     listeners: Vec<TcpListener>,
     _cfg: &Config,
     session: &str,
     sink: Arc<dyn EventSink>,
+    on_failure: impl FnOnce() + Send + 'static,
 ) -> Result<NetRunning, Failure> {
     let Some(pcfg) = &plan.proxy else {
-        return Ok(NetRunning {
-            proxy: None,
-            control: None,
-        });
+        return Ok(NetRunning::default());
     };
     if listeners.len() != plan.listen.len() {
         return Err(Failure::refuse(format!(
@@ -221,22 +232,74 @@ pub fn start(
     }
     let mut pcfg = pcfg.clone();
     pcfg.session = session.to_string();
-    let proxy = Proxy::start(pcfg, listeners, sink)
-        .map_err(|e| Failure::refuse(format!("cannot start the egress proxy: {e}")))?;
-    let control = match serve_control(&proxy, session) {
-        Ok(p) => Some(p),
+    let (control, control_path) = match bind_control(session) {
+        Ok((l, p)) => (Some(l), Some(p)),
         Err(e) => {
             eprintln!("cordon: warning: `cordon allow-domain` will not work for this session: {e}");
-            None
+            (None, None)
         }
     };
+    let (wake_r, wake_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|e| Failure::refuse(format!("cannot start the egress proxy: pipe: {e}")))?;
+    let waiter = std::thread::Builder::new()
+        .name("cordon-net-wait".into())
+        .spawn(move || {
+            if !first_use(&listeners, control.as_ref(), &wake_r) {
+                return Ok(None);
+            }
+            let started = Proxy::start(pcfg, listeners, sink).and_then(|proxy| {
+                if let Some(l) = control {
+                    proxy.serve_control_on(l)?;
+                }
+                Ok(proxy)
+            });
+            match started {
+                Ok(p) => Ok(Some(p)),
+                Err(e) => {
+                    on_failure();
+                    Err(format!("cannot start the egress proxy: {e}"))
+                }
+            }
+        })
+        .map_err(|e| Failure::refuse(format!("cannot start the egress proxy: {e}")))?;
     Ok(NetRunning {
-        proxy: Some(proxy),
-        control,
+        waiter: Some(waiter),
+        wake: Some(wake_w),
+        control: control_path,
     })
 }
 
-fn serve_control(proxy: &Proxy, session: &str) -> Result<PathBuf, String> {
+/// Wait until a listener or the control socket has something to accept
+/// (true), or until `wake` says the run is over (false).
+fn first_use(
+    listeners: &[TcpListener],
+    control: Option<&std::os::unix::net::UnixListener>,
+    wake: &std::os::fd::OwnedFd,
+) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags};
+    use std::os::fd::AsFd;
+    let mut fds: Vec<PollFd> = listeners
+        .iter()
+        .map(|l| PollFd::new(l, PollFlags::IN))
+        .collect();
+    if let Some(c) = control {
+        fds.push(PollFd::new(c, PollFlags::IN));
+    }
+    fds.push(PollFd::from_borrowed_fd(wake.as_fd(), PollFlags::IN));
+    loop {
+        match poll(&mut fds, None) {
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => continue,
+            // Cannot wait: start the proxy now rather than leave it unstarted.
+            Err(_) => return true,
+        }
+    }
+    let (last, rest) = fds.split_last().expect("the wake pipe is always polled");
+    rest.iter().any(|f| !f.revents().is_empty()) || last.revents().is_empty()
+}
+
+/// Bind the session's control socket (`cordon allow-domain`).
+fn bind_control(session: &str) -> Result<(std::os::unix::net::UnixListener, PathBuf), String> {
     if !valid_session(session) {
         return Err(format!(
             "session id `{session}` is not usable as a file name"
@@ -247,20 +310,34 @@ fn serve_control(proxy: &Proxy, session: &str) -> Result<PathBuf, String> {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = control_path(session);
-    proxy
-        .serve_control(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path)
+    let l = cordon_net::bind_control(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((l, path))
 }
 
 impl NetRunning {
-    /// Stop serving; return the end-of-run summary for stderr, if any.
-    pub fn finish(self) -> Option<String> {
+    /// Stop serving; return the end-of-run summary for stderr, if any, or
+    /// why the proxy could not start (the sandbox was killed then).
+    pub fn finish(mut self) -> Result<Option<String>, Failure> {
         if let Some(p) = &self.control {
             let _ = std::fs::remove_file(p);
         }
-        let blocked = self.proxy?.shutdown();
-        cordon_net::summary(&blocked).map(|s| s.trim_end().to_string())
+        if let Some(w) = self.wake.take() {
+            let _ = rustix::io::write(&w, b"x");
+        }
+        let Some(waiter) = self.waiter.take() else {
+            return Ok(None);
+        };
+        let proxy = waiter
+            .join()
+            .unwrap_or_else(|_| Err("the egress proxy panicked while starting".into()))
+            .map_err(|e| {
+                Failure::refuse(e).hint("run `cordon doctor`; --no-network runs without the proxy")
+            })?;
+        let Some(proxy) = proxy else {
+            return Ok(None);
+        };
+        let blocked = proxy.shutdown();
+        Ok(cordon_net::summary(&blocked).map(|s| s.trim_end().to_string()))
     }
 }
 

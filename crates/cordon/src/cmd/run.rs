@@ -316,28 +316,21 @@ pub fn main(args: Args) -> CmdResult {
         .iter()
         .filter_map(|l| l.try_clone().ok())
         .collect();
-    // The proxy starts beside the command (its listeners are already bound
-    // inside, so early connections wait in the backlog), not before it. If it
-    // cannot start, the sandbox is killed: no proxy, no run.
+    // The proxy starts on the command's first connection (netrun::start);
+    // if it cannot, the sandbox is killed: no proxy, no run.
     let init_pid = sandbox.pid();
     let init_timing = std::mem::take(&mut sandbox.init_timing);
-    let (net, outcome) = std::thread::scope(|scope| {
-        let proxy = scope.spawn(|| {
-            let r = netrun::start(&net_plan, listeners, &cfg, &session, sink.clone());
-            if r.is_err() {
-                // SAFETY: SIGKILL to our own child, the sandbox's init.
-                unsafe { libc::kill(init_pid, libc::SIGKILL) };
-            }
-            timing::mark("proxy started");
-            r
-        });
-        let outcome = sandbox.wait();
-        timing::mark("init's exit (namespaces torn down)");
-        let net = proxy
-            .join()
-            .unwrap_or_else(|_| Err(Failure::refuse("the egress proxy panicked while starting")));
-        (net, outcome)
-    });
+    let net = netrun::start(
+        &net_plan,
+        listeners,
+        &cfg,
+        &session,
+        sink.clone(),
+        move || {
+            // SAFETY: SIGKILL to our own child, the sandbox's init.
+            unsafe { libc::kill(init_pid, libc::SIGKILL) };
+        },
+    );
     let net = match net {
         Ok(n) => n,
         Err(f) => {
@@ -345,7 +338,11 @@ pub fn main(args: Args) -> CmdResult {
             return Err(f);
         }
     };
+    timing::mark("proxy armed");
+    let outcome = sandbox.wait();
+    timing::mark("init's exit (namespaces torn down)");
     let summary = net.finish();
+    timing::mark("proxy stopped");
     drop(relay);
     let quarantined = fs.finish();
     for (from, to) in &quarantined {
@@ -359,6 +356,17 @@ pub fn main(args: Args) -> CmdResult {
                 .with(serde_json::json!({"path": from, "moved_to": to})),
         );
     }
+    let summary = match summary {
+        Ok(s) => s,
+        Err(f) => {
+            // The proxy could not start, so the sandbox was killed.
+            sink.emit(
+                Event::new(Source::Sandbox, "sandbox.exit", &session)
+                    .with(serde_json::json!({"code": f.code, "error": f.msg})),
+            );
+            return Err(f);
+        }
+    };
     if let Some(s) = summary {
         eprintln!("{s}");
     }
