@@ -224,8 +224,8 @@ async fn drain(r: &OwnedFd, to: &TcpStream, mut n: usize) -> io::Result<()> {
 /// Loopback has no congestion to control and no loss to recover from, but
 /// a model-based default such as BBR still runs per packet: measured with
 /// bench/net.sh on a system whose default is BBR, sending the loopback hop
-/// with Reno moved bulk data for about half the CPU, in the proxy and in the
-/// receiving client alike (see docs/BENCHMARKS.md). Reno is built into
+/// with Reno took about a third off the proxy's CPU per GiB and about 40%
+/// off the receiving client's (see docs/BENCHMARKS.md). Reno is built into
 /// every Linux kernel and may be chosen without privileges; if the call
 /// fails anyway the connection keeps the default.
 pub fn tune_loopback(s: &TcpStream) {
