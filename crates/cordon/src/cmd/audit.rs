@@ -242,7 +242,10 @@ fn failure(e: AuditError) -> Failure {
 /// and how to fix it, and mentions `--no-journal` for commands that offer it.
 #[allow(dead_code)] // for `cordon run`, the hook and the MCP gateway to call
 pub fn open_journal() -> Result<Journal, Failure> {
-    Journal::open(&journal_dir()).map_err(|e| {
+    // `cordon run` and the gateways are the journal's writers between hook
+    // calls: keep the write-ahead log short for everyone (each opener reads
+    // the whole WAL; see Journal::open_short_lived).
+    Journal::open_short_lived(&journal_dir()).map_err(|e| {
         Failure::refuse(e.what).hint(format!("{}; or pass --no-journal to run unaudited", e.fix))
     })
 }
