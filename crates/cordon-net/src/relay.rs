@@ -122,7 +122,9 @@ fn check_sni(sni: Option<&str>, host: &Host) -> Result<(), TunnelError> {
 ///
 /// Bytes move through a pipe with splice(2): the kernel hands the socket's
 /// pages over without copying them through the proxy. The pipe exists only
-/// while data flows; an idle tunnel holds none.
+/// while data flows; an idle tunnel holds none. When no pipe can be made
+/// (a proxy holding 10,000 tunnels is near its descriptor limit), bytes are
+/// copied through a buffer instead.
 pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Result<()> {
     let mut pipe: Option<(OwnedFd, OwnedFd)> = None;
     // Bytes moved, counted up to BULK: then the pipe grows to PIPE_SIZE and
@@ -130,34 +132,31 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
     let mut moved = 0;
     loop {
         from.readable().await?;
-        let (r, w) = match &pipe {
-            Some(p) => p,
-            None => pipe.insert(new_pipe(moved >= BULK)?),
+        if pipe.is_none() {
+            pipe = new_pipe(moved >= BULK).ok();
+        }
+        let step = match &pipe {
+            Some((r, w)) => match splice_in(from, w) {
+                Ok(k) if k > 0 => drain(r, to, k).await.map(|()| k),
+                other => other,
+            },
+            // No pipe (out of descriptors or pipe memory): copy through user
+            // space rather than cut the tunnel.
+            None => copy_some(from, to).await,
         };
-        // The pipe is empty here (drained below), so EAGAIN means the socket is.
-        let spliced = from.try_io(Interest::READABLE, || {
-            splice(
-                from,
-                None,
-                &*w,
-                None,
-                PIPE_SIZE,
-                SpliceFlags::MOVE | SpliceFlags::NONBLOCK,
-            )
-            .map_err(io::Error::from)
-        });
-        match spliced {
+        match step {
             Ok(0) => {
                 let _ = socket2::SockRef::from(to).shutdown(Shutdown::Write);
                 return Ok(());
             }
             Ok(k) => {
-                drain(r, to, k).await?;
                 count.fetch_add(k as u64, Ordering::Relaxed);
                 if moved < BULK {
                     moved += k;
                     if moved >= BULK {
-                        grow(w);
+                        if let Some((_, w)) = &pipe {
+                            grow(w);
+                        }
                         tune_loopback(to);
                     }
                 }
@@ -167,6 +166,30 @@ pub async fn pump(from: &TcpStream, to: &TcpStream, count: &AtomicU64) -> io::Re
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Splice what `from` has into the (empty) pipe; EAGAIN means the socket
+/// is drained.
+fn splice_in(from: &TcpStream, w: &OwnedFd) -> io::Result<usize> {
+    from.try_io(Interest::READABLE, || {
+        splice(
+            from,
+            None,
+            w,
+            None,
+            PIPE_SIZE,
+            SpliceFlags::MOVE | SpliceFlags::NONBLOCK,
+        )
+        .map_err(io::Error::from)
+    })
+}
+
+/// Without a pipe: read what `from` has (up to 64 KiB) and write it to `to`.
+async fn copy_some(from: &TcpStream, to: &TcpStream) -> io::Result<usize> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let k = from.try_read(&mut buf)?;
+    write_all(to, &buf[..k]).await?;
+    Ok(k)
 }
 
 /// A direction that has moved this much is a bulk transfer.
