@@ -318,18 +318,29 @@ pub fn main(args: Args) -> CmdResult {
         .collect();
     // The proxy starts on the command's first connection (netrun::start);
     // if it cannot, the sandbox is killed: no proxy, no run.
-    let init_pid = sandbox.pid();
     let init_timing = std::mem::take(&mut sandbox.init_timing);
+    // The proxy may fail to start after init was reaped: kill through a pidfd
+    // taken now (init is our unreaped child), so a reused pid is never hit.
+    let init_pid = sandbox.pid();
+    let init_fd = rustix::process::Pid::from_raw(init_pid)
+        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
+    let kill_init = move || match &init_fd {
+        Some(fd) => {
+            let _ = rustix::process::pidfd_send_signal(fd, rustix::process::Signal::KILL);
+        }
+        // Kernels before 5.3: no pidfd.
+        // SAFETY: SIGKILL to our own child, the sandbox's init.
+        None => unsafe {
+            libc::kill(init_pid, libc::SIGKILL);
+        },
+    };
     let net = netrun::start(
         &net_plan,
         listeners,
         &cfg,
         &session,
         sink.clone(),
-        move || {
-            // SAFETY: SIGKILL to our own child, the sandbox's init.
-            unsafe { libc::kill(init_pid, libc::SIGKILL) };
-        },
+        kill_init,
     );
     let net = match net {
         Ok(n) => n,
