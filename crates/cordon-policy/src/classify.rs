@@ -4,6 +4,7 @@ use crate::class::{ClassSet, RiskClass};
 use crate::rules::{host_matches, segs_match, Base};
 use crate::shell::{SimpleCmd, Word};
 use crate::table::{self, Paths, Spec};
+use std::sync::OnceLock;
 
 /// What one simple command does.
 #[derive(Debug, Default)]
@@ -241,7 +242,7 @@ fn foreign_code(path: &str, w: &Where) -> Option<String> {
     if p.starts_with("/dev/") || p.starts_with("/proc/self/fd/") {
         return None; // standard input or a pipe: judged as code read from a pipe
     }
-    if in_workspace(&p, &w.base) || table_match(&w.tables.installed, &p, w.base.home).is_some() {
+    if in_workspace(&p, &w.base) || table_match(w.tables.installed(), &p, w.base.home).is_some() {
         return None;
     }
     Some(match p.rsplit_once('/') {
@@ -698,27 +699,45 @@ impl PathTable {
     }
 }
 
-/// The compiled path tables.
-#[derive(Debug)]
+/// The compiled path tables, each built on first use (a decision usually
+/// needs only some of them, and a hook process makes one decision).
+#[derive(Debug, Default)]
 pub(crate) struct Tables {
-    pub credential: PathTable,
-    pub persistence: PathTable,
-    pub evasion: PathTable,
-    pub scratch: PathTable,
-    pub installed: PathTable,
-    pub security_logs: PathTable,
+    credential: OnceLock<PathTable>,
+    persistence: OnceLock<PathTable>,
+    evasion: OnceLock<PathTable>,
+    scratch: OnceLock<PathTable>,
+    installed: OnceLock<PathTable>,
+    security_logs: OnceLock<PathTable>,
 }
 
 impl Tables {
     pub fn new() -> Tables {
-        Tables {
-            credential: PathTable::new(table::CREDENTIAL_PATHS),
-            persistence: PathTable::new(table::PERSISTENCE_PATHS),
-            evasion: PathTable::new(table::EVASION_PATHS),
-            scratch: PathTable::new(table::SCRATCH_PATHS),
-            installed: PathTable::new(table::INSTALLED_CODE_PATHS),
-            security_logs: PathTable::new(table::SECURITY_LOG_PATHS),
-        }
+        Tables::default()
+    }
+    pub fn credential(&self) -> &PathTable {
+        self.credential
+            .get_or_init(|| PathTable::new(table::CREDENTIAL_PATHS))
+    }
+    pub fn persistence(&self) -> &PathTable {
+        self.persistence
+            .get_or_init(|| PathTable::new(table::PERSISTENCE_PATHS))
+    }
+    pub fn evasion(&self) -> &PathTable {
+        self.evasion
+            .get_or_init(|| PathTable::new(table::EVASION_PATHS))
+    }
+    pub fn scratch(&self) -> &PathTable {
+        self.scratch
+            .get_or_init(|| PathTable::new(table::SCRATCH_PATHS))
+    }
+    pub fn installed(&self) -> &PathTable {
+        self.installed
+            .get_or_init(|| PathTable::new(table::INSTALLED_CODE_PATHS))
+    }
+    pub fn security_logs(&self) -> &PathTable {
+        self.security_logs
+            .get_or_init(|| PathTable::new(table::SECURITY_LOG_PATHS))
     }
 }
 
@@ -790,7 +809,7 @@ fn in_workspace(p: &str, b: &Base) -> bool {
 }
 
 fn is_scratch(p: &str, w: &Where) -> bool {
-    table_match(&w.tables.scratch, p, None).is_some()
+    table_match(w.tables.scratch(), p, None).is_some()
 }
 
 /// Writing here stores nothing (`> /dev/null`, `>&2` spelled as a path).
@@ -860,7 +879,7 @@ fn cred_only(info: &mut Info, a: &Word, w: &Where, label: &str) {
     } else {
         resolve(&a.text, &w.base)
     };
-    if table_match(&w.tables.credential, &p, w.base.home).is_some() {
+    if table_match(w.tables.credential(), &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` touches credentials ({})", a.text),
@@ -879,13 +898,13 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
     } else {
         resolve(&a.text, &w.base)
     };
-    if table_match(&w.tables.credential, &p, w.base.home).is_some() {
+    if table_match(w.tables.credential(), &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` reads credentials ({})", a.text),
         );
     } else if p.starts_with(table::SECURITY_LOG_DIR)
-        && table_match(&w.tables.security_logs, &p, None).is_some()
+        && table_match(w.tables.security_logs(), &p, None).is_some()
     {
         info.add(
             RiskClass::Credential,
@@ -926,9 +945,9 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
         return;
     }
     let home = w.base.home;
-    let evasion = table_match(&w.tables.evasion, &p, home);
-    let persistence = table_match(&w.tables.persistence, &p, home);
-    let credential = table_match(&w.tables.credential, &p, home);
+    let evasion = table_match(w.tables.evasion(), &p, home);
+    let persistence = table_match(w.tables.persistence(), &p, home);
+    let credential = table_match(w.tables.credential(), &p, home);
     let in_tables = evasion.is_some() || persistence.is_some() || credential.is_some();
     if a.dynamic && !in_tables && !in_workspace(&p, &w.base) {
         // Only known at run time; `$HOME/...` was already made `~`.
@@ -1075,7 +1094,7 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
         // every shell anyway: not code nobody has seen.
         let startup = |t: &str| {
             matches!(name, "source" | ".")
-                && table_match(&w.tables.persistence, &resolve(t, &w.base), w.base.home).is_some()
+                && table_match(w.tables.persistence(), &resolve(t, &w.base), w.base.home).is_some()
         };
         args.iter()
             .find(|a| !a.text.starts_with('-'))
@@ -1307,7 +1326,7 @@ fn secret_search(info: &mut Info, name: &str, args: &[Word], w: &Where, label: &
         values.iter().any(|a| {
             secretish(&a.text)
                 || table_match(
-                    &w.tables.credential,
+                    w.tables.credential(),
                     &format!("/_/{}", a.text.trim_start_matches("*/")),
                     None,
                 )
@@ -1483,10 +1502,10 @@ mod tests {
     #[test]
     fn table_paths_match_home_variants() {
         let t = Tables::new();
-        assert!(table_match(&t.persistence, "/root/.bashrc", None).is_some());
-        assert!(table_match(&t.persistence, "/home/x/.ssh/authorized_keys", None).is_some());
-        assert!(table_match(&t.credential, "/w/app/.env", None).is_some());
-        assert!(table_match(&t.credential, "~/.aws/credentials", None).is_some());
-        assert!(table_match(&t.credential, "/w/src/main.rs", None).is_none());
+        assert!(table_match(t.persistence(), "/root/.bashrc", None).is_some());
+        assert!(table_match(t.persistence(), "/home/x/.ssh/authorized_keys", None).is_some());
+        assert!(table_match(t.credential(), "/w/app/.env", None).is_some());
+        assert!(table_match(t.credential(), "~/.aws/credentials", None).is_some());
+        assert!(table_match(t.credential(), "/w/src/main.rs", None).is_none());
     }
 }

@@ -473,8 +473,8 @@ fn resolve_action_path(path: &str, w: &Where) -> String {
 
 fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
     let p = resolve_action_path(path, w);
-    let cred = classify::table_match(&w.tables.credential, &p, w.base.home).is_some();
-    let log = classify::table_match(&w.tables.security_logs, &p, None).is_some();
+    let cred = classify::table_match(w.tables.credential(), &p, w.base.home).is_some();
+    let log = classify::table_match(w.tables.security_logs(), &p, None).is_some();
     let inside = {
         let ws = w.base.workspace.trim_end_matches('/');
         p == ws || p.starts_with(&format!("{ws}/"))
