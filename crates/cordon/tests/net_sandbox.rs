@@ -259,6 +259,42 @@ fn no_network_means_no_proxy_either() {
     assert!(text.contains("rc=7"), "curl must fail to connect: {text}");
 }
 
+/// Start `script` in a sandbox that may reach the local servers (not yet
+/// `web.test`), wait until it has touched `ready` in the workspace, and return
+/// the running cordon with its session id (read off the control socket, outside).
+fn run_until_ready(n: &Net, script: &str) -> (std::process::Child, String, PathBuf) {
+    let ws = n.world.ws.clone();
+    let mut c = n.world.cordon();
+    c.arg("run")
+        .args([
+            "--config",
+            n.config.to_str().unwrap(),
+            "--allow-private",
+            "127.0.0.0/8",
+        ])
+        .args(["--", "bash", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ws.join("ready").exists() {
+        assert!(Instant::now() < deadline, "sandbox never got ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run_dir = n.world.home.join(".local/share/cordon/run");
+    let session = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".sock")
+                .map(String::from)
+        })
+        .expect("control socket");
+    (child, session, run_dir)
+}
+
 #[test]
 fn allow_domain_from_outside_applies_to_the_next_connection() {
     let n = Net::new();
@@ -272,35 +308,8 @@ fn allow_domain_from_outside_applies_to_the_next_connection() {
          curl -sS --max-time 20 {url}",
         cordon = cordon_bin().display()
     );
-    let mut c = n.world.cordon();
-    c.arg("run")
-        .args([
-            "--config",
-            n.config.to_str().unwrap(),
-            "--allow-private",
-            "127.0.0.0/8",
-        ])
-        .args(["--", "bash", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ws.join("ready").exists() {
-        assert!(Instant::now() < deadline, "sandbox never got ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
     // The session's control socket, outside the sandbox.
-    let run_dir = n.world.home.join(".local/share/cordon/run");
-    let session = std::fs::read_dir(&run_dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".sock")
-                .map(String::from)
-        })
-        .expect("control socket");
+    let (child, session, run_dir) = run_until_ready(&n, &script);
     let a = n
         .world
         .cordon()
@@ -352,34 +361,8 @@ fn allow_domain_before_any_connection_applies() {
         "touch ready; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; \
          curl -sS --max-time 20 http://web.test:{hp}/hello.txt"
     );
-    let mut c = n.world.cordon();
-    c.arg("run")
-        .args([
-            "--config",
-            n.config.to_str().unwrap(),
-            "--allow-private",
-            "127.0.0.0/8",
-        ])
-        .args(["--", "bash", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ws.join("ready").exists() {
-        assert!(Instant::now() < deadline, "sandbox never got ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let run_dir = n.world.home.join(".local/share/cordon/run");
-    let session = std::fs::read_dir(&run_dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .find_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".sock")
-                .map(String::from)
-        })
-        .expect("control socket exists before the first connection");
+    // The control socket exists before the first connection.
+    let (child, session, _) = run_until_ready(&n, &script);
     let a = n
         .world
         .cordon()
