@@ -43,6 +43,13 @@ fn dq(x: &str) -> String {
 
 /// One compound form around `x`.
 fn wrap(form: usize, x: &str) -> String {
+    // `$((` opens arithmetic, not a substitution of a subshell (bash evaluates
+    // `$(((history -c)))` as `history - c`): write `$( (...))` as people do.
+    let sub = if x.starts_with('(') {
+        format!(" {x}")
+    } else {
+        x.to_string()
+    };
     match form {
         0 => format!("ls && {x}"),
         1 => format!("false || {x}"),
@@ -52,7 +59,7 @@ fn wrap(form: usize, x: &str) -> String {
         5 => format!("{x} &"),
         6 => format!("({x})"),
         7 => format!("{{ {x}; }}"),
-        8 => format!("echo $({x})"),
+        8 => format!("echo $({sub})"),
         9 => format!("cat <({x})"),
         10 => format!("bash -c {}", sq(x)),
         11 => format!("sh -c {}", dq(x)),
@@ -70,7 +77,7 @@ fn wrap(form: usize, x: &str) -> String {
         23 => format!("f() {{ {x}; }}; f"),
         24 => format!("A=1 {x}"),
         25 => format!("bash <<'EOF'\n{x}\nEOF"),
-        26 => format!("x=$({x})"),
+        26 => format!("x=$({sub})"),
         27 => format!("echo `{}`", x.replace('`', "\\`")),
         28 => format!("case a in a) {x};; esac"),
         29 => format!("sudo -u root bash -c {}", sq(x)),
