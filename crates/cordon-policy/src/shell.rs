@@ -867,13 +867,17 @@ impl Walker<'_> {
                     let r = if idx == last { redirects.take() } else { None };
                     let start = self.out.cmds.len();
                     match r {
-                        // `a && ! bash <<EOF`, `a && (sh) > f`: the last stage is not a
-                        // simple command, so the redirections cannot be handed down;
-                        // record the writes, and let every command inside read the
+                        // The last stage is not a simple command (`a && ! bash <<EOF`,
+                        // `a && (sh) > f`, `a && b | c > f`): a simple command takes
+                        // the redirections itself, and a nested pipeline or list
+                        // hands a here-doc alone down to its last stage. Otherwise
+                        // record the writes and let every command inside read the
                         // here-doc (as for a redirected compound statement above).
                         Some(r)
-                            if !matches!(ch.kind(), "command" | "pipeline" | "list")
-                                && (!r.reds.is_empty() || r.stdin.is_some()) =>
+                            if ch.kind() != "command"
+                                && (!r.reds.is_empty()
+                                    || (r.stdin.is_some()
+                                        && !matches!(ch.kind(), "pipeline" | "list"))) =>
                         {
                             if !r.reds.is_empty() || !r.extra.is_empty() {
                                 let mut argv = vec![Word::lit(":")];
@@ -891,16 +895,6 @@ impl Walker<'_> {
                                     c.stdin_text.get_or_insert_with(|| text.clone());
                                 }
                             }
-                        }
-                        Some(r) if ch.kind() != "command" && !r.reds.is_empty() => {
-                            let mut argv = vec![Word::lit(":")];
-                            argv.extend(r.extra);
-                            self.out.cmds.push(SimpleCmd {
-                                argv,
-                                redirects: r.reds,
-                                ..SimpleCmd::default()
-                            });
-                            self.visit(ch, piped || (pipe && idx > 0), None);
                         }
                         r => self.visit(ch, piped || (pipe && idx > 0), r),
                     }

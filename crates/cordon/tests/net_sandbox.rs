@@ -295,6 +295,15 @@ fn run_until_ready(n: &Net, script: &str) -> (std::process::Child, String, PathB
     (child, session, run_dir)
 }
 
+/// `cordon allow-domain --session SESSION PATTERN`, run on the host.
+fn allow_from_outside(n: &Net, session: &str, pattern: &str) -> std::process::Output {
+    n.world
+        .cordon()
+        .args(["allow-domain", "--session", session, pattern])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn allow_domain_from_outside_applies_to_the_next_connection() {
     let n = Net::new();
@@ -310,17 +319,7 @@ fn allow_domain_from_outside_applies_to_the_next_connection() {
     );
     // The session's control socket, outside the sandbox.
     let (child, session, run_dir) = run_until_ready(&n, &script);
-    let a = n
-        .world
-        .cordon()
-        .args([
-            "allow-domain",
-            "--session",
-            &session,
-            &format!("web.test:{hp}"),
-        ])
-        .output()
-        .unwrap();
+    let a = allow_from_outside(&n, &session, &format!("web.test:{hp}"));
     assert!(a.status.success(), "{}", err(&a));
     assert!(
         out(&a).contains(&format!("allows web.test:{hp}")),
@@ -363,17 +362,7 @@ fn allow_domain_before_any_connection_applies() {
     );
     // The control socket exists before the first connection.
     let (child, session, _) = run_until_ready(&n, &script);
-    let a = n
-        .world
-        .cordon()
-        .args([
-            "allow-domain",
-            "--session",
-            &session,
-            &format!("web.test:{hp}"),
-        ])
-        .output()
-        .unwrap();
+    let a = allow_from_outside(&n, &session, &format!("web.test:{hp}"));
     assert!(a.status.success(), "{}", err(&a));
     std::fs::write(ws.join("go"), "").unwrap();
     let o = child.wait_with_output().unwrap();
