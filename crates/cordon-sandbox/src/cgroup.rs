@@ -72,7 +72,12 @@ impl Cgroup {
         }
     }
 
-    fn create_v2(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
+    /// A v2 cgroup only (made before the clone: init is born inside it).
+    pub(crate) fn create_v2(
+        name: &str,
+        max_procs: u64,
+        max_memory: Option<u64>,
+    ) -> Result<Cgroup, String> {
         let base = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
             PathBuf::from("/sys/fs/cgroup")
         } else if Path::new("/sys/fs/cgroup/unified/cgroup.controllers").exists() {
@@ -119,7 +124,12 @@ impl Cgroup {
         Ok(cg)
     }
 
-    fn create_v1(name: &str, max_procs: u64, max_memory: Option<u64>) -> Result<Cgroup, String> {
+    /// A v1 cgroup only (one directory per controller; init joins it).
+    pub(crate) fn create_v1(
+        name: &str,
+        max_procs: u64,
+        max_memory: Option<u64>,
+    ) -> Result<Cgroup, String> {
         let own = own_paths();
         let find = |ctrl: &str| {
             own.iter()

@@ -116,8 +116,6 @@ pub struct Spec {
     pub seccomp: Vec<seccompiler::BpfProgram>,
     #[doc(hidden)]
     pub root_inside: bool,
-    #[doc(hidden)]
-    pub rlimits: Option<Limits>,
 }
 
 impl Spec {
@@ -307,56 +305,29 @@ impl Sandbox {
         spec.seccomp = seccomp::compile().map_err(|e| err("seccomp", e))?;
 
         // Limits: a cgroup where possible; otherwise rlimits for an
-        // unprivileged user (root is exempt from RLIMIT_NPROC, so root needs a cgroup).
+        // unprivileged user (root is exempt from RLIMIT_NPROC, so root needs a
+        // cgroup). A v2 cgroup is made before the clone, so that init is born
+        // inside it; a v1 cgroup after it, while init builds its namespaces.
         let name = cgroup::Cgroup::unique_name("cordon");
         let mem = spec
             .limits
             .max_memory
             .or_else(|| total_ram().map(|r| r / 4 * 3));
-        let (cg, limits_desc) = match cgroup::Cgroup::create(&name, spec.limits.max_procs, mem) {
-            Ok(c) => {
-                let d = format!(
-                    "{}: {} processes, {} memory",
-                    c.describe(),
-                    spec.limits.max_procs,
-                    mem.map(human).unwrap_or_else(|| "unlimited".into())
-                );
-                (Some(c), d)
-            }
-            Err(why) => {
-                if spec.root_inside && !spec.allow_degraded.cgroups {
-                    return Err(SandboxError {
-                        step: "resource limits".into(),
-                        detail: format!("no cgroup could be created ({why}); as root, process limits need one"),
-                        hint: Some("run on a host with cgroups writable by root, or pass --allow-degraded cgroups".into()),
-                    });
-                }
-                spec.rlimits = Some(spec.limits);
-                (
-                    None,
-                    format!(
-                        "rlimits: {} processes, {} address space (no cgroup: {why})",
-                        spec.limits.max_procs,
-                        spec.limits
-                            .max_memory
-                            .map(human)
-                            .unwrap_or_else(|| "unlimited".into())
-                    ),
-                )
-            }
+        let (v2, v2_err) = match cgroup::Cgroup::create_v2(&name, spec.limits.max_procs, mem) {
+            Ok(c) => (Some(c), String::new()),
+            Err(e) => (None, e),
         };
 
-        timing::mark("cgroup created");
         let (sup_sock, init_sock) = sys::seqpacket_pair().map_err(|e| err("control socket", e))?;
         // The child gets a copy of this single-threaded process and never returns here.
         // With cgroup v2 it is born in its cgroup; otherwise it joins it below.
-        let (cloned, born_inside) = match cg.as_ref().and_then(|c| c.v2_dir()) {
+        let (cloned, born_inside) = match v2.as_ref().and_then(|c| c.v2_dir()) {
             Some(dir) => match open_dir(dir) {
-                Ok(fd) => match sys::clone_into_cgroup(sys::SANDBOX_NAMESPACES, fd.as_fd()) {
+                Ok(fd) => match sys::clone_into_cgroup(sys::CLONE_NAMESPACES, fd.as_fd()) {
                     Ok(pid) => (Ok(pid), true),
                     // Kernels before 5.7 have no clone3/CLONE_INTO_CGROUP.
                     Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::E2BIG)) => {
-                        (sys::clone_into(sys::SANDBOX_NAMESPACES), false)
+                        (sys::clone_into(sys::CLONE_NAMESPACES), false)
                     }
                     Err(e) => (Err(e), true),
                 },
@@ -367,7 +338,7 @@ impl Sandbox {
                     ))
                 }
             },
-            None => (sys::clone_into(sys::SANDBOX_NAMESPACES), false),
+            None => (sys::clone_into(sys::CLONE_NAMESPACES), false),
         };
         let pid = match cloned {
             Ok(pid) => pid,
@@ -416,15 +387,51 @@ impl Sandbox {
         };
         send(msg::SupMsg::Go).map_err(|e| kill_child(err("starting init", e)))?;
         timing::mark("clone");
+        let (cg, rlimits) = match v2 {
+            Some(c) => (Some(c), None),
+            None => match cgroup::Cgroup::create_v1(&name, spec.limits.max_procs, mem) {
+                Ok(c) => (Some(c), None),
+                Err(v1_err) => {
+                    let why = format!("cgroup v2: {v2_err}; cgroup v1: {v1_err}");
+                    if spec.root_inside && !spec.allow_degraded.cgroups {
+                        return Err(kill_child(SandboxError {
+                            step: "resource limits".into(),
+                            detail: format!("no cgroup could be created ({why}); as root, process limits need one"),
+                            hint: Some("run on a host with cgroups writable by root, or pass --allow-degraded cgroups".into()),
+                        }));
+                    }
+                    (None, Some(why))
+                }
+            },
+        };
+        let limits_desc = match (&cg, &rlimits) {
+            (Some(c), _) => format!(
+                "{}: {} processes, {} memory",
+                c.describe(),
+                spec.limits.max_procs,
+                mem.map(human).unwrap_or_else(|| "unlimited".into())
+            ),
+            (None, why) => format!(
+                "rlimits: {} processes, {} address space (no cgroup: {})",
+                spec.limits.max_procs,
+                spec.limits
+                    .max_memory
+                    .map(human)
+                    .unwrap_or_else(|| "unlimited".into()),
+                why.as_deref().unwrap_or_default()
+            ),
+        };
+        timing::mark("cgroup created");
         // Joining a cgroup (v1, or v2 on kernels without CLONE_INTO_CGROUP)
-        // waits for an RCU grace period (milliseconds): do it while init
-        // builds its mounts.
+        // waits for an RCU grace period (milliseconds): done while init
+        // builds its namespaces and mounts.
         if let (Some(c), false) = (&cg, born_inside) {
             c.add(pid).map_err(|e| {
                 kill_child(err("resource limits", format!("joining the cgroup: {e}")))
             })?;
         }
-        send(msg::SupMsg::Joined).map_err(|e| kill_child(err("starting init", e)))?;
+        let rlimits = rlimits.map(|_| (spec.limits.max_procs, spec.limits.max_memory));
+        send(msg::SupMsg::Joined { rlimits }).map_err(|e| kill_child(err("starting init", e)))?;
         timing::mark(if born_inside {
             "cgroup join (none: born inside)"
         } else {
@@ -459,10 +466,24 @@ impl Sandbox {
         self.pid
     }
 
-    /// Relay the terminal, forward signals, and wait for the command to end.
+    /// Relay the terminal, forward signals, and wait for the command to end
+    /// and the sandbox to be gone (init reaped, cgroup removed).
     pub fn wait(mut self) -> Result<Outcome, SandboxError> {
+        self.relay(false)
+    }
+
+    /// Like [`Sandbox::wait`], but returns as soon as init reports how the
+    /// command ended, when every process of the sandbox but init is already
+    /// dead. The kernel tears the namespaces down as init exits, meanwhile;
+    /// dropping the `Sandbox` reaps init and removes the cgroup. A caller
+    /// with its own work to finish (stopping the proxy, journaling the end)
+    /// does it in that time.
+    pub fn wait_command(&mut self) -> Result<Outcome, SandboxError> {
+        self.relay(true)
+    }
+
+    fn relay(&mut self, until_report: bool) -> Result<Outcome, SandboxError> {
         self.start()?;
-        self.waited = true;
         let master = self.master.take();
         // The terminal's output goes to stdout if it holds the pty, else to stderr.
         let out_fd = if self.pty_streams[1] || !self.pty_streams[2] {
@@ -470,7 +491,12 @@ impl Sandbox {
         } else {
             2
         };
-        relay::supervise(self.pid, &self.sock, master, out_fd).map_err(|e| err("supervising", e))
+        let outcome = relay::supervise(self.pid, &self.sock, master, out_fd, until_report)
+            .map_err(|e| err("supervising", e));
+        // Reaped by supervise unless it returned at the report (or failed):
+        // then Drop reaps init.
+        self.waited = !until_report && outcome.is_ok();
+        outcome
     }
 }
 

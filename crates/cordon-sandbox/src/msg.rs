@@ -32,9 +32,11 @@ pub enum InitMsg {
 pub enum SupMsg {
     /// uid/gid maps written: start setting up.
     Go,
-    /// The cgroup is joined (sent while init mounts, because joining a v1
-    /// cgroup waits for an RCU grace period): init may now drop privileges.
-    Joined,
+    /// The cgroup is created and joined (while init builds its namespaces
+    /// and mounts: joining a v1 cgroup waits for an RCU grace period): init
+    /// may now drop privileges. `rlimits` (processes, address space) when no
+    /// cgroup could be made and the caller accepted rlimits instead.
+    Joined { rlimits: Option<(u64, Option<u64>)> },
     /// Everything outside is ready (e.g. the journal is open): start the command.
     Start,
 }

@@ -84,12 +84,16 @@ pub struct Outcome {
     pub exec_error: Option<String>,
 }
 
-/// Run the supervisor loop until init exits.
+/// Run the supervisor loop until init exits, or with `until_report` until
+/// init reports the command's end (by then every other process of the
+/// sandbox is dead: init kills and reaps them all before it reports, so what
+/// the terminal still holds is all there will be).
 pub fn supervise(
     init: libc::pid_t,
     sock: &OwnedFd,
     master: Option<OwnedFd>,
     out_fd: RawFd,
+    until_report: bool,
 ) -> io::Result<Outcome> {
     let (sig_r, sig_w) = sys::pipe()?;
     set_nonblocking(sig_r.as_raw_fd());
@@ -134,7 +138,7 @@ pub fn supervise(
         if init_status.is_some() && !master_open && !sock_open {
             break;
         }
-        if init_status.is_some() && !sock_open {
+        if (init_status.is_some() && !sock_open) || (until_report && outcome.is_some()) {
             // Drain what the terminal still holds, then stop.
             if master_open {
                 set_nonblocking(master_fd);

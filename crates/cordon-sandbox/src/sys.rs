@@ -285,13 +285,22 @@ pub fn kernel_release() -> String {
 }
 
 /// The namespaces every sandbox gets (the cgroup namespace is entered later,
-/// by init, once it sits in its cgroup).
-pub const SANDBOX_NAMESPACES: libc::c_int = libc::CLONE_NEWUSER
-    | libc::CLONE_NEWNS
-    | libc::CLONE_NEWPID
-    | libc::CLONE_NEWIPC
-    | libc::CLONE_NEWUTS
-    | libc::CLONE_NEWNET;
+/// by init, once it sits in its cgroup): [`CLONE_NAMESPACES`] are created by
+/// the clone, [`INIT_NAMESPACES`] by init right after it, so that the kernel
+/// builds them while the supervisor gets on with its own work.
+pub const SANDBOX_NAMESPACES: libc::c_int = CLONE_NAMESPACES | INIT_NAMESPACES;
+
+/// Created by the clone itself: the user namespace (from birth, init holds
+/// every capability over the namespaces it creates next, and none over the
+/// host) and the pid namespace (init must be its pid 1). Cheap: the clone
+/// takes about 0.07 ms with these, 0.58 ms with the network namespace too.
+pub const CLONE_NAMESPACES: libc::c_int = libc::CLONE_NEWUSER | libc::CLONE_NEWPID;
+
+/// Created by init with unshare(2) as its first step: mount, ipc, uts and
+/// network. They are owned by the sandbox's user namespace exactly as if the
+/// clone had created them.
+pub const INIT_NAMESPACES: libc::c_int =
+    libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWNET;
 
 /// `struct clone_args` of clone3(2) up to its `cgroup` field (CLONE_ARGS_SIZE_VER2).
 /// Written out here because the libc crate does not define it for glibc targets.

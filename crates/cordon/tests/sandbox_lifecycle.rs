@@ -159,15 +159,77 @@ fn the_sandbox_dies_with_cordon() {
     );
 }
 
+/// Directories named `cordon-PID-*` beside this process's own cgroups, in
+/// every hierarchy: where a cordon started by this process (pid PID) makes
+/// the sandbox's cgroup.
+fn cgroups_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let mut found = Vec::new();
+    for line in own.lines() {
+        let mut it = line.splitn(3, ':');
+        let (_, ctrls, path) = (it.next(), it.next().unwrap_or(""), it.next().unwrap_or(""));
+        let first = ctrls.split(',').next().unwrap_or("");
+        let bases = if first.is_empty() {
+            vec![
+                "/sys/fs/cgroup".to_string(),
+                "/sys/fs/cgroup/unified".into(),
+            ]
+        } else {
+            vec![format!("/sys/fs/cgroup/{first}")]
+        };
+        for base in bases {
+            let dir = format!("{base}{path}");
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                if e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("cordon-{pid}-"))
+                {
+                    found.push(e.path());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// When cordon returns, the sandbox is gone: the command's background
+/// processes, init, and the cgroup (cordon reaps init and removes the cgroup
+/// after journaling the end, before it exits).
 #[test]
 fn background_processes_end_with_the_command() {
     let w = World::new(As::Root);
     let secs = format!("{}", 4000 + std::process::id() % 1000);
-    let o = w.run(&[], &format!("sleep {secs} & echo started"));
+    let child = w
+        .cordon()
+        .args(["run", "--", "bash", "-c"])
+        .arg(format!("sleep {secs} & echo started"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // While it runs, its cgroup exists (the check below can see one).
+    let t = Instant::now();
+    let mut seen = cgroups_of(pid);
+    while seen.is_empty() && t.elapsed() < Duration::from_secs(5) {
+        seen = cgroups_of(pid);
+    }
+    let o = child.wait_with_output().unwrap();
     assert!(ok(&o).contains("started"));
-    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !seen.is_empty(),
+        "never saw the sandbox's cgroup beside ours"
+    );
+    // No grace period: gone the moment cordon has returned.
     assert!(find_host_pid(&format!("sleep\0{secs}")).is_none());
     assert!(find_host_pid("bash\0-c\0sleep").is_none());
+    assert_eq!(cgroups_of(pid), Vec::<std::path::PathBuf>::new());
+    for d in &seen {
+        assert!(!d.exists(), "{} outlived cordon", d.display());
+    }
 }
 
 #[test]

@@ -350,8 +350,10 @@ pub fn main(args: Args) -> CmdResult {
         }
     };
     timing::mark("proxy armed");
-    let outcome = sandbox.wait();
-    timing::mark("init's exit (namespaces torn down)");
+    // Returns when init reports the command's end (every other process of
+    // the sandbox is dead by then); the kernel tears the namespaces down as
+    // init exits, while the proxy stops and the end is journaled here.
+    let outcome = sandbox.wait_command();
     let summary = net.finish();
     timing::mark("proxy stopped");
     drop(relay);
@@ -375,6 +377,7 @@ pub fn main(args: Args) -> CmdResult {
                 Event::new(Source::Sandbox, "sandbox.exit", &session)
                     .with(serde_json::json!({"code": f.code, "error": f.msg})),
             );
+            drop(sandbox);
             return Err(f);
         }
     };
@@ -389,8 +392,11 @@ pub fn main(args: Args) -> CmdResult {
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
     }
+    timing::mark("sandbox.exit journaled");
+    // Init reaped, its cgroup removed.
+    drop(sandbox);
     if args.verbose {
-        timing::mark("teardown");
+        timing::mark("init reaped (namespaces torn down) and cgroup removed");
         eprintln!("cordon: timing: {}", timing::report());
         eprintln!("cordon: timing inside (init): {init_timing}");
     }
