@@ -29,7 +29,7 @@ pub(crate) fn serve(
 /// Bind the control socket at `path` (mode 0600), replacing a stale one.
 pub fn bind(path: &Path) -> io::Result<std::os::unix::net::UnixListener> {
     let _ = std::fs::remove_file(path);
-    let l = std::os::unix::net::UnixListener::bind(path)?;
+    let l = crate::unix_path::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(l)
 }
@@ -101,7 +101,7 @@ async fn handle(s: tokio::net::UnixStream, shared: Arc<Shared>) {
 
 /// Ask the proxy behind `path` to allow `pattern` (blocking; used by the CLI).
 pub fn request_allow(path: &Path, pattern: &str) -> io::Result<Result<(), String>> {
-    let mut s = std::os::unix::net::UnixStream::connect(path)?;
+    let mut s = crate::unix_path::connect(path)?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     s.write_all(format!("allow {}\n", pattern.trim()).as_bytes())?;
     let mut answer = String::new();

@@ -37,6 +37,7 @@ mod relay;
 pub mod resolve;
 mod server;
 pub mod tls;
+pub mod unix_path;
 
 pub use pattern::{Host, Pattern};
 pub use policy::{Policy, Refusal};

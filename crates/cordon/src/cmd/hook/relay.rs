@@ -22,7 +22,7 @@ use super::{refusal, respond, sniff_event, Options, Reply, MAX_INPUT};
 use crate::exit::{CmdResult, Failure};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileTypeExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,7 +41,7 @@ pub fn socket_from_env() -> Option<PathBuf> {
 /// Send one event to the relay and return its answer (fail closed on any error).
 pub fn forward(socket: &Path, input: &[u8]) -> Reply {
     let exchange = || -> std::io::Result<Reply> {
-        let mut s = UnixStream::connect(socket)?;
+        let mut s = cordon_net::unix_path::connect(socket)?;
         s.set_read_timeout(Some(TIMEOUT))?;
         s.set_write_timeout(Some(TIMEOUT))?;
         s.write_all(input)?;
@@ -75,7 +75,7 @@ pub fn serve(socket: &Path, opts: &Options) -> CmdResult {
             let _ = std::fs::remove_file(socket);
         }
     }
-    let listener = UnixListener::bind(socket).map_err(|e| {
+    let listener = cordon_net::unix_path::bind(socket).map_err(|e| {
         Failure::refuse(format!("cannot listen on {}: {e}", socket.display()))
             .hint("give --socket a path in a writable directory")
     })?;
