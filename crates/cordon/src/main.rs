@@ -48,9 +48,12 @@ fn main() -> ExitCode {
     // the whole command tree when its arguments need no clap (help, errors and
     // everything else still go through clap below).
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let result = match cmd::hook::fast_path(&args) {
-        Some(result) => result,
-        None => dispatch(Cli::parse_from(args)),
+    let result = if let Some(result) = cmd::hook::fast_path(&args) {
+        result
+    } else if let Some(run) = run_args(&args) {
+        cmd::run::main(run)
+    } else {
+        dispatch(Cli::parse_from(args))
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -59,6 +62,21 @@ fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// `cordon run ...` parsed by a parser of the `run` subcommand alone: building
+/// the whole command tree costs about as much as the rest of cordon's work
+/// before the sandbox starts. Anything it does not accept (`--help`,
+/// `--version`, a typo, a bad value) returns `None` and goes through the full
+/// parser, which prints exactly what it always did.
+fn run_args(args: &[std::ffi::OsString]) -> Option<cmd::run::Args> {
+    use clap::{Args, FromArgMatches};
+    if args.get(1).map(|a| a == "run") != Some(true) {
+        return None;
+    }
+    let parser = cmd::run::Args::augment_args(clap::Command::new("run").no_binary_name(true));
+    let matches = parser.try_get_matches_from(&args[2..]).ok()?;
+    cmd::run::Args::from_arg_matches(&matches).ok()
 }
 
 fn dispatch(cli: Cli) -> exit::CmdResult {
@@ -74,5 +92,99 @@ fn dispatch(cli: Cli) -> exit::CmdResult {
         Command::Init(a) => cmd::init::main(a),
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("cordon")
+            .chain(s.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    /// The `run`-only parser gives exactly what the full parser gives, and
+    /// leaves everything else (help, version, errors) to the full parser.
+    #[test]
+    fn the_run_parser_agrees_with_the_full_one() {
+        for case in [
+            &["run", "--", "true"][..],
+            &[
+                "run",
+                "-v",
+                "--workspace",
+                "/tmp",
+                "--",
+                "bash",
+                "-c",
+                "echo hi",
+            ],
+            &[
+                "run",
+                "--allow-write",
+                "/a",
+                "--allow-write=/b",
+                "--deny-read",
+                "/c",
+                "--",
+                "x",
+            ],
+            &[
+                "run",
+                "--env",
+                "A=1",
+                "--env",
+                "B",
+                "--max-procs",
+                "9",
+                "--max-memory",
+                "1G",
+                "--",
+                "x",
+            ],
+            &[
+                "run",
+                "--net",
+                "registries",
+                "--allow-degraded",
+                "cgroups",
+                "--no-journal",
+                "--",
+                "x",
+                "--help",
+            ],
+            &[
+                "run",
+                "--hook-relay",
+                "--config",
+                "/x.toml",
+                "--",
+                "claude",
+                "-v",
+            ],
+        ] {
+            let fast = run_args(&argv(case)).unwrap_or_else(|| panic!("{case:?} not taken"));
+            let full = match Cli::try_parse_from(argv(case)).unwrap().command {
+                Command::Run(a) => a,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{case:?}");
+        }
+        for case in [
+            &["run", "--help"][..],
+            &["run", "-h"],
+            &["run", "--version"],
+            &["run", "--bogus", "--", "x"],
+            &["run", "--max-procs", "many", "--", "x"],
+            &["run"],
+            &["run", "--allow-degraded", "seccomp", "--", "x"],
+            &["run", "--no-network", "--net", "registries", "--", "x"],
+            &["doctor"],
+        ] {
+            assert!(run_args(&argv(case)).is_none(), "{case:?} taken");
+        }
     }
 }
