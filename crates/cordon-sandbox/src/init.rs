@@ -435,7 +435,8 @@ impl Launch {
     fn spawn(&self) -> io::Result<(libc::pid_t, Option<i32>)> {
         // execve and a few system calls: a small stack is plenty.
         const STACK: usize = 32 * 1024;
-        let mut stack = vec![0u8; STACK];
+        // Not zeroed: only the pages the child touches are ever faulted in.
+        let mut stack: Vec<u8> = Vec::with_capacity(STACK);
         // Signals stay blocked until the child has reset every handler, so
         // none of init's handlers ever runs in the child.
         // SAFETY: zeroed sigsets are valid; sigfillset/sigprocmask only
@@ -454,7 +455,7 @@ impl Launch {
         let pid = unsafe {
             libc::clone(
                 launch_child,
-                stack.as_mut_ptr().add(STACK) as *mut libc::c_void,
+                stack.as_mut_ptr().add(stack.capacity()) as *mut libc::c_void,
                 libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
                 self as *const Launch as *mut libc::c_void,
             )
