@@ -8,6 +8,7 @@
 # Usage: [CORDON_BIN=path] bench/audit.sh [N_APPENDS] [N_VERIFY]   (defaults 20000 and 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-20000}
 NV=${2:-1000000}
 # CORDON_BIN=path uses an already built binary instead of building one.
@@ -15,7 +16,7 @@ NV=${2:-1000000}
 OUT=$(mktemp -d /tmp/cordon-bench-audit.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 # A private copy: the shared target/ may be rebuilt while this runs.
-cp "${CORDON_BIN:-target/release/cordon}" "$OUT/cordon"
+cp "${CORDON_BIN:-$REL/cordon}" "$OUT/cordon"
 BIN=$OUT/cordon
 echo "cordon audit benchmark, $(date -u +%F), $(nproc) cores, $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg)"
 now() { date +%s.%N; }

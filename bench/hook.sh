@@ -18,9 +18,10 @@
 # Usage: bench/hook.sh [RUNS]    (default 300; needs hyperfine, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS="${1:-300}"
 cargo build --release -q -p cordon
-BIN="$PWD/target/release/cordon"
+BIN="$PWD/$REL/cordon"
 TRUE="$(command -v true)"
 T="$(mktemp -d -p "${TMPDIR:-/tmp}")"
 trap 'rm -rf "$T"' EXIT

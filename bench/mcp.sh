@@ -11,11 +11,12 @@
 # Usage: [CORDON_BIN=path] bench/mcp.sh [N_CALLS]   (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-1000}
 [ -n "${CORDON_BIN:-}" ] || cargo build --release -q -p cordon
 OUT=$(mktemp -d "$PWD/target/cordon-bench-mcp.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-cp "${CORDON_BIN:-target/release/cordon}" "$OUT/cordon"
+cp "${CORDON_BIN:-$REL/cordon}" "$OUT/cordon"
 mkdir -p "$OUT/ws" "$OUT/data"
 export CORDON_DATA_DIR="$OUT/data"
 printf '[permissions]\nallow = ["mcp__everything__*", "mcp__fx__*"]\n' > "$OUT/cordon.toml"

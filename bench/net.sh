@@ -13,6 +13,7 @@
 # (d) the same workloads through tinyproxy (Debian package), side by side
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 command -v tinyproxy >/dev/null || { echo "bench/net.sh: tinyproxy is not installed (fix: apt-get install tinyproxy)" >&2; exit 125; }
 # 10,000 tunnels hold 40,000 sockets across the driver and the two proxies.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -21,4 +22,4 @@ if [ "$(ulimit -n)" -lt 45000 ]; then
 fi
 cargo build -q --release -p cordon-net --example netbench
 echo "# $(date -u +%Y-%m-%d) $(uname -srm), $(nproc) CPUs, $(tinyproxy -v 2>&1 | head -1)"
-exec target/release/examples/netbench run --tinyproxy "$(command -v tinyproxy)" "$@"
+exec "$REL/examples/netbench" run --tinyproxy "$(command -v tinyproxy)" "$@"

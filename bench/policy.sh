@@ -9,12 +9,13 @@
 # Usage: bench/policy.sh [--write]   (--write replaces the policy section of docs/BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 EVAL=${CORDON_EVAL_DIR:-../shared/eval}
 cargo build --release -q -p cordon
 OUT=$(mktemp -d /tmp/cordon-bench-policy.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 # A private copy: the shared target/ may be rebuilt while this runs.
-cp target/release/cordon "$OUT/cordon"
+cp "$REL/cordon" "$OUT/cordon"
 BIN=$OUT/cordon
 mkdir -p "$OUT/ws" "$OUT/home"
 export HOME=$OUT/home XDG_CONFIG_HOME=$OUT/home/.config

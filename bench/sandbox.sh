@@ -8,9 +8,10 @@
 #   usage: bench/sandbox.sh [RUNS]      (needs hyperfine and bubblewrap: bash .ci/install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS=${1:-200}
 cargo build --release -q -p cordon
-CORDON=$PWD/target/release/cordon
+CORDON=$PWD/$REL/cordon
 OUT=$PWD/bench/out; mkdir -p "$OUT"
 WS=$(mktemp -d); trap 'rm -rf "$WS"' EXIT
 cd "$WS"

@@ -15,11 +15,12 @@
 # Usage: bench/scan.sh [MB]   (default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 MB=${1:-40}
 EVAL=${CORDON_EVAL_DIR:-$PWD/../shared/eval}
 cargo build --release -q -p cordon
 cargo build --release -q -p cordon-scan --example bench
-BIN=$PWD/target/release/cordon
+BIN=$PWD/$REL/cordon
 OUT=$(mktemp -d /tmp/cordon-bench-scan.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -41,7 +42,7 @@ SIZE=$(stat -c %s "$OUT/big.txt")
 echo "input: $SIZE bytes"
 
 echo "== in-process (one core)"
-taskset -c 0 target/release/examples/bench "$OUT/big.txt" | tee "$OUT/inproc.txt"
+taskset -c 0 "$REL/examples/bench" "$OUT/big.txt" | tee "$OUT/inproc.txt"
 
 echo "== end to end (hyperfine, one core)"
 PAT='ignore (all )?(previous|prior) instructions|disregard|system prompt|<\|im_start\|>|do not tell the user'
