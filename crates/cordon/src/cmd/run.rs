@@ -392,7 +392,7 @@ pub fn main(args: Args) -> CmdResult {
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
     }
-    timing::mark("sandbox.exit journaled");
+    timing::mark("end journaled");
     // Init reaped, its cgroup removed.
     drop(sandbox);
     if args.verbose {
