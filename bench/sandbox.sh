@@ -109,7 +109,8 @@ print(f"\ncordon / unshare: {s[cordon][1]/s[uns][1]:.2f}x (target <= 1.5x); "
 
 phases = collections.defaultdict(list)
 for line in open(f"{out}/sandbox-phases.txt"):
-    for name, ms in re.findall(r"([a-z' ():,A-Z/-]+?) ([0-9.]+) ms", line.split(":", 2)[2]):
+    body = re.sub(r" \(init began.*", "", line.split(":", 2)[2])
+    for name, ms in re.findall(r"([a-z' ():,A-Z/-]+?) ([0-9.]+) ms", body):
         where = "init" if "inside" in line else "cordon"
         phases[(where, name.strip(" ,"))].append(float(ms))
 if phases:
