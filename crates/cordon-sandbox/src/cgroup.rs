@@ -228,7 +228,7 @@ mod tests {
     }
 
     /// A sandbox's init is born inside its v2 cgroup (CLONE_INTO_CGROUP, with
-    /// every sandbox namespace): it never runs outside it, and nothing has to
+    /// the namespaces the clone makes): it never runs outside it, and nothing has to
     /// migrate. Any cgroup2 directory proves the mechanism, controllers or not.
     #[test]
     fn clone3_puts_the_child_in_the_cgroup_from_birth() {
@@ -253,7 +253,7 @@ mod tests {
             unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) },
             0
         );
-        let pid = crate::sys::clone_into_cgroup(crate::sys::SANDBOX_NAMESPACES, fd.as_fd())
+        let pid = crate::sys::clone_into_cgroup(crate::sys::CLONE_NAMESPACES, fd.as_fd())
             .expect("clone3 with CLONE_INTO_CGROUP");
         if pid == 0 {
             // Child of a multi-threaded test process: async-signal-safe calls only.

@@ -24,16 +24,32 @@ fn seccomp_available() -> bool {
     unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 }
 }
 
+/// The namespaces as `cordon run` makes them: the clone creates the user and
+/// pid namespaces, the child unshares the others.
 fn userns_works() -> Result<(), String> {
-    let pid = crate::sys::clone_into(crate::sys::SANDBOX_NAMESPACES).map_err(|e| e.to_string())?;
+    let pid = crate::sys::clone_into(crate::sys::CLONE_NAMESPACES).map_err(|e| e.to_string())?;
     if pid == 0 {
-        // SAFETY: _exit in the child.
-        unsafe { libc::_exit(0) };
+        // SAFETY: unshare and _exit in the child; the exit status carries errno.
+        unsafe {
+            let code = if libc::unshare(crate::sys::INIT_NAMESPACES) == 0 {
+                0
+            } else {
+                (*libc::__errno_location()).clamp(1, 255)
+            };
+            libc::_exit(code)
+        };
     }
     let mut st = 0;
     // SAFETY: reaping our own child.
     unsafe { libc::waitpid(pid, &mut st, 0) };
-    Ok(())
+    match libc::WIFEXITED(st).then(|| libc::WEXITSTATUS(st)) {
+        Some(0) => Ok(()),
+        Some(errno) => Err(format!(
+            "unshare of the mount, ipc, uts and network namespaces: {}",
+            std::io::Error::from_raw_os_error(errno)
+        )),
+        None => Err("the namespace probe was killed".into()),
+    }
 }
 
 fn cgroup_mode() -> (bool, String) {

@@ -284,12 +284,12 @@ pub fn kernel_release() -> String {
         .into_owned()
 }
 
-/// The namespaces every sandbox gets (the cgroup namespace is entered later,
-/// by init, once it sits in its cgroup): [`CLONE_NAMESPACES`] are created by
-/// the clone, [`INIT_NAMESPACES`] by init right after it, so that the kernel
-/// builds them while the supervisor gets on with its own work.
-pub const SANDBOX_NAMESPACES: libc::c_int = CLONE_NAMESPACES | INIT_NAMESPACES;
-
+/// The namespaces every sandbox gets are created in two steps, so that the
+/// kernel builds most of them while the supervisor gets on with its own work:
+/// [`CLONE_NAMESPACES`] by the clone, [`INIT_NAMESPACES`] by init right after
+/// it. The cgroup namespace is entered later, by init, once it sits in its
+/// cgroup.
+///
 /// Created by the clone itself: the user namespace (from birth, init holds
 /// every capability over the namespaces it creates next, and none over the
 /// host) and the pid namespace (init must be its pid 1). Cheap: the clone
