@@ -826,19 +826,9 @@ fn socks5_refuses_other_commands_and_auth_methods_with_reply_codes() {
 
 // ------------------------------------------------- bulk and half-close
 
-/// `n` bytes that repeat nowhere (xorshift), so a dropped, doubled or
-/// reordered chunk changes the hash.
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+#[path = "support/noise.rs"]
+mod noise;
+use noise::noise;
 
 fn sha256(b: &[u8]) -> Vec<u8> {
     use sha2::Digest;
