@@ -826,9 +826,9 @@ fn socks5_refuses_other_commands_and_auth_methods_with_reply_codes() {
 
 // ------------------------------------------------- bulk and half-close
 
-#[path = "support/noise.rs"]
-mod noise;
-use noise::noise;
+#[path = "support/bulk.rs"]
+mod bulk;
+use bulk::noise;
 
 fn sha256(b: &[u8]) -> Vec<u8> {
     use sha2::Digest;
@@ -848,14 +848,7 @@ fn tunnel(proxy: u16, port: u16, via: Via) -> std::net::TcpStream {
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     match via {
         Via::Connect => {
-            write!(s, "CONNECT web.test:{port} HTTP/1.1\r\n\r\n").unwrap();
-            let mut head = Vec::new();
-            let mut b = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                s.read_exact(&mut b).unwrap();
-                head.push(b[0]);
-            }
-            assert!(head.starts_with(b"HTTP/1.1 200"), "{head:?}");
+            bulk::connect(&mut s, &format!("web.test:{port}"));
         }
         Via::Socks => {
             s.write_all(&[5, 1, 0]).unwrap();

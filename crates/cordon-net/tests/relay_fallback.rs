@@ -9,9 +9,9 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 
-#[path = "support/noise.rs"]
-mod noise;
-use noise::noise;
+#[path = "support/bulk.rs"]
+mod bulk;
+use bulk::noise;
 
 fn nofile() -> libc::rlimit {
     let mut r = libc::rlimit {
@@ -47,14 +47,7 @@ fn tunnels_relay_without_descriptors_for_pipes() {
     let proxy = Proxy::start(cfg, vec![l], Arc::new(sink.clone())).unwrap();
 
     let mut s = TcpStream::connect(("127.0.0.1", proxy_port)).unwrap();
-    write!(s, "CONNECT web.test:{port} HTTP/1.1\r\n\r\n").unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut b).unwrap();
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 200"), "{head:?}");
+    bulk::connect(&mut s, &format!("web.test:{port}"));
     let (mut up, _) = server.accept().unwrap();
     let (mut w, mut c) = (up.try_clone().unwrap(), s.try_clone().unwrap());
 
