@@ -13,13 +13,33 @@
 //! variable, `eval "$x"`, a shell reading a script from a pipe, a parse error)
 //! is recorded in [`Parsed::notes`] so the decision never auto-allows it.
 
+mod vars;
+mod walk;
+
 use crate::class::RiskClass;
 use crate::table;
 use std::sync::Mutex;
-use tree_sitter::{Node, Parser};
+use tree_sitter::Parser;
+use walk::Walker;
 
 /// How deep `bash -c "bash -c '...'"` may nest before cordon stops looking.
 const MAX_DEPTH: usize = 6;
+/// The longest command line analysed (here-docs included). tree-sitter takes
+/// time more than linear in the size of some deep inputs (`! ! ! ... x`):
+/// about 0.3 s for this size.
+const MAX_BYTES: usize = 128 * 1024;
+/// All the shell text parsed for one line, strings run by `bash -c` and
+/// `eval` included.
+const MAX_TOTAL_BYTES: usize = 4 * MAX_BYTES;
+/// Brackets (`(`, `{`, `[`, so `$(`, `${`, subshells, groups) nested deeper
+/// than this, counted before parsing, make the command opaque.
+const MAX_NEST: usize = 64;
+/// Syntax nodes of one parse.
+const MAX_NODES: usize = 200_000;
+/// Simple commands of one line.
+const MAX_CMDS: usize = 4_000;
+/// Commands found inside one simple command (`nice nice ... rm`, `find -exec`).
+const MAX_WRAPPERS: usize = 64;
 
 /// One word of a command, after quote removal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,9 +122,36 @@ pub struct Parsed {
     pub notes: Vec<Note>,
     /// Shell text found while walking that must be parsed again (nested backticks).
     pending: Vec<String>,
+    /// Bytes of shell text parsed so far.
+    bytes: usize,
+    /// The address of a local where the analysis started: how much stack it
+    /// uses is measured from there.
+    stack_base: usize,
 }
 
 impl Parsed {
+    /// Remember where the analysis starts on the stack (once).
+    fn mark_stack(&mut self) {
+        if self.stack_base == 0 {
+            let here = 0u8;
+            self.stack_base = std::hint::black_box(&here) as *const u8 as usize;
+        }
+    }
+
+    /// Bytes of stack used since [`Parsed::mark_stack`].
+    fn stack_used(&self) -> usize {
+        let here = 0u8;
+        let at = std::hint::black_box(&here) as *const u8 as usize;
+        self.stack_base.abs_diff(at)
+    }
+
+    /// A bound of the analysis was reached: opaque, said once.
+    fn bound(&mut self, text: String) {
+        if !self.notes.iter().any(|n| n.text == text) {
+            self.note(RiskClass::Opaque, text);
+        }
+    }
+
     fn note(&mut self, class: RiskClass, text: impl Into<String>) {
         self.notes.push(Note {
             class,
@@ -129,7 +176,14 @@ impl ShellParser {
     /// Analyse a command line.
     pub fn analyse(&self, src: &str) -> Parsed {
         let mut out = Parsed::default();
+        out.mark_stack();
         self.parse_into(src, 0, &[], &mut out);
+        if out.cmds.len() > MAX_CMDS {
+            out.cmds.truncate(MAX_CMDS);
+            out.bound(format!(
+                "the command runs more than {MAX_CMDS} simple commands, more than cordon analyses"
+            ));
+        }
         out
     }
 
@@ -141,7 +195,19 @@ impl ShellParser {
             );
             return;
         }
+        out.bytes = out.bytes.saturating_add(src.len());
+        if src.len() > MAX_BYTES || out.bytes > MAX_TOTAL_BYTES {
+            out.bound(format!(
+                "the command is longer than {} KiB, more than cordon analyses",
+                MAX_BYTES / 1024
+            ));
+            return;
+        }
+        if out.cmds.len() > MAX_CMDS {
+            return; // said once by `analyse`
+        }
         let start = out.cmds.len();
+        let mut pending = Vec::new();
         if let Some(cmds) = fast_lex(src) {
             out.cmds.extend(cmds);
         } else if is_plain(src) {
@@ -160,6 +226,11 @@ impl ShellParser {
                 }
                 out.cmds.push(cmd);
             }
+        } else if nesting(src) > MAX_NEST {
+            out.bound(format!(
+                "the command nests brackets more than {MAX_NEST} levels deep, more than cordon analyses"
+            ));
+            return;
         } else {
             // Take the cached parser, or make one if another thread holds it.
             let cached = self.slot.lock().ok().and_then(|mut g| g.take());
@@ -169,6 +240,12 @@ impl ShellParser {
                 *g = Some(parser);
             }
             match tree {
+                Some(tree) if tree.root_node().descendant_count() > MAX_NODES => {
+                    out.bound(format!(
+                        "the command has more than {MAX_NODES} syntax nodes, more than cordon analyses"
+                    ));
+                    return;
+                }
                 Some(tree) => {
                     let root = tree.root_node();
                     if root.has_error() {
@@ -177,12 +254,8 @@ impl ShellParser {
                             "the command does not parse as shell, so it cannot be checked",
                         );
                     }
-                    let mut w = Walker { src, out };
-                    w.visit(root, false, None);
-                    let pending = std::mem::take(&mut out.pending);
-                    for text in pending {
-                        self.parse_into(&text, depth + 1, &[String::from("backticks")], out);
-                    }
+                    Walker::new(src, out).visit(root, false, None);
+                    pending = std::mem::take(&mut out.pending);
                 }
                 None => out.note(RiskClass::Opaque, "the shell parser gave up"),
             }
@@ -195,10 +268,46 @@ impl ShellParser {
             c.via = v;
             self.unwrap(c, depth, out);
         }
+        for text in pending {
+            let mut v = via.to_vec();
+            v.push(String::from("backticks"));
+            self.parse_into(&text, depth + 1, &v, out);
+        }
     }
 
-    /// Push `c`, then whatever it runs (wrappers, `-c` strings, `-exec`).
+    /// Push `c` after whatever it runs (wrappers, `-c` strings, `-exec`),
+    /// innermost first. Wrapper chains are followed without recursion, at
+    /// most [`MAX_WRAPPERS`] commands deep.
     fn unwrap(&self, c: SimpleCmd, depth: usize, out: &mut Parsed) {
+        enum Task {
+            Look(SimpleCmd),
+            Push(SimpleCmd),
+        }
+        let mut tasks = vec![Task::Look(c)];
+        let mut looked = 0;
+        while let Some(t) = tasks.pop() {
+            match t {
+                Task::Push(c) => out.cmds.push(c),
+                Task::Look(c) if looked >= MAX_WRAPPERS => {
+                    out.bound(format!(
+                        "commands wrap commands more than {MAX_WRAPPERS} deep, more than cordon analyses"
+                    ));
+                    out.cmds.push(c);
+                }
+                Task::Look(c) => {
+                    looked += 1;
+                    let subs = self.look(&c, depth, out);
+                    tasks.push(Task::Push(c));
+                    tasks.extend(subs.into_iter().rev().map(Task::Look));
+                }
+            }
+        }
+    }
+
+    /// What `c` runs: the commands it wraps (returned), shell strings (parsed
+    /// into `out` now).
+    fn look(&self, c: &SimpleCmd, depth: usize, out: &mut Parsed) -> Vec<SimpleCmd> {
+        let mut subs = Vec::new();
         let name = c.name().to_string();
         if c.argv.first().is_some_and(|w| w.dynamic) {
             out.note(
@@ -209,7 +318,7 @@ impl ShellParser {
                 ),
             );
         }
-        let mut inner = inner_command(&name, &c);
+        let mut inner = inner_command(&name, c);
         if KEYWORDS.contains(&name.as_str()) {
             // tree-sitter reads `env A=1 if x; then rm ...` as a command named
             // `then`; bash calls it a syntax error. Judge what follows anyway.
@@ -264,7 +373,7 @@ impl ShellParser {
                     extra_args: extra || c.extra_args,
                 };
                 if !sub.argv.is_empty() {
-                    self.unwrap(sub, depth + 1, out);
+                    subs.push(sub);
                 }
             }
             Inner::Exec(ranges) => {
@@ -298,7 +407,7 @@ impl ShellParser {
                         ..SimpleCmd::default()
                     };
                     if !sub.argv.is_empty() {
-                        self.unwrap(sub, depth + 1, out);
+                        subs.push(sub);
                     }
                 }
             }
@@ -322,8 +431,42 @@ impl ShellParser {
                 // (remote code execution when the pipe carries a download).
             }
         }
-        out.cmds.push(c);
+        subs
     }
+}
+
+/// How deep brackets nest, or how many `!` follow each other, counted on the
+/// text (quotes are followed roughly: the tree walk bounds the depth exactly,
+/// this keeps absurd input away from the parser).
+fn nesting(src: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    let mut bangs = 0;
+    for b in src.bytes() {
+        match b {
+            b'!' if !single => {
+                bangs += 1;
+                max = max.max(bangs);
+                continue;
+            }
+            b' ' | b'\t' => continue,
+            _ => bangs = 0,
+        }
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if !single => escaped = true,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            _ if single => {}
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 fn new_parser() -> Parser {
@@ -373,11 +516,21 @@ fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
                 Some((n, v)) if argv.is_empty() && is_var_name(n) && !w.dynamic => {
                     cur.env.push((n.to_string(), Word::lit(v)))
                 }
+                // `x=$y`: the tree walk follows variables.
+                Some((n, _)) if argv.is_empty() && is_var_name(n) => return None,
                 _ => argv.push(w),
             }
         }
         if argv.is_empty() && cur.env.is_empty() && cur.redirects.is_empty() {
             return None; // empty command between operators: let tree-sitter judge
+        }
+        // A glob naming the command, or one that may match `..`: the tree
+        // walk decides, knowing what is quoted.
+        let wild = |(i, w): (usize, &Word)| {
+            vars::has_glob(&w.text) && (i == 0 || vars::glob_climbs(&w.text))
+        };
+        if argv.iter().enumerate().any(wild) {
+            return None;
         }
         if let Some(first) = argv.first() {
             if RESERVED.contains(&first.text.as_str()) {
@@ -474,13 +627,16 @@ fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
     {
         return None;
     }
+    if walk::vars_matter(&cmds) {
+        return None;
+    }
     Some(cmds)
 }
 
 /// A plain `$NAME` or `${NAME}` at the start of `b`: appends its text (`~`
 /// for HOME) and returns (bytes consumed, dynamic). Anything fancier
 /// (`$(`, `${x:-y}`, `$'...'`) returns `None`.
-fn lex_var(b: &[u8], out: &mut Vec<u8>) -> Option<(usize, bool)> {
+fn lex_var(b: &[u8], quoted: bool, out: &mut Vec<u8>) -> Option<(usize, bool)> {
     let name_end = |s: &[u8]| {
         s.iter()
             .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
@@ -500,9 +656,22 @@ fn lex_var(b: &[u8], out: &mut Vec<u8>) -> Option<(usize, bool)> {
         }
         _ => return None,
     };
-    if name == b"HOME" {
-        out.push(b'~');
-        return Some((len, false));
+    // `$HOME` is the context's `~` only at the start of a word and followed
+    // by `/` or the end of the word; `$PWD` is left to the tree walk.
+    let next = b.get(len).copied();
+    let ends = match quoted {
+        false => {
+            next.is_none_or(|c| matches!(c, b'/' | b' ' | b'\t' | b'|' | b';' | b'&' | b'<' | b'>'))
+        }
+        true => next == Some(b'/'),
+    };
+    match name {
+        b"HOME" if (out.is_empty() || next == Some(b'/')) && ends => {
+            out.push(b'~');
+            return Some((len, false));
+        }
+        b"HOME" | b"PWD" => return None,
+        _ => {}
     }
     out.extend_from_slice(&b[..len]);
     Some((len, true))
@@ -513,6 +682,13 @@ fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
     let mut out: Vec<u8> = Vec::new();
     let mut dynamic = false;
     let mut i = 0;
+    // `~user`, `~+`: the tree walk expands them.
+    if b.first() == Some(&b'~')
+        && b.get(1)
+            .is_some_and(|c| !matches!(c, b'/' | b' ' | b'\t' | b'|' | b';' | b'&' | b'<' | b'>'))
+    {
+        return None;
+    }
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'|' | b';' | b'&' | b'>' | b'<' => break,
@@ -520,7 +696,7 @@ fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
                 if dynamic {
                     return None; // `$A/$B`: tree-sitter-bash splits such words oddly
                 }
-                let n = lex_var(&b[i..], &mut out)?;
+                let n = lex_var(&b[i..], false, &mut out)?;
                 dynamic |= n.1;
                 i += n.0;
             }
@@ -566,7 +742,7 @@ fn lex_word(b: &[u8]) -> Option<(Word, usize)> {
                 let mut k = 0;
                 while k < inner.len() {
                     if inner[k] == b'$' {
-                        let n = lex_var(&inner[k..], &mut out)?;
+                        let n = lex_var(&inner[k..], true, &mut out)?;
                         dynamic |= n.1;
                         k += n.0;
                     } else {
@@ -780,542 +956,6 @@ fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
     }
 }
 
-/// Redirections (and the words tree-sitter attaches to them) of an enclosing
-/// `redirected_statement`.
-#[derive(Default)]
-struct Outer {
-    reds: Vec<Redirect>,
-    stdin: Option<String>,
-    /// `echo a > f b`: tree-sitter hangs `b` on the redirect; it is an argument.
-    extra: Vec<Word>,
-}
-
-/// Walks a tree-sitter tree and collects simple commands.
-struct Walker<'a> {
-    src: &'a str,
-    out: &'a mut Parsed,
-}
-
-impl Walker<'_> {
-    fn text(&self, n: Node) -> &str {
-        &self.src[n.byte_range()]
-    }
-
-    /// `redirects`: redirections of an enclosing `redirected_statement`.
-    fn visit(&mut self, n: Node, piped: bool, redirects: Option<Outer>) {
-        match n.kind() {
-            "command" => {
-                self.command(n, piped, redirects);
-                return;
-            }
-            "redirected_statement" => {
-                let mut o = Outer::default();
-                let mut cur = n.walk();
-                for ch in n.children(&mut cur) {
-                    self.redirect(ch, &mut o);
-                }
-                let body = n.child_by_field_name("body");
-                match body {
-                    Some(b) if b.kind() == "command" => {
-                        self.command(b, piped, Some(o));
-                    }
-                    Some(b)
-                        if matches!(b.kind(), "pipeline" | "list") && b.named_child_count() > 0 =>
-                    {
-                        // `a | b > f`: the redirection belongs to the last stage.
-                        self.visit(b, piped, Some(o));
-                    }
-                    other => {
-                        if !o.reds.is_empty() || !o.extra.is_empty() {
-                            // Redirection of a compound statement: record its writes.
-                            let mut argv = vec![Word::lit(":")];
-                            argv.append(&mut o.extra);
-                            self.out.cmds.push(SimpleCmd {
-                                argv,
-                                redirects: std::mem::take(&mut o.reds),
-                                ..SimpleCmd::default()
-                            });
-                        }
-                        if let Some(b) = other {
-                            // `! bash <<EOF`, `(sh) <<EOF`: any command inside may
-                            // read the here-doc.
-                            let start = self.out.cmds.len();
-                            self.visit(b, piped, None);
-                            if let Some(text) = &o.stdin {
-                                for c in &mut self.out.cmds[start..] {
-                                    c.stdin_text.get_or_insert_with(|| text.clone());
-                                }
-                            }
-                        }
-                    }
-                }
-                // Substitutions inside redirect targets and here-docs.
-                let mut cur = n.walk();
-                for ch in n.children(&mut cur) {
-                    if Some(ch) != body {
-                        self.descend(ch);
-                    }
-                }
-                return;
-            }
-            "pipeline" | "list" => {
-                let pipe = n.kind() == "pipeline";
-                let mut redirects = redirects;
-                let last = n.named_child_count().saturating_sub(1);
-                let mut cur = n.walk();
-                for (idx, ch) in n.named_children(&mut cur).enumerate() {
-                    let r = if idx == last { redirects.take() } else { None };
-                    let start = self.out.cmds.len();
-                    match r {
-                        // The last stage is not a simple command (`a && ! bash <<EOF`,
-                        // `a && (sh) > f`, `a && b | c > f`): a simple command takes
-                        // the redirections itself, and a nested pipeline or list
-                        // hands a here-doc alone down to its last stage. Otherwise
-                        // record the writes and let every command inside read the
-                        // here-doc (as for a redirected compound statement above).
-                        Some(r)
-                            if ch.kind() != "command"
-                                && (!r.reds.is_empty()
-                                    || (r.stdin.is_some()
-                                        && !matches!(ch.kind(), "pipeline" | "list"))) =>
-                        {
-                            if !r.reds.is_empty() || !r.extra.is_empty() {
-                                let mut argv = vec![Word::lit(":")];
-                                argv.extend(r.extra);
-                                self.out.cmds.push(SimpleCmd {
-                                    argv,
-                                    redirects: r.reds,
-                                    ..SimpleCmd::default()
-                                });
-                            }
-                            let inner = self.out.cmds.len();
-                            self.visit(ch, piped || (pipe && idx > 0), None);
-                            if let Some(text) = &r.stdin {
-                                for c in &mut self.out.cmds[inner..] {
-                                    c.stdin_text.get_or_insert_with(|| text.clone());
-                                }
-                            }
-                        }
-                        r => self.visit(ch, piped || (pipe && idx > 0), r),
-                    }
-                    // Every command of a stage but the last writes into the pipe
-                    // (also those of a `{ ...; }` group or a subshell).
-                    if pipe && idx < last {
-                        for c in &mut self.out.cmds[start..] {
-                            c.pipes_out = true;
-                        }
-                    }
-                }
-                return;
-            }
-            "variable_assignment" if n.parent().is_some_and(|p| p.kind() == "command") => {}
-            "variable_assignment" => {
-                // A bare assignment (`HISTFILE=/dev/null`) changes the shell itself.
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x).to_string())
-                    .unwrap_or_default();
-                let value = n
-                    .child_by_field_name("value")
-                    .map(|v| self.word(v))
-                    .unwrap_or_else(|| Word::lit(""));
-                self.out.cmds.push(SimpleCmd {
-                    argv: vec![Word::lit(":")],
-                    env: vec![(name, value)],
-                    ..SimpleCmd::default()
-                });
-                self.descend(n);
-                return;
-            }
-            "command_substitution"
-                if self.text(n).starts_with('`') && self.text(n).contains("\\`") =>
-            {
-                // Escaped backticks nest a substitution tree-sitter does not
-                // parse: unescape one level and parse the text again.
-                let raw = self.text(n);
-                let inner = &raw[1..raw.len().saturating_sub(1)];
-                let text = inner
-                    .replace("\\`", "`")
-                    .replace("\\$", "$")
-                    .replace("\\\\", "\\");
-                self.out.pending.push(text);
-                let mut cur = n.walk();
-                for ch in n.named_children(&mut cur) {
-                    self.visit(ch, false, None);
-                }
-                return;
-            }
-            "compound_statement" if self.text(n).starts_with("((") => {
-                // `((cmd args))`: older bash runs it as nested subshells when it
-                // is not arithmetic; be safe and parse it as shell.
-                let raw = self.text(n);
-                let inner = raw.trim_start_matches("((").trim_end_matches("))");
-                if !looks_arithmetic(inner) {
-                    self.out.pending.push(inner.to_string());
-                }
-                self.descend(n);
-                return;
-            }
-            "arithmetic_expansion" => {
-                // `$((cmd args))` that is not arithmetic is a subshell in a
-                // command substitution for bash: parse its text as shell.
-                let raw = self.text(n);
-                let inner = raw.trim_start_matches("$((").trim_end_matches("))");
-                if !looks_arithmetic(inner) {
-                    self.out.pending.push(inner.to_string());
-                }
-                self.descend(n);
-                return;
-            }
-            "command_substitution" | "process_substitution" => {
-                // `$(< file)` reads the file: a redirect without a command.
-                let mut o = Outer::default();
-                let mut cur = n.walk();
-                for ch in n.named_children(&mut cur) {
-                    if ch.kind() == "file_redirect" {
-                        self.redirect(ch, &mut o);
-                    } else {
-                        self.visit(ch, false, None);
-                    }
-                }
-                if !o.reds.is_empty() {
-                    self.out.cmds.push(SimpleCmd {
-                        argv: vec![Word::lit(":")],
-                        redirects: o.reds,
-                        ..SimpleCmd::default()
-                    });
-                }
-                return;
-            }
-            "function_definition" => {
-                // A function that calls itself (`:(){ :|:& };:`) forks or
-                // recurses without end: a fork bomb.
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x).to_string());
-                let start = self.out.cmds.len();
-                let mut cur = n.walk();
-                for ch in n.named_children(&mut cur) {
-                    self.visit(ch, piped, None);
-                }
-                if let Some(name) = name {
-                    if self.out.cmds[start..].iter().any(|c| c.name() == name) {
-                        self.out.note(
-                            RiskClass::Exhaust,
-                            format!("the function `{name}` calls itself, so it can fork or recurse without end"),
-                        );
-                    }
-                }
-                return;
-            }
-            _ => {}
-        }
-        let _ = redirects;
-        let mut cur = n.walk();
-        for ch in n.named_children(&mut cur) {
-            self.visit(ch, piped, None);
-        }
-    }
-
-    /// Visit everything below `n` looking for commands (in substitutions).
-    fn descend(&mut self, n: Node) {
-        let mut cur = n.walk();
-        for ch in n.named_children(&mut cur) {
-            self.visit(ch, false, None);
-        }
-    }
-
-    fn redirect(&mut self, ch: Node, o: &mut Outer) {
-        match ch.kind() {
-            "file_redirect" => {
-                let op = {
-                    let mut cur = ch.walk();
-                    let ops: Vec<&str> = ch
-                        .children(&mut cur)
-                        .filter(|c| !c.is_named())
-                        .map(|c| self.text(c))
-                        .collect();
-                    ops.join("")
-                };
-                let mut cur = ch.walk();
-                let dests: Vec<Node> = ch.children_by_field_name("destination", &mut cur).collect();
-                for extra in dests.iter().skip(1) {
-                    o.extra.push(self.word(*extra));
-                }
-                if let Some(&d) = dests.first() {
-                    let target = self.word(d);
-                    let write = op.contains('>') && !op.contains(">&") || op == "&>" || op == "&>>";
-                    // `2>&1` and `>&2` duplicate descriptors: nothing is written.
-                    let dup = target.text.chars().all(|c| c.is_ascii_digit() || c == '-');
-                    if !(op.contains('&') && dup && op != "&>" && op != "&>>") {
-                        o.reds.push(Redirect {
-                            write: write || (op.contains('>') && !dup),
-                            target,
-                        });
-                    }
-                }
-            }
-            "heredoc_redirect" => {
-                let mut cur = ch.walk();
-                for c in ch.named_children(&mut cur) {
-                    if c.kind() == "heredoc_body" {
-                        o.stdin = Some(self.text(c).to_string());
-                    }
-                }
-                // `cat <<EOF > file`: the write redirect sits inside here.
-                let mut cur = ch.walk();
-                for c in ch.named_children(&mut cur) {
-                    if c.kind() == "file_redirect" {
-                        self.redirect(c, o);
-                    }
-                }
-            }
-            "herestring_redirect" => {
-                if let Some(c) = ch.named_child(0) {
-                    let w = self.word(c);
-                    if !w.dynamic {
-                        o.stdin = Some(w.text);
-                    } else {
-                        o.stdin = Some(format!("{} {}", "$", w.text));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn command(&mut self, n: Node, piped: bool, outer: Option<Outer>) {
-        let mut o = outer.unwrap_or_default();
-        let mut cmd = SimpleCmd {
-            piped,
-            ..SimpleCmd::default()
-        };
-        let mut cur = n.walk();
-        for ch in n.named_children(&mut cur) {
-            match ch.kind() {
-                "variable_assignment" => {
-                    let name = ch
-                        .child_by_field_name("name")
-                        .map(|x| self.text(x).to_string())
-                        .unwrap_or_default();
-                    let value = ch
-                        .child_by_field_name("value")
-                        .map(|v| self.word(v))
-                        .unwrap_or_else(|| Word::lit(""));
-                    cmd.env.push((name, value));
-                }
-                "command_name" => {
-                    let w = ch
-                        .named_child(0)
-                        .map(|x| self.word(x))
-                        .unwrap_or_else(|| Word::lit(self.text(ch)));
-                    cmd.argv.push(w);
-                }
-                "file_redirect" | "heredoc_redirect" | "herestring_redirect" => {
-                    self.redirect(ch, &mut o);
-                }
-                "comment" => {}
-                _ => cmd.argv.push(self.word(ch)),
-            }
-        }
-        cmd.argv.append(&mut o.extra);
-        cmd.redirects = o.reds;
-        cmd.stdin_text = o.stdin;
-        if !cmd.argv.is_empty() || !cmd.redirects.is_empty() {
-            if cmd.argv.is_empty() {
-                cmd.argv.push(Word::lit(":"));
-            }
-            self.out.cmds.push(cmd);
-        }
-        // Commands inside substitutions in the words.
-        self.descend(n);
-    }
-
-    /// Quote removal for one word node.
-    fn word(&self, n: Node) -> Word {
-        let raw = self.text(n);
-        match n.kind() {
-            "word" | "number" => Word {
-                text: unescape_bare(raw),
-                dynamic: false,
-            },
-            "raw_string" => Word::lit(raw.trim_start_matches('\'').trim_end_matches('\'')),
-            "ansi_c_string" => match decode_ansi_c(raw) {
-                Some(t) => Word::lit(&t),
-                None => Word {
-                    text: raw.to_string(),
-                    dynamic: true,
-                },
-            },
-            "string" | "translated_string" => {
-                // The text between the quotes, with each expansion replaced by
-                // its word (gaps are taken from the source: tree-sitter does
-                // not make nodes of all the literal text).
-                let open = if raw.starts_with('$') { 2 } else { 1 };
-                let start = n.start_byte() + open;
-                let end = n.end_byte().saturating_sub(1).max(start);
-                let mut w = Word::lit("");
-                let mut pos = start;
-                let mut cur = n.walk();
-                for ch in n.named_children(&mut cur) {
-                    if ch.kind() == "string_content" {
-                        continue;
-                    }
-                    if ch.start_byte() > pos {
-                        w.text
-                            .push_str(&unescape_dq(&self.src[pos..ch.start_byte()]));
-                    }
-                    let part = self.word(ch);
-                    w.dynamic |= part.dynamic;
-                    w.text.push_str(&part.text);
-                    pos = ch.end_byte().max(pos);
-                }
-                if end > pos {
-                    w.text.push_str(&unescape_dq(&self.src[pos..end]));
-                }
-                w
-            }
-            "string_content" => Word::lit(&unescape_dq(raw)),
-            "concatenation" => {
-                let mut w = Word::lit("");
-                let mut cur = n.walk();
-                for ch in n.children(&mut cur) {
-                    let part = self.word(ch);
-                    w.dynamic |= part.dynamic;
-                    w.text.push_str(&part.text);
-                }
-                w
-            }
-            "simple_expansion" | "expansion" => {
-                if matches!(raw, "$HOME" | "${HOME}") {
-                    Word::lit("~")
-                } else {
-                    Word {
-                        text: raw.to_string(),
-                        dynamic: true,
-                    }
-                }
-            }
-            "brace_expression" => Word::lit(raw),
-            _ => Word {
-                text: raw.to_string(),
-                dynamic: true,
-            },
-        }
-    }
-}
-
-/// Could this be the inside of `$(( ))`? Two words side by side (`rm -rf`),
-/// quotes or command separators mean it is a command instead.
-fn looks_arithmetic(s: &str) -> bool {
-    if s.contains([';', '`', '\'', '"']) {
-        return false;
-    }
-    let is_word = |t: &str| {
-        let mut c = t.chars();
-        match c.next() {
-            Some(ch) if ch.is_ascii_alphabetic() || ch == '_' || ch == '/' || ch == '.' => true,
-            Some('-') => c.next().is_some_and(|d| d.is_ascii_alphabetic()),
-            _ => false,
-        }
-    };
-    let toks: Vec<&str> = s.split_whitespace().collect();
-    !toks.windows(2).any(|p| is_word(p[0]) && is_word(p[1]))
-}
-
-fn unescape_bare(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c == '\\' {
-            if let Some(n) = it.next() {
-                if n != '\n' {
-                    out.push(n);
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn unescape_dq(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        if c == '\\' {
-            match it.peek() {
-                Some(&n) if matches!(n, '"' | '\\' | '$' | '`') => {
-                    out.push(n);
-                    it.next();
-                }
-                Some('\n') => {
-                    it.next();
-                }
-                _ => out.push(c),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Decode `$'...'`; `None` for escapes cordon does not decode.
-fn decode_ansi_c(raw: &str) -> Option<String> {
-    let body = raw.strip_prefix("$'")?.strip_suffix('\'')?;
-    let b = body.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            out.push(b[i]);
-            i += 1;
-            continue;
-        }
-        let e = *b.get(i + 1)?;
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'\\' | b'\'' | b'"' | b'?' => out.push(e),
-            b'x' => {
-                let mut v = 0u32;
-                let mut k = 0;
-                while k < 2 && i < b.len() && b[i].is_ascii_hexdigit() {
-                    v = v * 16 + (b[i] as char).to_digit(16)?;
-                    i += 1;
-                    k += 1;
-                }
-                if k == 0 {
-                    return None;
-                }
-                out.push(v as u8);
-            }
-            b'0'..=b'7' => {
-                let mut v = (e - b'0') as u32;
-                let mut k = 1;
-                while k < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
-                    v = v * 8 + (b[i] - b'0') as u32;
-                    i += 1;
-                    k += 1;
-                }
-                out.push(v as u8);
-            }
-            _ => return None,
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1473,7 +1113,7 @@ mod tests {
             return None;
         }
         let mut out = Parsed::default();
-        let mut w = Walker { src, out: &mut out };
+        let mut w = Walker::new(src, &mut out);
         w.visit(tree.root_node(), false, None);
         Some(out.cmds)
     }
