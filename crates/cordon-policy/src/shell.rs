@@ -12,6 +12,46 @@
 //! Whatever cannot be known before it runs (a command name built from a
 //! variable, `eval "$x"`, a shell reading a script from a pipe, a parse error)
 //! is recorded in [`Parsed::notes`] so the decision never auto-allows it.
+//!
+//! # Variables
+//!
+//! A word whose value is known before the line runs is that value
+//! (`d=build; rm -rf "$d"` is `rm -rf build`); any other word is
+//! [`Word::dynamic`]. Known: what the line itself assigns (`x=v`, `x+=v`,
+//! `export`/`declare`/`typeset`/`readonly`/`local` with a value, arrays
+//! `a=(x y)` with `${a[@]}`, `${a[1]}`, `${#a[@]}`, `for v in ONE-WORD`,
+//! `unset`, `${x:=v}`), read through `$x`, `${x}`, `${x:-w}`, `${x-w}`,
+//! `${x:+w}`, `${x:=w}`, `${#x}` and `${x#p}`/`${x%p}` with a literal
+//! pattern; `HOME` and `PWD`, written `~` and `.` (what cordon knows from its
+//! context); `$'...'`; brace expansion (`src/{a,b}`, `f{1..3}`, up to 64
+//! words); unquoted values split on `IFS` (an empty one is no word at all).
+//! Globs stay as written (`*.o` names files in the directory it names),
+//! except one that may match `.` or `..` (`.*`) or names the command.
+//!
+//! Unknown: the environment (`$USER`, `$TMPDIR`...), special parameters
+//! (`$1`, `$@`, `$?`, `$$`, `$!`), variables bash sets itself (`$RANDOM`,
+//! `$OLDPWD`, `$REPLY`...), substitutions and arithmetic, `$"..."`, `~user`,
+//! `~-`, values from `read`/`mapfile`/`printf -v`/`getopts`/`let`/`((...))`,
+//! `${!x}` and other expansion forms, `declare -i/-l/-u/-A` and readonly
+//! names assigned again. Scopes are followed: assignments in `( )`, `$(...)`,
+//! a pipeline stage or a `&` command do not leak; after an `||`/`&&` item, an
+//! `if`/`case` branch or a loop, what it assigned is unknown (a loop body
+//! starts with its own variables unknown); a function body is walked with
+//! nothing known but `HOME`/`PWD`. After `eval`, `source`/`.`, `trap`, a call
+//! of a function of the line, a nameref (`declare -n`) or a command named at
+//! run time, nothing is known any more. Strings run by `bash -c`, `eval`,
+//! here-docs and backticks parsed again start with nothing known.
+//!
+//! # Bounds
+//!
+//! The analysis never recurses on input without a bound, so no input can
+//! overflow the stack: a line longer than 128 KiB, brackets (or `!`) nested
+//! more than 64 deep, a parse of more than 200,000 nodes, a tree walk deeper
+//! than 400 levels or than 96 KiB of stack, shell strings nested more than 6
+//! deep, more than 64 commands found inside one (`nice nice ... rm`), or more
+//! than 4,000 simple commands make the command opaque, with a note naming
+//! the bound. Long `&&` lists, which tree-sitter nests to the left, are
+//! walked flat; wrapper chains are followed with a work list.
 
 mod vars;
 mod walk;
@@ -627,10 +667,25 @@ fn fast_lex(src: &str) -> Option<Vec<SimpleCmd>> {
     {
         return None;
     }
-    if walk::vars_matter(&cmds) {
+    if walk::vars_matter(&cmds) || cd_scoped(src, &cmds) {
         return None;
     }
     Some(cmds)
+}
+
+/// Is a `cd` of these fast-lexed commands anywhere but first in the line
+/// and followed by `;`, `&&` or `||`? The tree walk then says where it stops
+/// counting (`cd -`).
+fn cd_scoped(src: &str, cmds: &[SimpleCmd]) -> bool {
+    let cd = |c: &SimpleCmd| matches!(c.name(), "cd" | "pushd" | "popd");
+    let lone_amp = src
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[1] == b'&' && w[0] != b'&' && w[2] != b'&' && w[0] != b'>' && w[2] != b'>');
+    cmds.iter().skip(1).any(cd)
+        || cmds
+            .first()
+            .is_some_and(|c| cd(c) && (c.pipes_out || lone_amp))
 }
 
 /// A plain `$NAME` or `${NAME}` at the start of `b`: appends its text (`~`
@@ -1229,5 +1284,226 @@ mod tests {
             assert!(c.pipes_out, "{c:?}");
         }
         assert!(!p.cmds.iter().any(|c| c.name() == "head" && c.pipes_out));
+    }
+}
+
+/// Variables: a word whose value is known before the line runs is that
+/// value; any other stays `dynamic`.
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+
+    /// The words after the name of the last command named `name`.
+    fn args(src: &str, name: &str) -> Vec<(String, bool)> {
+        let p = ShellParser::default().analyse(src);
+        let c = p
+            .cmds
+            .iter()
+            .rev()
+            .find(|c| c.name() == name)
+            .unwrap_or_else(|| panic!("{src:?}: no `{name}` in {:?}", p.cmds));
+        c.argv[1..]
+            .iter()
+            .map(|w| (w.text.clone(), w.dynamic))
+            .collect()
+    }
+
+    fn known(src: &str, name: &str, want: &[&str]) {
+        let got = args(src, name);
+        let want: Vec<(String, bool)> = want.iter().map(|w| (w.to_string(), false)).collect();
+        assert_eq!(got, want, "{src:?}");
+    }
+
+    /// The last word of `name` is unknown.
+    fn unknown(src: &str, name: &str) {
+        let got = args(src, name);
+        assert!(got.last().is_some_and(|w| w.1), "{src:?}: {got:?}");
+    }
+
+    #[test]
+    fn known_values_are_substituted() {
+        for (src, want) in [
+            ("d=build; rm -rf \"$d\"", &["-rf", "build"][..]),
+            ("d=build && rm -rf $d", &["-rf", "build"]),
+            ("p=src/a.txt; rm \"$p\"", &["src/a.txt"]),
+            ("export D=out && rm -rf \"$D\"/x", &["-rf", "out/x"]),
+            ("declare -r R=tmp; rm -rf ${R}", &["-rf", "tmp"]),
+            ("local_x=1; typeset T=t; rm $T", &["t"]),
+            ("a=(x 'y z'); rm \"${a[@]}\"", &["x", "y z"]),
+            (
+                "a=(x y); a+=(z); rm ${a[@]} ${#a[@]}",
+                &["x", "y", "z", "3"],
+            ),
+            ("a=(x y); rm ${a[1]} $a", &["y", "x"]),
+            ("f=a.txt; rm \"${f%.txt}.bak\" ${f#a.}", &["a.bak", "txt"]),
+            ("x=; rm -rf \"${x:-build}\" ${x-kept}", &["-rf", "build"]),
+            ("unset d; rm -rf \"${d-build}\"", &["-rf", "build"]),
+            ("x=a; : ${x:=b}; y=; : ${y:=c}; rm $x $y", &["a", "c"]),
+            ("for f in one.txt; do rm \"$f\"; done", &["one.txt"]),
+            ("x=a; { x=b; }; rm $x", &["b"]),
+            ("x='a b'; rm $x \"$x\"", &["a", "b", "a b"]),
+            ("x=a; x+=b; rm $x", &["ab"]),
+            ("x=/etc/group; (x=a); rm \"$x\"", &["/etc/group"]),
+            ("x=/etc/group; x=a | cat; rm \"$x\"", &["/etc/group"]),
+            ("x=/etc/group; echo $(x=a); rm \"$x\"", &["/etc/group"]),
+            ("x=/etc/group; x=a & rm \"$x\"", &["/etc/group"]),
+            ("x=src; y=$x/lib; rm -r $y", &["-r", "src/lib"]),
+            (
+                "HOME=/etc; cat ~/passwd $HOME/group",
+                &["/etc/passwd", "/etc/group"],
+            ),
+            ("x=$HOME; rm -rf \"$x\"/.cache", &["-rf", "~/.cache"]),
+            (
+                "rm -rf \"$HOME/.cache\" ~+/b $PWD/c",
+                &["-rf", "~/.cache", "./b", "./c"],
+            ),
+            (
+                "mkdir -p src/{a,b} f{1..3}",
+                &["-p", "src/a", "src/b", "f1", "f2", "f3"],
+            ),
+            ("cp f{,.bak}", &["f", "f.bak"]),
+            (
+                "rm -rf {/etc,x}/passwd",
+                &["-rf", "/etc/passwd", "x/passwd"],
+            ),
+            ("rm $'a\\x2fb' *.o .[^.]*", &["a/b", "*.o", ".[^.]*"]),
+            ("find . -exec rm {} \\;", &[".", "-exec", "rm", "{}", ";"]),
+            ("x=a; if true; then rm $x; fi", &["a"]),
+            ("x=a; case $x in a) rm $x;; esac", &["a"]),
+            ("x=a; f() { :; }; rm $x", &["a"]),
+        ] {
+            let name = if src.starts_with("HOME") {
+                "cat"
+            } else if src.starts_with("mkdir") {
+                "mkdir"
+            } else if src.starts_with("cp") {
+                "cp"
+            } else if src.starts_with("find") {
+                "find"
+            } else {
+                "rm"
+            };
+            known(src, name, want);
+        }
+        // An empty unquoted expansion is no word at all: `rm` is the command.
+        let p = ShellParser::default().analyse("x=''; $x rm -rf /srv");
+        assert!(p.cmds.iter().any(|c| c.text() == "rm -rf /srv"), "{p:?}");
+        // The value of a quoted assignment is taken as is.
+        known("x='$HOME'; rm \"$x\"", "rm", &["$HOME"]);
+    }
+
+    #[test]
+    fn unknown_values_stay_dynamic() {
+        for src in [
+            "p=$(cat f); rm \"$p\"",
+            "p=`cat f`; rm \"$p\"",
+            "read p; rm \"$p\"",
+            "read -r a p < f; rm \"$p\"",
+            "p=x; read p; rm \"$p\"",
+            "mapfile p < f; rm \"$p\"",
+            "printf -v p %s x; rm \"$p\"",
+            "p=x; let p=1; rm \"$p\"",
+            "p=x; (( p = 1 )); rm \"$p\"",
+            "p=x; : $((p=1)); rm \"$p\"",
+            "rm \"$1\"",
+            "rm \"$@\"",
+            "rm $?",
+            "rm $$",
+            "rm $RANDOM",
+            "rm \"$UNSET_FROM_ENV\"",
+            "RANDOM=1; rm $RANDOM",
+            "p=x; true || p=/etc; rm $p",
+            "p=x; false && p=/etc; rm $p",
+            "p=x; true || p=/etc && rm $p",
+            "p=x; if c; then p=/etc; fi; rm $p",
+            "p=x; if c; then p=/etc; else rm $p; fi",
+            "p=x; case a in a) p=/etc;; *) rm $p;; esac",
+            "p=x; while c; do rm $p; p=/etc; done",
+            "p=x; for i in 1 2; do rm $p; p=/etc; done",
+            "for p in a b; do rm $p; done",
+            "for p in $(ls); do rm $p; done",
+            "for p; do rm $p; done",
+            "for p in .*; do rm -rf $p; done",
+            "p=x; eval \"$y\"; rm $p",
+            "p=x; eval 'p=/etc'; rm $p",
+            "p=x; source f; rm $p",
+            "p=x; . f; rm $p",
+            "f() { p=/etc; }; p=x; f; rm $p",
+            "p=x; trap 'p=/etc' DEBUG; rm $p",
+            "declare -n r=p; p=x; r=/etc; rm $p",
+            "readonly p=/etc; p=x; rm $p",
+            "local p=/etc; rm $p",
+            "declare -u p=x; rm $p",
+            "declare -i p=1+1; rm $p",
+            "declare p; rm $p",
+            "declare \"$n=/etc\"; rm $p",
+            "p=x; $cmd; rm $p",
+            "p=x; command read p; rm $p",
+            "p=x; export p=$(id); rm $p",
+            "p=x; unset 'p[0]'; rm $p",
+            "IFS=/; p=a/b; rm $p",
+            "p=x; read IFS; rm $p",
+            "p=$PWD; cd /etc; rm \"$p\"/f",
+            "rm ~bob/x",
+            "rm ~-/x",
+            "rm .*",
+            "rm src/.?",
+            "rm $\"a\"",
+            "rm $((1+2))",
+            "rm {1..1000}",
+            "rm \"a\"{b,c}",
+            "rm ${!p}",
+            "rm ${p:-$(id)}",
+            "rm ${p/a/b}",
+            "rm x$HOME",
+            "source f; rm ~/x",
+            "p=a; f() { rm $p; }",
+        ] {
+            unknown(src, "rm");
+        }
+        // A glob or a variable naming the command: only known at run time.
+        for src in [
+            "/bin/r? -rf /srv",
+            "/usr/bin/r[m] x",
+            "c=rm; x=$(id); $x -rf /srv",
+        ] {
+            let p = ShellParser::default().analyse(src);
+            assert!(
+                p.notes.iter().any(|n| n.class == RiskClass::Opaque),
+                "{src:?}: {p:?}"
+            );
+        }
+    }
+
+    /// `cd` is a command of its own (decide follows it through the line);
+    /// after a scope where a `cd` ran in a subshell or may not have run, a
+    /// `cd -` says the directory is unknown. `$PWD` is `.`.
+    #[test]
+    fn working_directory_words() {
+        let texts = |src: &str| -> Vec<String> {
+            let p = ShellParser::default().analyse(src);
+            p.cmds.iter().map(|c| c.text()).collect()
+        };
+        for src in [
+            "cd /etc; (cd /w/p); rm passwd",
+            "cd /etc; cd /w/p | cat; rm passwd",
+            "cd /etc; echo $(cd /w/p); rm passwd",
+            "cd /etc; true && cd /w/p; rm passwd",
+            "cd /etc; false || cd /w/p; rm passwd",
+            "cd /etc; if c; then cd /w/p; fi; rm passwd",
+            "cd /etc; for i in 1; do cd /w/p; done; rm passwd",
+            "cd /etc; while c; do cd /w/p; done; rm passwd",
+        ] {
+            let t = texts(src);
+            let rm = t.iter().position(|c| c == "rm passwd").unwrap();
+            let inner = t.iter().position(|c| c == "cd /w/p").unwrap();
+            assert!(t[inner..rm].iter().any(|c| c == "cd -"), "{src:?}: {t:?}");
+        }
+        // A `cd` that runs before what follows it is just followed.
+        assert_eq!(texts("cd /etc && rm passwd"), ["cd /etc", "rm passwd"]);
+        assert_eq!(texts("(cd sub && make)"), ["cd sub", "make", "cd -"]);
+        known("cd /etc && rm passwd", "rm", &["passwd"]);
+        known("cd /etc && rm $PWD/passwd", "rm", &["./passwd"]);
+        known("cd \"$HOME\" && ls", "cd", &["~"]);
     }
 }

@@ -69,6 +69,9 @@ pub(super) struct Vars {
     poisoned: bool,
     /// Walking a function body (where `local` works).
     pub(super) in_function: bool,
+    /// `IFS` was given a value cordon does not know (never set, it is the
+    /// default: bash does not take it from the environment).
+    ifs_unknown: bool,
 }
 
 impl Vars {
@@ -82,6 +85,7 @@ impl Vars {
             frozen: Vec::new(),
             poisoned: false,
             in_function: false,
+            ifs_unknown: false,
         }
     }
 
@@ -94,6 +98,7 @@ impl Vars {
         }
         v.frozen = self.frozen.clone();
         v.poisoned = self.poisoned;
+        v.ifs_unknown = self.ifs_unknown;
         v.in_function = true;
         v
     }
@@ -109,6 +114,9 @@ impl Vars {
     /// Assign `name`; `None` makes it unknown.
     pub(super) fn set(&mut self, name: &str, v: Option<Val>) {
         let v = v.filter(|_| !VOLATILE.contains(&name) && !self.frozen.iter().any(|f| f == name));
+        if name == "IFS" {
+            self.ifs_unknown = v.is_none();
+        }
         match v {
             Some(v) => {
                 self.map.insert(name.to_string(), v);
@@ -142,8 +150,7 @@ impl Vars {
         match self.get("IFS") {
             Some(Val::Known(s)) => Some(s.clone()),
             Some(Val::Unset) => Some(" \t\n".into()),
-            // bash does not take IFS from the environment.
-            None if !self.poisoned => Some(" \t\n".into()),
+            None if !self.poisoned && !self.ifs_unknown => Some(" \t\n".into()),
             _ => None,
         }
     }

@@ -155,10 +155,25 @@ impl<'a> Walker<'a> {
     fn subshell(&mut self, f: impl FnOnce(&mut Self)) {
         let vars = self.vars.clone();
         let (log, funcs) = (self.written.len(), self.funcs.len());
+        let start = self.out.cmds.len();
         f(self);
         self.vars = vars;
         self.written.truncate(log);
         self.funcs.truncate(funcs);
+        self.directory_lost(start);
+    }
+
+    /// After a scope that ran in a subshell or may not have run, a `cd` in it
+    /// (from `start` on) leaves the directory unknown: the decision follows
+    /// `cd` through the line, and takes `cd -` for "unknown".
+    fn directory_lost(&mut self, start: usize) {
+        let cd = |c: &SimpleCmd| matches!(c.name(), "cd" | "pushd" | "popd") && c.via.is_empty();
+        if self.out.cmds.get(start..).is_some_and(|c| c.iter().any(cd)) {
+            self.out.cmds.push(SimpleCmd {
+                argv: vec![Word::lit("cd"), Word::lit("-")],
+                ..SimpleCmd::default()
+            });
+        }
     }
 
     /// The named children, each in a subshell when a `&` follows it.
@@ -262,9 +277,10 @@ impl<'a> Walker<'a> {
     /// what it reads, or not at all.
     fn while_loop(&mut self, n: Node, piped: bool) {
         self.vars.forget_mentioned(self.text(n));
-        let mut mark = self.written.len();
+        let (mut mark, cmds) = (self.written.len(), self.out.cmds.len());
         self.statements(n, piped);
         self.forget_since(&mut mark);
+        self.directory_lost(cmds);
     }
 
     /// A statement with redirections.
@@ -362,6 +378,7 @@ impl<'a> Walker<'a> {
         let mut all_and = true;
         let mut mark = self.written.len();
         let mut after_first = mark;
+        let mut first_cmds = self.out.cmds.len();
         for (idx, (ch, and)) in items.into_iter().enumerate() {
             let r = if idx == last { redirects.take() } else { None };
             if idx > 0 {
@@ -374,14 +391,17 @@ impl<'a> Walker<'a> {
             if idx == 0 {
                 mark = self.written.len();
                 after_first = mark;
+                first_cmds = self.out.cmds.len();
             }
         }
         self.forget_since(&mut after_first);
+        self.directory_lost(first_cmds);
     }
 
     /// `if`/`case`: each branch starts from what was known before the first
     /// (`kinds` start a branch); after it, what any branch assigned is unknown.
     fn branches(&mut self, n: Node, piped: bool, kinds: &[&str]) {
+        let cmds = self.out.cmds.len();
         let start = self.written.len();
         let mut mark = start;
         let mut cur = n.walk();
@@ -397,6 +417,7 @@ impl<'a> Walker<'a> {
         }
         mark = start;
         self.forget_since(&mut mark);
+        self.directory_lost(cmds);
     }
 
     /// `for v in LIST`: `v` is known when the list is one known word.
@@ -419,10 +440,12 @@ impl<'a> Walker<'a> {
             };
             self.assign(var, val);
         }
+        let cmds = self.out.cmds.len();
         if let Some(body) = n.child_by_field_name("body") {
             self.visit(body, piped, None);
         }
         self.forget_since(&mut mark);
+        self.directory_lost(cmds);
     }
 
     /// A function body runs when called, with the variables of that moment:
@@ -959,8 +982,11 @@ impl<'a> Walker<'a> {
                     None => Part::Dyn(raw.to_string()),
                 });
             }
-            // `$"..."` is translated by the locale's message catalogue.
-            "string" | "translated_string" if raw.starts_with('$') => {
+            // `$"..."` is translated by the locale's message catalogue
+            // (tree-sitter leaves the `$` out of the string node).
+            "string" | "translated_string"
+                if raw.starts_with('$') || self.src[..n.start_byte()].ends_with('$') =>
+            {
                 b.only_expansions = false;
                 b.bare = false;
                 parts.push(Part::Dyn(raw.to_string()));
@@ -971,6 +997,8 @@ impl<'a> Walker<'a> {
                 self.string(n, parts);
             }
             "concatenation" => {
+                // tree-sitter splits `r[m]` into words: look at them together.
+                b.glob |= vars::has_glob(&unquoted_text(n, raw));
                 let mut cur = n.walk();
                 for ch in n.children(&mut cur) {
                     self.parts(ch, assign, parts, b);
@@ -1061,23 +1089,31 @@ fn brace_group(n: Node, raw: &str) -> bool {
     if !raw.contains('{') {
         return false;
     }
-    // Quoted parts and expansions cannot open or split a group: mask them.
+    if !matches!(n.kind(), "concatenation" | "word" | "brace_expression") {
+        return false;
+    }
+    // Quoted parts and expansions cannot open or split a group.
+    vars::braces(&unquoted_text(n, raw)).is_none_or(|v| v.len() > 1)
+}
+
+/// The source of a word with its quoted parts and expansions masked (`_`).
+fn unquoted_text(n: Node, raw: &str) -> String {
     let unquoted = |k: Node| matches!(k.kind(), "word" | "number" | "brace_expression");
-    let masked = match n.kind() {
-        "concatenation" => {
-            let mut cur = n.walk();
-            let start = n.start_byte();
-            n.children(&mut cur)
-                .map(|k| match unquoted(k) {
-                    true => &raw[k.start_byte() - start..k.end_byte() - start],
-                    false => "_",
-                })
-                .collect::<String>()
-        }
-        _ if unquoted(n) => raw.to_string(),
-        _ => return false,
-    };
-    vars::braces(&masked).is_none_or(|v| v.len() > 1)
+    if n.kind() != "concatenation" {
+        return if unquoted(n) {
+            raw.to_string()
+        } else {
+            "_".into()
+        };
+    }
+    let mut cur = n.walk();
+    let start = n.start_byte();
+    n.children(&mut cur)
+        .map(|k| match unquoted(k) {
+            true => &raw[k.start_byte() - start..k.end_byte() - start],
+            false => "_",
+        })
+        .collect()
 }
 
 /// Could a command of `cmds` (from the fast lexer: no functions, no
