@@ -258,3 +258,19 @@ fn tree_sitter_survives_deep_trees() {
         });
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// Any text, shell syntax and multi-byte characters mixed, is analysed
+    /// without a panic; what does not parse is never allowed.
+    #[test]
+    fn any_text_is_analysed_without_panic(
+        src in "([a-z~/.*?\\[\\]{},=$()`'\"\\\\|&;<> \n#!@%+-]|€|é|[0-9]){0,60}"
+    ) {
+        let p = ShellParser::default().analyse(&src);
+        let _ = decide(&src);
+        for c in &p.cmds {
+            let _ = c.text();
+        }
+    }
+}

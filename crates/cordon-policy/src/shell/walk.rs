@@ -244,7 +244,8 @@ impl<'a> Walker<'a> {
     fn backticks(&mut self, n: Node) {
         let raw = self.text(n);
         if raw.contains("\\`") {
-            let inner = &raw[1..raw.len().saturating_sub(1)];
+            // An unterminated one (`` `a€ ``) has no closing backtick to drop.
+            let inner = raw[1..].strip_suffix('`').unwrap_or(&raw[1..]);
             let text = inner
                 .replace("\\`", "`")
                 .replace("\\$", "$")
@@ -1035,7 +1036,9 @@ impl<'a> Walker<'a> {
     /// nodes of all the literal text).
     fn string(&mut self, n: Node, parts: &mut Vec<Part>) {
         let start = n.start_byte() + 1;
-        let end = n.end_byte().saturating_sub(1).max(start);
+        // An unterminated string (`"a€`) has no closing quote to drop.
+        let close = usize::from(n.end_byte() > start && self.text(n).ends_with('"'));
+        let end = n.end_byte().saturating_sub(close).max(start);
         let mut pos = start;
         let kids: Vec<Node> = {
             let mut cur = n.walk();
