@@ -60,7 +60,11 @@ pub(super) const MAX_WORDS: usize = 64;
 /// The known variables at one point of the line.
 #[derive(Clone, Debug)]
 pub(super) struct Vars {
+    /// Names assigned in the line.
     map: HashMap<String, Val>,
+    /// `HOME` and `PWD` are still what the context says (`~`, `.`).
+    ctx_home: bool,
+    ctx_pwd: bool,
     /// Assignments to these names may not take (readonly) or are transformed
     /// (`declare -i/-l/-u/-A`): their value stays unknown.
     frozen: Vec<String>,
@@ -77,11 +81,10 @@ pub(super) struct Vars {
 impl Vars {
     /// The start of a command line: only `HOME` and `PWD` are known.
     pub(super) fn new() -> Vars {
-        let mut map = HashMap::new();
-        map.insert("HOME".to_string(), Val::Ctx("~"));
-        map.insert("PWD".to_string(), Val::Ctx("."));
         Vars {
-            map,
+            map: HashMap::new(),
+            ctx_home: true,
+            ctx_pwd: true,
             frozen: Vec::new(),
             poisoned: false,
             in_function: false,
@@ -94,10 +97,12 @@ impl Vars {
     pub(super) fn fresh(&self, keep_home: bool) -> Vars {
         let mut v = Vars::new();
         if !keep_home {
-            v.map.remove("HOME");
+            v.ctx_home = false;
         }
         v.frozen = self.frozen.clone();
         v.poisoned = self.poisoned;
+        v.ctx_home &= !self.poisoned;
+        v.ctx_pwd &= !self.poisoned;
         v.ifs_unknown = self.ifs_unknown;
         v.in_function = true;
         v
@@ -105,17 +110,24 @@ impl Vars {
 
     /// `None`: unknown.
     pub(super) fn get(&self, name: &str) -> Option<&Val> {
-        if self.poisoned {
-            return None;
+        const HOME: Val = Val::Ctx("~");
+        const PWD: Val = Val::Ctx(".");
+        match name {
+            _ if self.poisoned => None,
+            "HOME" if self.ctx_home => Some(&HOME),
+            "PWD" if self.ctx_pwd => Some(&PWD),
+            _ => self.map.get(name),
         }
-        self.map.get(name)
     }
 
     /// Assign `name`; `None` makes it unknown.
     pub(super) fn set(&mut self, name: &str, v: Option<Val>) {
         let v = v.filter(|_| !VOLATILE.contains(&name) && !self.frozen.iter().any(|f| f == name));
-        if name == "IFS" {
-            self.ifs_unknown = v.is_none();
+        match name {
+            "IFS" => self.ifs_unknown = v.is_none(),
+            "HOME" => self.ctx_home = false,
+            "PWD" => self.ctx_pwd = false,
+            _ => {}
         }
         match v {
             Some(v) => {
@@ -136,6 +148,8 @@ impl Vars {
 
     pub(super) fn poison(&mut self) {
         self.poisoned = true;
+        self.ctx_home = false;
+        self.ctx_pwd = false;
         self.map.clear();
     }
 
@@ -143,14 +157,16 @@ impl Vars {
     /// (the body of a loop may run again after changing it).
     pub(super) fn forget_mentioned(&mut self, text: &str) {
         self.map.retain(|name, _| !text.contains(name.as_str()));
+        self.ctx_home &= !text.contains("HOME");
+        self.ctx_pwd &= !text.contains("PWD");
     }
 
     /// The characters that split unquoted expansions; `None` when unknown.
-    pub(super) fn ifs(&self) -> Option<String> {
+    pub(super) fn ifs(&self) -> Option<&str> {
         match self.get("IFS") {
-            Some(Val::Known(s)) => Some(s.clone()),
-            Some(Val::Unset) => Some(" \t\n".into()),
-            None if !self.poisoned && !self.ifs_unknown => Some(" \t\n".into()),
+            Some(Val::Known(s)) => Some(s),
+            Some(Val::Unset) => Some(" \t\n"),
+            None if !self.poisoned && !self.ifs_unknown => Some(" \t\n"),
             _ => None,
         }
     }

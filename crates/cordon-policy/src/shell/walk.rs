@@ -178,13 +178,39 @@ impl<'a> Walker<'a> {
 
     /// The named children, each in a subshell when a `&` follows it.
     fn statements(&mut self, n: Node, piped: bool) {
+        self.branches_of(n, piped, &[], &mut 0);
+    }
+
+    /// The named children of `n` in order (one pass: `next_sibling` costs a
+    /// walk from the parent), each in a subshell when a `&` follows it;
+    /// before one of `kinds`, forget what was assigned since `mark`.
+    fn branches_of(&mut self, n: Node, piped: bool, kinds: &[&str], mark: &mut usize) {
+        if n.named_child_count() == 0 {
+            return;
+        }
         let mut cur = n.walk();
-        for ch in n.named_children(&mut cur) {
-            if ch.next_sibling().is_some_and(|s| s.kind() == "&") {
-                self.subshell(|w| w.visit(ch, piped, None));
-            } else {
-                self.visit(ch, piped, None);
+        let mut pending: Option<Node> = None;
+        for ch in n.children(&mut cur) {
+            if let Some(p) = pending.take() {
+                self.statement(p, piped, ch.kind() == "&", kinds, mark);
             }
+            if ch.is_named() {
+                pending = Some(ch);
+            }
+        }
+        if let Some(p) = pending {
+            self.statement(p, piped, false, kinds, mark);
+        }
+    }
+
+    fn statement(&mut self, ch: Node, piped: bool, bg: bool, kinds: &[&str], mark: &mut usize) {
+        if kinds.contains(&ch.kind()) {
+            self.forget_since(mark);
+        }
+        if bg {
+            self.subshell(|w| w.visit(ch, piped, None));
+        } else {
+            self.visit(ch, piped, None);
         }
     }
 
@@ -405,17 +431,7 @@ impl<'a> Walker<'a> {
         let cmds = self.out.cmds.len();
         let start = self.written.len();
         let mut mark = start;
-        let mut cur = n.walk();
-        for ch in n.named_children(&mut cur) {
-            if kinds.contains(&ch.kind()) {
-                self.forget_since(&mut mark);
-            }
-            if ch.next_sibling().is_some_and(|s| s.kind() == "&") {
-                self.subshell(|w| w.visit(ch, piped, None));
-            } else {
-                self.visit(ch, piped, None);
-            }
-        }
+        self.branches_of(n, piped, kinds, &mut mark);
         mark = start;
         self.forget_since(&mut mark);
         self.directory_lost(cmds);
@@ -835,6 +851,13 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
+        if n.kind() == "word" && !raw.starts_with('~') && !raw.contains('{') {
+            // The common case: a plain unquoted word.
+            let text = unescape_bare(raw);
+            let dynamic = vars::has_glob(raw) && (name || vars::glob_climbs(&text));
+            out.push(Word { text, dynamic });
+            return;
+        }
         let b = self.build(n, false);
         let mut word = b.word;
         if b.only_expansions && word.text.is_empty() && !word.dynamic {
@@ -1040,13 +1063,11 @@ impl<'a> Walker<'a> {
         let close = usize::from(n.end_byte() > start && self.text(n).ends_with('"'));
         let end = n.end_byte().saturating_sub(close).max(start);
         let mut pos = start;
-        let kids: Vec<Node> = {
-            let mut cur = n.walk();
-            n.named_children(&mut cur)
-                .filter(|c| c.kind() != "string_content")
-                .collect()
-        };
-        for ch in kids {
+        let mut cur = n.walk();
+        for ch in n.named_children(&mut cur) {
+            if ch.kind() == "string_content" {
+                continue;
+            }
             if ch.start_byte() > pos {
                 parts.push(Part::Lit(unescape_dq(&self.src[pos..ch.start_byte()])));
             }
