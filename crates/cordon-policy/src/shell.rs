@@ -19,8 +19,8 @@
 //! (`d=build; rm -rf "$d"` is `rm -rf build`); any other word is
 //! [`Word::dynamic`]. Known: what the line itself assigns (`x=v`, `x+=v`,
 //! `export`/`declare`/`typeset`/`readonly`/`local` with a value, arrays
-//! `a=(x y)` with `${a[@]}`, `${a[1]}`, `${#a[@]}`, `for v in ONE-WORD`,
-//! `unset`, `${x:=v}`), read through `$x`, `${x}`, `${x:-w}`, `${x-w}`,
+//! `a=(x y)` with `${a[@]}`, `${a[1]}`, `${#a[@]}`, `for v in a b c` over
+//! known words (the body walked once per word, 16 in a line), `unset`, `${x:=v}`), read through `$x`, `${x}`, `${x:-w}`, `${x-w}`,
 //! `${x:+w}`, `${x:=w}`, `${#x}` and `${x#p}`/`${x%p}` with a literal
 //! pattern; `HOME` and `PWD`, written `~` and `.` (what cordon knows from its
 //! context); `$'...'`; brace expansion (`src/{a,b}`, `f{1..3}`, up to 64
@@ -40,7 +40,9 @@
 //! nothing known but `HOME`/`PWD`. After `eval`, `source`/`.`, `trap`, a call
 //! of a function of the line, a nameref (`declare -n`) or a command named at
 //! run time, nothing is known any more. Strings run by `bash -c`, `eval`,
-//! here-docs and backticks parsed again start with nothing known.
+//! here-docs and backticks parsed again start with nothing known. After a
+//! `cd` in a subshell or in a part that may not run, a `cd -` is added: the
+//! decision follows `cd` through the line and takes `-` as unknown.
 //!
 //! # Bounds
 //!
@@ -1340,6 +1342,7 @@ mod variable_tests {
             ("unset d; rm -rf \"${d-build}\"", &["-rf", "build"]),
             ("x=a; : ${x:=b}; y=; : ${y:=c}; rm $x $y", &["a", "c"]),
             ("for f in one.txt; do rm \"$f\"; done", &["one.txt"]),
+            ("for f in *.txt; do rm \"$f\"; done", &["*.txt"]),
             ("x=a; { x=b; }; rm $x", &["b"]),
             ("x='a b'; rm $x \"$x\"", &["a", "b", "a b"]),
             ("x=a; x+=b; rm $x", &["ab"]),
@@ -1388,6 +1391,10 @@ mod variable_tests {
         // An empty unquoted expansion is no word at all: `rm` is the command.
         let p = ShellParser::default().analyse("x=''; $x rm -rf /srv");
         assert!(p.cmds.iter().any(|c| c.text() == "rm -rf /srv"), "{p:?}");
+        // A loop over known words: the body once per word.
+        let p = ShellParser::default().analyse("for f in a b/c {d,e}; do rm \"$f\"; done");
+        let rms: Vec<String> = p.cmds.iter().map(|c| c.text()).collect();
+        assert_eq!(rms, ["rm a", "rm b/c", "rm d", "rm e"]);
         // The value of a quoted assignment is taken as is.
         known("x='$HOME'; rm \"$x\"", "rm", &["$HOME"]);
     }
@@ -1420,7 +1427,8 @@ mod variable_tests {
             "p=x; case a in a) p=/etc;; *) rm $p;; esac",
             "p=x; while c; do rm $p; p=/etc; done",
             "p=x; for i in 1 2; do rm $p; p=/etc; done",
-            "for p in a b; do rm $p; done",
+            "for p in $x b; do rm $p; done",
+            "for p in {1..40}; do rm $p; done",
             "for p in $(ls); do rm $p; done",
             "for p; do rm $p; done",
             "for p in .*; do rm -rf $p; done",

@@ -13,6 +13,9 @@ use tree_sitter::Node;
 /// How deep the walk follows the tree (a nesting level of `$(`, `(`, `if`
 /// costs two or three); deeper is opaque.
 pub(super) const MAX_TREE_DEPTH: usize = 400;
+/// `for v in a b c`: the body is walked once per known value, for this many
+/// values in all (nested loops included); past it, `v` is unknown.
+const MAX_UNROLL: usize = 16;
 /// The stack the whole analysis may use, measured from where it started
 /// (the walk stops deeper, whatever the size of its frames in this build).
 const MAX_STACK: usize = 96 * 1024;
@@ -96,6 +99,8 @@ pub(super) struct Walker<'a> {
     /// Functions defined in the line: calling one may change any variable.
     funcs: Vec<String>,
     depth: usize,
+    /// Loop bodies left to walk once per value ([`MAX_UNROLL`] in all).
+    unroll: usize,
     /// Could `HOME` be assigned somewhere in the line? (Function bodies run
     /// later, with whatever `HOME` is then.)
     home_may_change: bool,
@@ -114,6 +119,7 @@ impl<'a> Walker<'a> {
             written: Vec::new(),
             funcs: Vec::new(),
             depth: 0,
+            unroll: MAX_UNROLL,
             home_may_change,
         }
     }
@@ -450,16 +456,28 @@ impl<'a> Walker<'a> {
         let var = n.child_by_field_name("variable").map(|v| self.text(v));
         self.vars.forget_mentioned(self.text(n));
         let mut mark = self.written.len();
-        if let Some(var) = var {
-            let val = match values.as_slice() {
-                [w] if listed && !w.dynamic => Some(Val::Known(w.text.clone())),
-                _ => None,
-            };
-            self.assign(var, val);
-        }
         let cmds = self.out.cmds.len();
-        if let Some(body) = n.child_by_field_name("body") {
-            self.visit(body, piped, None);
+        let body = n.child_by_field_name("body");
+        // Known words, few enough: the body once per value, in order.
+        let known = listed && !values.is_empty() && values.iter().all(|w| !w.dynamic);
+        let rounds: Vec<Option<Val>> = if known && values.len() <= self.unroll {
+            self.unroll -= values.len();
+            values
+                .into_iter()
+                .map(|w| Some(Val::Known(w.text)))
+                .collect()
+        } else {
+            vec![None]
+        };
+        for val in rounds {
+            // What a round assigned may not have happened (`continue`).
+            self.forget_since(&mut mark);
+            if let Some(var) = var {
+                self.assign(var, val);
+            }
+            if let Some(body) = body {
+                self.visit(body, piped, None);
+            }
         }
         self.forget_since(&mut mark);
         self.directory_lost(cmds);
@@ -600,7 +618,7 @@ impl<'a> Walker<'a> {
 
     /// After `kw opts name[=value]`: what is known of `name`.
     fn declared(&mut self, kw: &str, opts: &str, (name, valued): (&str, bool)) {
-        if opts.contains('n') {
+        if opts.contains('n') && kw != "export" {
             // A nameref: assigning it assigns another variable.
             self.vars.poison();
             return;
