@@ -203,6 +203,15 @@ pub fn main(args: Args) -> CmdResult {
         None
     };
 
+    let loopback_hints = netrun::loopback_hints(
+        &net_plan,
+        env.iter()
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+    );
+    for h in &loopback_hints {
+        eprintln!("cordon: warning: {h}");
+    }
+
     let stdio = if isatty(0) {
         StdioMode::Pty
     } else {
@@ -343,7 +352,7 @@ pub fn main(args: Args) -> CmdResult {
         kill_init,
     );
     let net = match net {
-        Ok(n) => n,
+        Ok(n) => n.with_hints(loopback_hints),
         Err(f) => {
             fs.finish();
             return Err(f);
