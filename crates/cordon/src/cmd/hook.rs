@@ -37,8 +37,8 @@ mod relay;
 pub(crate) mod session;
 pub(crate) mod tools;
 
-use crate::config::Config;
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{Entry, Item, Load, Settings};
 use cordon_event::{now_ns, Event as JournalEvent, Source};
 use engine::{Action, Context, Engine, Journal, Judgement, Level, Screened};
 use protocol::{Answer, Common, Event, Permission, ToolCall};
@@ -116,8 +116,8 @@ struct Options {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// `enforce` answers Claude Code; `monitor` only decides and journals. Overrides [hook] mode.
-    #[arg(long, value_parser = ["enforce", "monitor"])]
-    mode: Option<String>,
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
     /// Do not write the journal. Without it, cordon refuses to decide when the journal cannot be written.
     #[arg(long)]
     no_journal: bool,
@@ -208,9 +208,7 @@ fn fast_args(args: &[std::ffi::OsString]) -> Option<ClaudeArgs> {
             "--config" => a.opts.config = Some(PathBuf::from(value)),
             "--workspace" => a.opts.workspace = Some(PathBuf::from(value)),
             "--input" => a.input = Some(PathBuf::from(value)),
-            "--mode" if matches!(value, "enforce" | "monitor") => {
-                a.opts.mode = Some(value.to_string())
-            }
+            "--mode" => a.opts.mode = Some(Mode::parse(value)?),
             "--deadline" => a.deadline = value.parse().ok()?,
             _ => return None,
         }
@@ -218,28 +216,8 @@ fn fast_args(args: &[std::ffi::OsString]) -> Option<ClaudeArgs> {
     Some(a)
 }
 
-/// enforce or monitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Enforce,
-    Monitor,
-}
-
-impl Mode {
-    fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "enforce" => Some(Mode::Enforce),
-            "monitor" => Some(Mode::Monitor),
-            _ => None,
-        }
-    }
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Enforce => "enforce",
-            Mode::Monitor => "monitor",
-        }
-    }
-}
+/// enforce or monitor: the settings layer's typed `[hook] mode`.
+use crate::settings::HookMode as Mode;
 
 /// A failure to handle an event: denied (PreToolUse) or exit 2 (everything else).
 struct Refusal {
@@ -486,22 +464,19 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         .or_else(|| std::env::var_os("CLAUDE_PROJECT_DIR").map(PathBuf::from))
         .filter(|p| p.is_absolute())
         .unwrap_or_else(|| cwd.clone());
-    let cfg = Config::load(opts.config.as_deref(), Some(&workspace))
-        .map_err(|f| fail(refusal(f.to_string(), "correct the config file")))?;
-    for w in &cfg.warnings {
-        eprintln!("cordon: warning: {w}");
-    }
-    let mode_name = opts
+    let flags = opts
         .mode
-        .clone()
-        .or_else(|| cfg.file.hook.mode.clone())
-        .unwrap_or_else(|| "enforce".into());
-    let mode = Mode::parse(&mode_name).ok_or_else(|| {
-        fail(refusal(
-            format!("[hook] mode = {mode_name:?} is not a mode; use \"enforce\" or \"monitor\""),
-            "set [hook] mode to \"enforce\" or \"monitor\" in your cordon config",
-        ))
-    })?;
+        .map(|m| Entry::flag("--mode", Item::HookMode(m)))
+        .into_iter()
+        .collect();
+    let cfg = Settings::load(Load {
+        config: opts.config.as_deref(),
+        workspace: Some(&workspace),
+        flags,
+    })
+    .map_err(|f| fail(refusal(f.msg, f.hint.unwrap_or_default())))?;
+    cfg.print_warnings();
+    let mode = cfg.hook_mode.value;
     let data = crate::paths::data_dir();
     let journal = if opts.no_journal {
         None
@@ -513,17 +488,14 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
             ))
         })?)
     };
-    let engine =
-        Engine::new(&cfg).map_err(|e| fail(refusal(e, "correct the rules in [permissions]")))?;
-    let ctx = Context {
-        cwd,
-        workspace,
-        home: crate::config::home_dir(),
-        sandboxed: sandboxed.unwrap_or_else(|| {
-            std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0")
-        }),
-        allowed_domains: cfg.file.network.allow.clone(),
-    };
+    let built = cfg
+        .policy()
+        .map_err(|f| fail(refusal(f.msg, f.hint.unwrap_or_default())))?;
+    let inside = sandboxed.unwrap_or_else(|| {
+        std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+    });
+    let ctx = built.context(cwd, workspace, inside);
+    let engine = Engine::new(built);
     let run = Run {
         common: &common,
         mode,

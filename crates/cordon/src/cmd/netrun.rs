@@ -16,10 +16,10 @@
 //!
 //! With `--no-network` the plan has no listeners and no proxy: the sandbox's
 //! namespace has loopback only and nothing leads out.
-use crate::config::Config;
 use crate::exit::Failure;
+use crate::settings::{Entry, Item, MakeItem, NetPolicy};
 use cordon_event::EventSink;
-use cordon_net::{Forward, Policy, Proxy, ProxyConfig, Resolver};
+use cordon_net::{Forward, Proxy, ProxyConfig};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -126,71 +126,48 @@ fn proxy_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Build the policy and resolver from config (lower) and flags (higher).
-fn proxy_config(args: &NetArgs, cfg: &Config) -> Result<ProxyConfig, Failure> {
-    let n = &cfg.file.network;
-    let files = cfg
-        .sources
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let from_config = |key: &str, e: String| {
-        Failure::usage(format!("config [network] {key}: {e}"))
-            .hint(format!("correct the entry in {files}"))
-    };
-    let from_flag = |flag: &str, e: String| {
-        Failure::usage(format!("--{flag}: {e}")).hint("see `cordon run --help` or docs/NETWORK.md")
-    };
-    let mut p = Policy::new();
-    for name in &n.presets {
-        p.add_preset(name).map_err(|e| from_config("presets", e))?;
+impl NetArgs {
+    /// The flags as the settings layer's top layer (validated there, with
+    /// the config's values, by the one validation).
+    pub fn entries(&self) -> Vec<Entry> {
+        let lists: [(&'static str, &Vec<String>, MakeItem); 4] = [
+            ("--net", &self.net, Item::Preset),
+            ("--allow-domain", &self.allow_domain, Item::NetAllow),
+            ("--deny-domain", &self.deny_domain, Item::NetDeny),
+            ("--allow-private", &self.allow_private, Item::AllowPrivate),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(flag, v, item)| v.iter().map(move |x| Entry::flag(flag, item(x.clone()))))
+            .collect()
     }
-    for name in &args.net {
-        p.add_preset(name).map_err(|e| from_flag("net", e))?;
-    }
-    for pat in &n.allow {
-        if forward(pat).map_err(|e| from_config("allow", e))?.is_none() {
-            p.allow(pat, "config [network] allow")
-                .map_err(|e| from_config("allow", e))?;
-        }
-    }
-    for pat in &args.allow_domain {
-        if forward(pat)
-            .map_err(|e| from_flag("allow-domain", e))?
-            .is_none()
-        {
-            p.allow(pat, "--allow-domain")
-                .map_err(|e| from_flag("allow-domain", e))?;
-        }
-    }
-    for pat in &n.deny {
-        p.deny(pat, "config [network] deny")
-            .map_err(|e| from_config("deny", e))?;
-    }
-    for pat in &args.deny_domain {
-        p.deny(pat, "--deny-domain")
-            .map_err(|e| from_flag("deny-domain", e))?;
-    }
-    for c in &n.allow_private {
-        p.allow_private(c)
-            .map_err(|e| from_config("allow_private", e))?;
-    }
-    for c in &args.allow_private {
-        p.allow_private(c)
-            .map_err(|e| from_flag("allow-private", e))?;
-    }
-    let mut r = Resolver::new();
-    for (name, addrs) in &n.hosts {
-        r.add_static(name, addrs)
-            .map_err(|e| from_config("hosts", e))?;
-    }
-    Ok(ProxyConfig::new(p, r, String::new()))
 }
 
-/// A host loopback forward, or `None` for an ordinary destination; the
-/// proxy's own ports cannot be forwarded.
-fn forward(pattern: &str) -> Result<Option<Forward>, String> {
+/// The network plan, before the sandbox starts, from the validated policy.
+pub fn plan(no_network: bool, net: &NetPolicy) -> NetPlan {
+    if no_network {
+        return NetPlan::default();
+    }
+    let mut listen = vec![
+        SocketAddr::new(LOOPBACK, HTTP_PORT),
+        SocketAddr::new(LOOPBACK, SOCKS_PORT),
+    ];
+    listen.extend(net.forwards.iter().map(|f| f.addr));
+    NetPlan {
+        listen,
+        env: proxy_env(),
+        proxy: Some(ProxyConfig::new(
+            net.rules.clone(),
+            net.resolver.clone(),
+            String::new(),
+        )),
+        forwards: net.forwards.clone(),
+    }
+}
+
+/// A host loopback forward, or `None` for an ordinary destination (see
+/// [`cordon_net::forward`]); the proxy's own ports cannot be forwarded.
+pub fn forward(pattern: &str) -> Result<Option<Forward>, String> {
     let f = cordon_net::forward::parse(pattern)?;
     if let Some(f) = &f {
         if f.addr.ip() == LOOPBACK && [HTTP_PORT, SOCKS_PORT].contains(&f.addr.port()) {
@@ -201,33 +178,6 @@ fn forward(pattern: &str) -> Result<Option<Forward>, String> {
         }
     }
     Ok(f)
-}
-
-/// Decide the network plan from flags and config, before the sandbox starts.
-pub fn plan(args: &NetArgs, cfg: &Config) -> Result<NetPlan, Failure> {
-    if args.no_network {
-        return Ok(NetPlan::default());
-    }
-    let proxy = proxy_config(args, cfg)?;
-    let mut forwards: Vec<Forward> = Vec::new();
-    let patterns = cfg.file.network.allow.iter().chain(&args.allow_domain);
-    // Both loops above validated every pattern, so errors cannot happen here.
-    for f in patterns.filter_map(|p| forward(p).ok().flatten()) {
-        if !forwards.iter().any(|g| g.addr == f.addr) {
-            forwards.push(f);
-        }
-    }
-    let mut listen = vec![
-        SocketAddr::new(LOOPBACK, HTTP_PORT),
-        SocketAddr::new(LOOPBACK, SOCKS_PORT),
-    ];
-    listen.extend(forwards.iter().map(|f| f.addr));
-    Ok(NetPlan {
-        listen,
-        env: proxy_env(),
-        proxy: Some(proxy),
-        forwards,
-    })
 }
 
 /// Environment values that point at a host loopback service no forward
@@ -314,7 +264,6 @@ pub fn control_path(session: &str) -> PathBuf {
 pub fn start(
     plan: &NetPlan,
     listeners: Vec<TcpListener>,
-    _cfg: &Config,
     session: &str,
     sink: Arc<dyn EventSink>,
     on_failure: impl FnOnce() + Send + 'static,
@@ -474,20 +423,26 @@ fn with_hints(summary: Option<String>, hints: &[String]) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn plan_of(args: &NetArgs, extra: &[Entry]) -> Result<NetPlan, Failure> {
+        let mut s = crate::settings::Settings::defaults();
+        for e in extra.iter().cloned().chain(args.entries()) {
+            s.apply(e, crate::settings::Layer::Flag);
+        }
+        Ok(plan(args.no_network, &s.validate()?.net))
+    }
+
     #[test]
     fn flags_and_config_build_one_policy() {
-        let mut cfg = Config::defaults();
-        cfg.file.network.allow = vec!["a.example".into()];
-        cfg.file
-            .network
-            .hosts
-            .insert("a.example".into(), "10.0.0.1".into());
         let args = NetArgs {
             allow_domain: vec!["b.example:8443".into()],
             net: vec!["anthropic".into()],
             ..Default::default()
         };
-        let plan = plan(&args, &cfg).unwrap();
+        let cfg = [
+            Entry::flag("x", Item::NetAllow("a.example".into())),
+            Entry::flag("x", Item::Host("a.example".into(), "10.0.0.1".into())),
+        ];
+        let plan = plan_of(&args, &cfg).unwrap();
         assert_eq!(plan.listen.len(), 2);
         assert!(plan
             .env
@@ -512,15 +467,16 @@ mod tests {
             allow_domain: vec!["*".into()],
             ..Default::default()
         };
-        let e = plan(&args, &Config::defaults()).unwrap_err();
+        let e = plan_of(&args, &[]).unwrap_err();
         assert_eq!(e.code, 2);
         assert!(e.msg.starts_with("--allow-domain: "), "{}", e.msg);
-        let mut cfg = Config::defaults();
-        cfg.file.network.presets = vec!["everything".into()];
-        let e = plan(&NetArgs::default(), &cfg).unwrap_err();
+        let args = NetArgs {
+            net: vec!["everything".into()],
+            ..Default::default()
+        };
+        let e = plan_of(&args, &[]).unwrap_err();
         assert!(
-            e.msg
-                .starts_with("config [network] presets: unknown network preset"),
+            e.msg.starts_with("--net: unknown network preset"),
             "{}",
             e.msg
         );
@@ -532,7 +488,7 @@ mod tests {
             no_network: true,
             ..Default::default()
         };
-        let p = plan(&args, &Config::defaults()).unwrap();
+        let p = plan_of(&args, &[]).unwrap();
         assert!(p.listen.is_empty() && p.env.is_empty() && p.proxy.is_none());
     }
 
@@ -564,8 +520,9 @@ mod tests {
             allow_domain: vec!["127.0.0.1:8080".into()],
             ..Default::default()
         };
-        let p = plan(&args, &Config::defaults()).unwrap();
+        let p = plan_of(&args, &[]).unwrap();
         assert_eq!(p.listen.len(), 3);
+        assert_eq!(p.forwards.len(), 1);
         let env = [
             ("HTTP_PROXY", "http://127.0.0.1:3128"),
             ("A_BASE_URL", "http://127.0.0.1:8080"),

@@ -6,8 +6,8 @@
 //! low: the screen's model is only loaded when a tool's output is screened.
 
 use super::protocol::Permission;
-use crate::config::Config;
-use cordon_policy::{Policy, Rules, Verdict};
+use crate::settings::PolicyBuilder;
+use cordon_policy::{Policy, Verdict};
 use cordon_scan::{Screen, Thresholds};
 use std::cell::OnceCell;
 
@@ -36,23 +36,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The engine for this config. Errors name the bad rule.
-    pub fn new(cfg: &Config) -> Result<Engine, String> {
-        let p = &cfg.file.permissions;
-        let rules = Rules::from_lists(&p.allow, &p.ask, &p.deny)
-            .map_err(|e| format!("[permissions]: {e}"))?;
-        let mut thresholds = Thresholds::default();
-        if let Some(s) = cfg.file.scan.suspicious_threshold {
-            thresholds.suspicious = s as f32;
-        }
-        if let Some(s) = cfg.file.scan.injected_threshold {
-            thresholds.injected = s as f32;
-        }
-        Ok(Engine {
-            policy: Policy::new(rules),
-            thresholds,
+    /// The engine, from the settings layer's one builder.
+    pub fn new(b: PolicyBuilder) -> Engine {
+        Engine {
+            thresholds: b.thresholds(),
+            policy: b.into_policy(),
             screen: OnceCell::new(),
-        })
+        }
     }
 
     /// Decide one action and record it in the session's state.
