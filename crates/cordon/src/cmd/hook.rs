@@ -628,6 +628,14 @@ impl Run<'_> {
 
     /// Decide every action of a call (recording each in `st`): the
     /// judgements, the strictest verdict, and the summaries that gave it.
+    /// The permission mode, when Claude Code asks nobody (an ask would run unapproved).
+    fn unattended(&self) -> Option<&str> {
+        self.common
+            .permission_mode
+            .as_deref()
+            .filter(|m| matches!(*m, "bypassPermissions" | "dontAsk"))
+    }
+
     fn judge(
         &self,
         actions: &[Action],
@@ -711,6 +719,16 @@ impl Run<'_> {
                 self.state(|s| {
                     let was_tainted = engine::is_tainted(&s.policy);
                     let (judged, verdict, mut summary) = self.judge(&actions, &mut s.policy);
+                    // Nobody answers an ask in these modes: it would run as if approved.
+                    let verdict = match (verdict, self.unattended()) {
+                        (Permission::Ask, Some(mode)) if self.mode == Mode::Enforce => {
+                            summary = format!(
+                                "{summary}; cordon would ask a person, but Claude Code runs in {mode} mode, where nobody is asked, so it is denied (run Claude Code without bypassing permissions, or allow it in cordon's rules)"
+                            );
+                            Permission::Deny
+                        }
+                        (v, _) => v,
+                    };
                     // Say so when taint is part of why: the model should know
                     // that what it read earlier is what is being held back.
                     if was_tainted
@@ -876,8 +894,11 @@ impl Run<'_> {
         let tool_use_id = call.tool_use_id.clone();
         let (approved, tainted) = self.state(|s| {
             s.counts.post_tool_use += 1;
-            if let Some((src, detail)) = &source {
-                engine::taint(&mut s.policy, src, detail);
+            // What really ran: its credential access and taint (once per source).
+            if let Ok(Mapped::Actions(actions)) = &ran {
+                for a in actions {
+                    self.engine.ran(a, &self.ctx, &mut s.policy);
+                }
             }
             if flagged {
                 s.counts.flagged += 1;

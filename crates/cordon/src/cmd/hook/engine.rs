@@ -45,10 +45,12 @@ impl Engine {
         }
     }
 
-    /// Decide one action and record it in the session's state.
+    /// Decide one action and count the decision in the session's state.
+    /// Whether it ran is only known later (PostToolUse: [`Engine::ran`]), so
+    /// neither its taint nor its credential access is recorded here.
     pub fn decide(&self, a: &Action, ctx: &Context, st: &mut SessionState) -> Judgement {
         let d = self.policy.decide(a, ctx, st);
-        st.record(a, &d);
+        st.count(&d);
         let verdict = match d.verdict {
             Verdict::Allow => Permission::Allow,
             Verdict::Ask => Permission::Ask,
@@ -66,6 +68,13 @@ impl Engine {
             reasons: d.reasons.into_iter().map(|r| r.text).collect(),
             summary,
         }
+    }
+
+    /// The action ran (Claude Code reports its result): record the
+    /// credential access and the taint it brought in, once.
+    pub fn ran(&self, a: &Action, ctx: &Context, st: &mut SessionState) {
+        let d = self.policy.decide(a, ctx, &SessionState::default());
+        st.ran(a, &d);
     }
 
     /// The untrusted source an action's output comes from, per the engine: (source, detail).
