@@ -50,11 +50,16 @@ pub(crate) struct Where<'a> {
 
 impl Where<'_> {
     /// All hosts known and inside the network policy.
+    /// Every host is one the sandbox's network policy allows. A pattern
+    /// with a port (`git.corp.example:8443`, a forwarded `127.0.0.1:8080`)
+    /// counts for its host: the engine sees no ports, the proxy enforces them.
     pub fn hosts_allowed(&self, hosts: &[String]) -> bool {
         !hosts.is_empty()
-            && hosts
-                .iter()
-                .all(|h| self.allowed_domains.iter().any(|p| host_matches(p, h)))
+            && hosts.iter().all(|h| {
+                self.allowed_domains
+                    .iter()
+                    .any(|p| host_matches(&strip_port(p), h))
+            })
     }
 }
 

@@ -124,6 +124,14 @@ struct Options {
     /// The workspace root (default: $CLAUDE_PROJECT_DIR, else the event's cwd).
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
+    /// A destination the sandbox's network policy allows (as `cordon run
+    /// --allow-domain`); `cordon run --hook-relay` passes its own to the relay.
+    #[arg(long, value_name = "PATTERN", hide = true)]
+    allow_domain: Vec<String>,
+    /// The `cordon run` session this relay serves (journaled with the agent's
+    /// session, so `cordon audit list --session` ties the two).
+    #[arg(long, value_name = "ID", hide = true)]
+    run_session: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -468,6 +476,11 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         .mode
         .map(|m| Entry::flag("--mode", Item::HookMode(m)))
         .into_iter()
+        .chain(
+            opts.allow_domain
+                .iter()
+                .map(|d| Entry::flag("--allow-domain", Item::NetAllow(d.clone()))),
+        )
         .collect();
     let cfg = Settings::load(Load {
         config: opts.config.as_deref(),

@@ -210,6 +210,7 @@ pub fn main(args: Args) -> CmdResult {
             &fs.workspace,
             args.config.as_deref(),
             args.no_journal,
+            &args.net.allow_domain,
         )?;
         set(RELAY_ENV, RELAY_INSIDE);
         Some(r)
@@ -441,6 +442,7 @@ impl HookRelay {
         workspace: &std::path::Path,
         config: Option<&std::path::Path>,
         no_journal: bool,
+        allow_domains: &[String],
     ) -> Result<HookRelay, Failure> {
         use std::os::unix::fs::DirBuilderExt;
         let dir = crate::paths::run_dir().join(session);
@@ -460,7 +462,12 @@ impl HookRelay {
             .arg(&socket)
             .arg("--workspace")
             .arg(workspace)
+            .arg("--run-session")
+            .arg(session)
             .stdin(std::process::Stdio::null());
+        for d in allow_domains {
+            cmd.arg(format!("--allow-domain={d}"));
+        }
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
