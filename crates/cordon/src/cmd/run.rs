@@ -217,6 +217,15 @@ pub fn main(args: Args) -> CmdResult {
         None
     };
 
+    let loopback_hints = netrun::loopback_hints(
+        &net_plan,
+        env.iter()
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+    );
+    for h in &loopback_hints {
+        eprintln!("cordon: warning: {h}");
+    }
+
     let stdio = if isatty(0) {
         StdioMode::Pty
     } else {
@@ -355,7 +364,7 @@ pub fn main(args: Args) -> CmdResult {
     };
     let net = netrun::start(&net_plan, listeners, &session, sink.clone(), kill_init);
     let net = match net {
-        Ok(n) => n,
+        Ok(n) => n.with_hints(loopback_hints),
         Err(f) => {
             fs.finish();
             return Err(f);

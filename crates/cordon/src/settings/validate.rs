@@ -24,6 +24,9 @@ const RULE_HINT: &str =
 pub struct NetPolicy {
     pub rules: NetRules,
     pub resolver: Resolver,
+    /// Host loopback services forwarded into the sandbox (allow patterns
+    /// such as `127.0.0.1:8080`; see `cordon_net::forward`).
+    pub forwards: Vec<cordon_net::Forward>,
 }
 
 /// Settings that passed the one validation.
@@ -79,9 +82,17 @@ impl Settings {
             p.add_preset(&s.value)
                 .map_err(|e| bad(&s.place, Key::Presets, e, NET_HINT))?;
         }
+        let mut forwards: Vec<cordon_net::Forward> = Vec::new();
         for s in &n.allow {
-            p.allow(&s.value, s.place.to_string())
+            let fwd = crate::cmd::netrun::forward(&s.value)
                 .map_err(|e| bad(&s.place, Key::NetAllow, e, NET_HINT))?;
+            match fwd {
+                Some(f) if !forwards.iter().any(|g| g.addr == f.addr) => forwards.push(f),
+                Some(_) => {}
+                None => p
+                    .allow(&s.value, s.place.to_string())
+                    .map_err(|e| bad(&s.place, Key::NetAllow, e, NET_HINT))?,
+            }
         }
         for s in &n.deny {
             p.deny(&s.value, s.place.to_string())
@@ -102,7 +113,11 @@ impl Settings {
                 validate_allow_pattern(d, Key::McpServers)?;
             }
         }
-        Ok(NetPolicy { rules: p, resolver })
+        Ok(NetPolicy {
+            rules: p,
+            resolver,
+            forwards,
+        })
     }
 
     fn rules(&self) -> Result<Rules, Failure> {
