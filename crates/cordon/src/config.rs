@@ -259,22 +259,27 @@ pub fn parse_lenient(text: &str, path: &Path) -> (ConfigFile, String, Vec<String
     (ConfigFile::default(), String::new(), warnings)
 }
 
-/// Largest project file read.
-const MAX_PROJECT_FILE: u64 = 1 << 20;
+/// Largest project file read (a config is a few hundred bytes; this bounds
+/// the repair passes of [`parse_lenient`] too).
+const MAX_PROJECT_FILE: u64 = 64 << 10;
 
 /// Read a workspace's project file, whatever the workspace put there: only a
-/// regular file (a FIFO or device never blocks or floods cordon), at most
-/// 1 MiB. `Ok(None)`: there is none.
+/// regular file (a FIFO or device never blocks or floods cordon), not a
+/// symbolic link (a repository could point it at any file cordon can read,
+/// and warnings quote what they find), at most 64 KiB. `Ok(None)`: there is none.
 pub fn read_project(path: &Path) -> Result<Option<String>, String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let f = match std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
         .open(path)
     {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err("is a symbolic link (put shared settings in your user config)".into())
+        }
         Err(e) => return Err(format!("cannot read: {e}")),
     };
     let meta = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
@@ -282,7 +287,7 @@ pub fn read_project(path: &Path) -> Result<Option<String>, String> {
         return Err("is not a regular file".into());
     }
     if meta.len() > MAX_PROJECT_FILE {
-        return Err(format!("is larger than {MAX_PROJECT_FILE} bytes"));
+        return Err(format!("is larger than {} KiB", MAX_PROJECT_FILE >> 10));
     }
     let mut buf = Vec::new();
     f.take(MAX_PROJECT_FILE)

@@ -331,3 +331,22 @@ fn a_malformed_project_file_never_stops_cordon() {
         assert_eq!(o.status.code(), Some(0), "{text:?}: {}", err(&o));
     }
 }
+
+/// Flags are typed once: a bad limit names its flag (exit 2) before anything starts.
+#[test]
+fn bad_limit_flags_name_the_flag() {
+    let w = World::new(As::Root);
+    for (args, want) in [
+        (&["--max-procs", "0"][..], "--max-procs: must be at least 1"),
+        (
+            &["--max-memory", "lots"][..],
+            "--max-memory: `lots` is not a size",
+        ),
+    ] {
+        let o = w.run(args, "true");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains(want), "{args:?}: {}", err(&o));
+    }
+    let o = w.run(&["--allow-degraded", "seccomp"], "true");
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+}

@@ -216,6 +216,21 @@ fn a_project_file_that_is_not_a_regular_file_is_ignored_at_once() {
     let mut s = Settings::defaults();
     s.merge_project(&p);
     assert!(warned(&s, "not a regular file"), "{:?}", s.warnings);
+    // A symbolic link, even to a well-formed file, is not followed.
+    std::fs::remove_file(&p).unwrap();
+    let real = d.path().join("real.toml");
+    std::fs::write(&real, "[sandbox]\nmax_procs = 10\n").unwrap();
+    std::os::unix::fs::symlink(&real, &p).unwrap();
+    let mut s = Settings::defaults();
+    s.merge_project(&p);
+    assert!(warned(&s, "is a symbolic link"), "{:?}", s.warnings);
+    assert_eq!(s.sandbox.max_procs.value, 4096);
+    // Too large.
+    std::fs::remove_file(&p).unwrap();
+    std::fs::write(&p, "#".repeat(65 << 10)).unwrap();
+    let mut s = Settings::defaults();
+    s.merge_project(&p);
+    assert!(warned(&s, "larger than 64 KiB"), "{:?}", s.warnings);
 }
 
 #[test]

@@ -154,10 +154,23 @@ impl Settings {
 }
 
 /// Warnings about rules that parse but may not do what they seem to (the
-/// legacy `Bash(x:*)` prefix form). The typed API is being added to
-/// `cordon_policy::Rules` on the `rules` branch; once merged, map each of its
-/// warnings to the rule's place here (`settings.permissions`), the one place
-/// that prints them for every command.
+/// legacy `Bash(x:*)` prefix form), each naming the rule's `FILE:LINE`: the
+/// one place that prints them for every command. The typed API
+/// (`Rules::warnings()`, a `RuleWarning { list, index, .. }` that displays
+/// itself) comes with the `rules` branch; once both are merged the body is:
+///
+/// ```ignore
+/// let p = &settings.permissions;
+/// rules.warnings().into_iter().map(|w| {
+///     let (list, key) = match w.list {
+///         "allow" => (&p.allow, Key::RuleAllow),
+///         "ask" => (&p.ask, Key::RuleAsk),
+///         _ => (&p.deny, Key::RuleDeny),
+///     };
+///     let place = list.get(w.index).map(|s| s.place.clone()).unwrap_or(Place::Builtin);
+///     located(&place, key, w)
+/// }).collect()
+/// ```
 fn rule_warnings(_rules: &Rules, _settings: &Settings) -> Vec<String> {
     Vec::new()
 }
