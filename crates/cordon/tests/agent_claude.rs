@@ -262,4 +262,16 @@ fn claude_code_runs_a_task_contained_and_truthfully_journaled() {
     let journal = ok(&l);
     assert!(journal.contains("hook.pre"), "no hook records");
     assert!(journal.contains("net.connect"), "no network records");
+    // The agent's session shows the run's network records too (one linked session).
+    let sid = result["session_id"].as_str().expect("claude's session id");
+    let l = w
+        .cordon()
+        .args(["audit", "list", "--session", sid, "--kind", "net", "--json"])
+        .output()
+        .unwrap();
+    let net = ok(&l);
+    assert!(
+        net.contains("\"forward\""),
+        "the agent's session has no network records:\n{net}"
+    );
 }

@@ -438,7 +438,14 @@ struct Run<'a> {
     ctx: Context,
     store: Store,
     journal: Option<Journal>,
+    /// The `cordon run` session this relay serves: every record names it,
+    /// and one `session.link` record ties the agent's session to it.
+    run_session: Option<&'a str>,
 }
+
+/// Agent sessions this relay process has already linked to its run.
+static LINKED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
     let (common, event) = protocol::decode(input).map_err(|e| {
@@ -516,7 +523,9 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         ctx,
         store: Store::new(&data),
         journal,
+        run_session: opts.run_session.as_deref(),
     };
+    run.link().map_err(fail)?;
     let answer = match &event {
         Event::PreToolUse(call) => run.pre_tool_use(call),
         Event::PermissionRequest(call) => run.permission_request(call),
@@ -630,6 +639,9 @@ impl Run<'_> {
         if let Some(pm) = &self.common.permission_mode {
             payload.insert("permission_mode".into(), json!(pm));
         }
+        if let Some(r) = self.run_session {
+            payload.insert("run_session".into(), json!(r));
+        }
         let ev = JournalEvent::new(Source::Hook, kind, self.id()).with(Value::Object(payload));
         j.append(&ev).map_err(|(what, fix)| {
             refusal(
@@ -641,6 +653,31 @@ impl Run<'_> {
 
     /// Decide every action of a call (recording each in `st`): the
     /// judgements, the strictest verdict, and the summaries that gave it.
+    /// Tie the agent's session to the `cordon run` session whose relay
+    /// answers it, once per relay: `cordon audit list --session` with either
+    /// id then shows both (the hook's records and the sandbox's and proxy's).
+    fn link(&self) -> Result<(), Refusal> {
+        if self.run_session.is_none() {
+            return Ok(());
+        }
+        let first = LINKED
+            .lock()
+            .map(|mut l| l.insert(self.id().to_string()))
+            .unwrap_or(true);
+        if !first {
+            return Ok(());
+        }
+        let mut p = Map::new();
+        p.insert("agent".into(), json!("claude"));
+        p.insert("agent_session".into(), json!(self.id()));
+        self.journal(cordon_audit::LINK_KIND, p).inspect_err(|_| {
+            if let Ok(mut l) = LINKED.lock() {
+                l.remove(self.id());
+            }
+        })?;
+        Ok(())
+    }
+
     /// The permission mode, when Claude Code asks nobody (an ask would run unapproved).
     fn unattended(&self) -> Option<&str> {
         self.common
