@@ -465,6 +465,10 @@ impl HookRelay {
             .arg("--run-session")
             .arg(session)
             .stdin(std::process::Stdio::null());
+        // Its own process group: a Ctrl-C or a signal to cordon's group must
+        // not stop it before the agent's last hooks (SessionEnd) are answered;
+        // it is stopped when the sandbox has ended (Drop).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         for d in allow_domains {
             cmd.arg(format!("--allow-domain={d}"));
         }
