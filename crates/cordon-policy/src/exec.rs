@@ -47,13 +47,14 @@ pub(crate) enum Found {
     Class(RiskClass, String),
 }
 
-/// The command lines `c` carries whose text is known: (label, text), for the
-/// shell analysis to parse as if they ran.
+/// The command lines `c` carries: (label, text), for the shell analysis to
+/// parse as if they ran. A text with parts known only at run time is parsed
+/// as written (rules still see it) and is opaque besides (see `classify`).
 pub(crate) fn carried(c: &SimpleCmd) -> Vec<(String, String)> {
     scan(c)
         .into_iter()
         .filter_map(|f| match f {
-            Found::Cmd { label, text } if !text.dynamic => Some((label, text.text)),
+            Found::Cmd { label, text } => Some((label, text.text)),
             _ => None,
         })
         .collect()
@@ -63,14 +64,8 @@ pub(crate) fn carried(c: &SimpleCmd) -> Vec<(String, String)> {
 pub(crate) fn scan(c: &SimpleCmd) -> Vec<Found> {
     let mut out = Vec::new();
     if !c.env.is_empty() {
-        // `IFS=, read a b`: a prefix on a command sets it for that command only.
-        let alone = c.argv.len() == 1 && c.argv[0].text == ":";
-        let list: Vec<(&str, Option<&Word>)> = c
-            .env
-            .iter()
-            .filter(|(n, _)| alone || !table::SHELL_ONLY_VARS.contains(&n.as_str()))
-            .map(|(n, v)| (n.as_str(), Some(v)))
-            .collect();
+        let list: Vec<(&str, Option<&Word>)> =
+            c.env.iter().map(|(n, v)| (n.as_str(), Some(v))).collect();
         assignments(&list, "", &mut out);
     }
     let Some(first) = c.argv.first().filter(|w| !w.dynamic) else {
@@ -575,7 +570,18 @@ impl Grammar<'_> {
                 self.runs.iter().find(|(k, _)| k.is_empty()),
                 operands.first(),
             ) {
-                apply(*kind, first, self.prog, out);
+                // BSD sed's `-i SUFFIX` (`sed -i .bak 's/a/b/' f`): the suffix
+                // is no script; the next operand is.
+                let bsd = *kind == Runs::Sed
+                    && args.iter().any(|a| a.text == "-i")
+                    && !first.dynamic
+                    && !sed::parses(&first.text);
+                let script = if bsd {
+                    operands.get(1).unwrap_or(first)
+                } else {
+                    first
+                };
+                apply(*kind, script, self.prog, out);
             }
         }
     }
@@ -761,7 +767,10 @@ mod sed {
     /// The effects of a sed script: `e CMD` runs CMD, `e` and `s///e` run
     /// text from the input, `w`/`W` write files, `r`/`R` read them.
     pub(super) fn script(s: &str, out: &mut Vec<Found>) {
-        if parse(s, out).is_none() {
+        let mut found = Vec::new();
+        if parse(s, &mut found).is_some() {
+            out.append(&mut found);
+        } else {
             out.push(Found::Opaque(
                 "the sed script does not parse, so cordon cannot tell what it runs".into(),
             ));
@@ -790,18 +799,31 @@ mod sed {
             while self.peek().is_some_and(|c| c != b'\n') {
                 self.i += 1;
             }
-            &self.s[start..self.i]
+            self.s.get(start..self.i).unwrap_or("")
+        }
+        /// A regular expression up to the next unescaped `delim` outside a
+        /// bracket expression (`/[^/]*$/`).
+        fn regex(&mut self, delim: u8) -> Option<&str> {
+            self.delimited_in(delim, true)
         }
         /// Up to the next unescaped `delim`; None when it never comes.
         fn delimited(&mut self, delim: u8) -> Option<&str> {
+            self.delimited_in(delim, false)
+        }
+        fn delimited_in(&mut self, delim: u8, brackets: bool) -> Option<&str> {
             let start = self.i;
             while let Some(c) = self.peek() {
                 if c == b'\\' {
                     self.i += 2;
                     continue;
                 }
+                if c == b'[' && brackets {
+                    self.bracket();
+                    continue;
+                }
                 if c == delim {
-                    let part = &self.s[start..self.i];
+                    // Escapes may have stepped into a character: never slice there.
+                    let part = self.s.get(start..self.i)?;
                     self.i += 1;
                     return Some(part);
                 }
@@ -811,6 +833,35 @@ mod sed {
                 self.i += 1;
             }
             None
+        }
+        /// `[...]`, `[^]...]`, `[[:space:]]`: skip to the closing `]`.
+        fn bracket(&mut self) {
+            self.i += 1;
+            if self.peek() == Some(b'^') {
+                self.i += 1;
+            }
+            if self.peek() == Some(b']') {
+                self.i += 1;
+            }
+            while let Some(c) = self.peek() {
+                match c {
+                    b']' => {
+                        self.i += 1;
+                        return;
+                    }
+                    b'[' if matches!(self.b.get(self.i + 1), Some(b':' | b'.' | b'=')) => {
+                        let close = [self.b[self.i + 1], b']'];
+                        self.i += 2;
+                        while self.i < self.b.len() && self.b[self.i..].get(..2) != Some(&close[..])
+                        {
+                            self.i += 1;
+                        }
+                        self.i += 2;
+                    }
+                    b'\n' => return,
+                    _ => self.i += 1,
+                }
+            }
         }
         fn digits(&mut self) {
             while self.peek().is_some_and(|c| c.is_ascii_digit()) {
@@ -829,13 +880,13 @@ mod sed {
                 Some(b'$') => self.i += 1,
                 Some(b'/') => {
                     self.i += 1;
-                    self.delimited(b'/')?;
+                    self.regex(b'/')?;
                     self.regex_flags();
                 }
                 Some(b'\\') => {
-                    let d = *self.b.get(self.i + 1)?;
+                    let d = *self.b.get(self.i + 1).filter(|d| d.is_ascii())?;
                     self.i += 2;
-                    self.delimited(d)?;
+                    self.regex(d)?;
                     self.regex_flags();
                 }
                 Some(b'+' | b'~') => {
@@ -859,18 +910,24 @@ mod sed {
         }
     }
 
+    /// Does GNU sed accept this script?
+    pub(super) fn parses(s: &str) -> bool {
+        parse(s, &mut Vec::new()).is_some()
+    }
+
     fn parse(s: &str, out: &mut Vec<Found>) -> Option<()> {
         let mut p = P {
             s,
             b: s.as_bytes(),
             i: 0,
         };
+        let mut depth = 0usize; // `{` blocks must close, or GNU sed refuses the script
         loop {
             while matches!(p.peek(), Some(b' ' | b'\t' | b'\n' | b'\r' | b';')) {
                 p.i += 1;
             }
             let Some(c) = p.peek() else {
-                return Some(());
+                return (depth == 0).then_some(());
             };
             if c == b'#' {
                 p.line();
@@ -890,6 +947,11 @@ mod sed {
             }
             let c = p.peek()?;
             p.i += 1;
+            match c {
+                b'{' => depth += 1,
+                b'}' => depth = depth.checked_sub(1)?,
+                _ => {}
+            }
             command(&mut p, c, out)?;
         }
     }
@@ -940,7 +1002,7 @@ mod sed {
             }
             b's' => substitute(p, out)?,
             b'y' => {
-                let d = p.peek()?;
+                let d = p.peek().filter(u8::is_ascii)?;
                 p.i += 1;
                 p.delimited(d)?;
                 p.delimited(d)?;
@@ -951,9 +1013,11 @@ mod sed {
     }
 
     fn substitute(p: &mut P, out: &mut Vec<Found>) -> Option<()> {
-        let d = p.peek().filter(|d| *d != b'\\' && *d != b'\n')?;
+        let d = p
+            .peek()
+            .filter(|d| d.is_ascii() && *d != b'\\' && *d != b'\n')?;
         p.i += 1;
-        p.delimited(d)?;
+        p.regex(d)?;
         let replacement = p.delimited(d)?.to_string();
         loop {
             match p.peek() {
@@ -1009,6 +1073,10 @@ mod awk {
         let mut toks: Vec<Tok> = Vec::new();
         let mut i = 0;
         while i < b.len() {
+            if !p.is_char_boundary(i) {
+                i += 1; // inside a character skipped by an escape or a regex
+                continue;
+            }
             let c = b[i];
             match c {
                 b'\\' if b.get(i + 1) == Some(&b'\n') => i += 2,
@@ -1030,7 +1098,8 @@ mod awk {
                                 o => o as char,
                             });
                         } else {
-                            let ch = p[i..].chars().next().unwrap_or(' ');
+                            // Past an escaped byte `i` may sit inside a character.
+                            let ch = p.get(i..).and_then(|r| r.chars().next()).unwrap_or(' ');
                             s.push(ch);
                             i += ch.len_utf8() - 1;
                         }

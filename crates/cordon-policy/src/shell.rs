@@ -1157,7 +1157,9 @@ impl Walker<'_> {
                 // not make nodes of all the literal text).
                 let open = if raw.starts_with('$') { 2 } else { 1 };
                 let start = n.start_byte() + open;
-                let end = n.end_byte().saturating_sub(1).max(start);
+                // An unterminated string (`"a€`) has no closing quote to drop.
+                let close = usize::from(raw.len() > open && raw.ends_with('"'));
+                let end = n.end_byte().saturating_sub(close).max(start);
                 let mut w = Word::lit("");
                 let mut pos = start;
                 let mut cur = n.walk();

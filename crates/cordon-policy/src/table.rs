@@ -902,6 +902,7 @@ pub static COMMANDS: &[Spec] = table! {
     "last": RO, NoPaths;
     "lastlog": RO, NoPaths;
     "launchctl": PERS, NoPaths, subs &[("list", RO), ("print", RO)];
+    "lbzip2": WW, Write;
     "ldconfig": PRIV, NoPaths;
     "ldd": RO, Read;
     "less": RO, Read, runs LESS_RUNS;
@@ -923,7 +924,9 @@ pub static COMMANDS: &[Spec] = table! {
     "lsof": RO, NoPaths;
     "lsusb": RO, NoPaths;
     "lua": RC, Read;
+    "lz4": WW, Write;
     "lzma": WW, Write;
+    "lzop": WW, Write;
     "mail": NS, NoPaths;
     "make": RC, NoPaths, runs MAKE_RUNS;
     "man": RO, NoPaths, runs MAN_RUNS;
@@ -985,6 +988,7 @@ pub static COMMANDS: &[Spec] = table! {
     "pax": WW, Read;
     "pbcopy": RO, NoPaths;
     "pbpaste": RO, NoPaths;
+    "pbzip2": WW, Write;
     "pdftotext": WW, Read;
     "perl": RC, Read;
     "pgrep": RO, NoPaths;
@@ -996,6 +1000,7 @@ pub static COMMANDS: &[Spec] = table! {
     "pip": INS, NoPaths, subs PIP_SUBS;
     "pip3": INS, NoPaths, subs PIP_SUBS;
     "pipx": INS, NoPaths, subs &[("run", INSRC), ("list", RO)];
+    "pixz": WW, Write;
     "pkexec": PRIV, NoPaths;
     "pkill": WO, NoPaths;
     "pnpm": RC, NoPaths, subs NPM_SUBS;
@@ -1747,7 +1752,9 @@ pub static ENV_VARS: &[EnvVar] = &[
     ev("PS4", Runs::Prompt),
     ev("SHELLOPTS", Runs::Opaque),
     ev("BASHOPTS", Runs::Opaque),
-    ev("IFS", Runs::Opaque),
+    // IFS splits only the results of expansions, which the analysis already
+    // treats as unknown (`cat${IFS}x` is a command named at run time).
+    ev("IFS", Value),
     ev("PATH", Runs::CodePath),
     evc("HISTCONTROL", Value, crate::class::RiskClass::Evasion),
     evc("HISTFILE", Value, crate::class::RiskClass::Evasion),
@@ -1826,11 +1833,6 @@ pub static ENV_VARS: &[EnvVar] = &[
     ev("CARGO_TARGET_*_RUNNER", Shell),
     ev("CARGO_TARGET_*_LINKER", Shell),
 ];
-
-/// Variables that change only the shell that sets them (word splitting): on
-/// their own (`IFS=/`) or exported they matter, as a prefix on a command
-/// (`IFS= read -r line`) they do not.
-pub static SHELL_ONLY_VARS: &[&str] = &["IFS"];
 
 /// Commands whose `NAME=value` arguments set variables (`export PAGER=x`), and
 /// `alias`, whose values are commands.

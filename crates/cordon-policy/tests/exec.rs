@@ -169,7 +169,6 @@ const NOT_ALLOWED: &[&str] = &[
     "NODE_OPTIONS='--require /tmp/x.js' node a.js",
     "JAVA_TOOL_OPTIONS=-javaagent:/tmp/a.jar java -jar app.jar",
     "SHELLOPTS=xtrace bash s.sh",
-    "IFS=/; echo x",
     "export PATH=/tmp/bin:$PATH; ls",
     "GIT_DIR=/tmp/repo git status",
     "RUSTC_WRAPPER=/tmp/w cargo build",
@@ -223,6 +222,10 @@ const ORDINARY: &[&str] = &[
     "sed -i 's/a/b/g' src/lib.rs",
     "sed -ie 's/a/b/' f",
     "sed -n '/start/,/end/p' f",
+    "sed '/[^/]*$/d' f",
+    "sed 's/[[:space:]]*$//' f",
+    "sed -i .bak -E 's/a/b/' f",
+    "IFS=$'\\n'; for f in $(ls); do echo \"$f\"; done",
     "sed ':a;N;$!ba;s/\\n/ /g' f",
     "sed -e 's/x/y/' -e '/^#/d' f > g",
     "sed \"s/$OLD/$NEW/g\" f",
@@ -367,5 +370,51 @@ fn unknown_paths_run_in_the_sandbox() {
     ] {
         let d = decide(&p, cmd, true);
         assert_eq!(d.verdict, Verdict::Allow, "{cmd}: {}", d.summary());
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. Default::default() })]
+
+    /// Scripts, programs and values of any shape (quotes, escapes, text in
+    /// any script, unbalanced brackets) never crash the analysis, and a
+    /// carried command never makes the outer command only read.
+    #[test]
+    fn any_carried_text_is_analysed_without_crashing(s in "[\\PC\\\\'\"$`(){}\\[\\]|&;<>!/ ]{0,40}") {
+        let p = policy(&["Bash(rm -rf *)"]);
+        let q = quote(&s);
+        for form in [
+            format!("sed {q} f"),
+            format!("sed -n -e {q} f"),
+            format!("awk {q} f"),
+            format!("LESSOPEN={q} less f"),
+            format!("PS4={q} bash -x s.sh"),
+            format!("git -c core.pager={q} log"),
+            format!("vim -c {q} f"),
+            format!("less +{q} f"),
+            format!("env -S{q}"),
+            format!("tar -xf a.tar --to-command={q}"),
+            format!("GIT_CONFIG_PARAMETERS={q} git log"),
+            format!("NODE_OPTIONS={q} node a.js"),
+        ] {
+            let _ = decide(&p, &form, true);
+            let _ = decide(&p, &form, false);
+        }
+    }
+}
+
+#[test]
+fn large_scripts_are_analysed() {
+    let p = policy(&[]);
+    let awk = format!("awk 'BEGIN{{{}}}' f", "x=\"a\" | getline; ".repeat(5_000));
+    let sed = format!("sed '{}' f", "{".repeat(20_000));
+    let prompt = format!("PS4='{}' bash -x s", "$(".repeat(20_000));
+    for cmd in [awk, sed, prompt] {
+        let d = decide(&p, &cmd, true);
+        assert_ne!(d.verdict, Verdict::Allow, "{}", &cmd[..40]);
     }
 }
