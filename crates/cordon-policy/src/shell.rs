@@ -937,7 +937,8 @@ impl Walker<'_> {
                 // Escaped backticks nest a substitution tree-sitter does not
                 // parse: unescape one level and parse the text again.
                 let raw = self.text(n);
-                let inner = &raw[1..raw.len().saturating_sub(1)];
+                // An unterminated one (`\`a€`) has no closing backtick to drop.
+                let inner = raw[1..].strip_suffix('`').unwrap_or(&raw[1..]);
                 let text = inner
                     .replace("\\`", "`")
                     .replace("\\$", "$")

@@ -1834,10 +1834,11 @@ pub static ENV_VARS: &[EnvVar] = &[
     ev("CARGO_TARGET_*_LINKER", Shell),
 ];
 
-/// Commands whose `NAME=value` arguments set variables (`export PAGER=x`), and
-/// `alias`, whose values are commands.
+/// Commands whose `NAME=value` arguments set variables (`export PAGER=x`).
+/// (`alias` is not among them: a non-interactive shell does not expand
+/// aliases, and one defined on a line takes effect only on later lines.)
 pub static ASSIGN_COMMANDS: &[&str] = &[
-    "alias", "declare", "export", "local", "readonly", "set", "typeset", "unset",
+    "declare", "export", "local", "readonly", "set", "typeset", "unset",
 ];
 
 /// git configuration keys whose value runs: (pattern, how). Lower case; `*`

@@ -59,11 +59,10 @@ const CARRIED: &[&str] = &[
     "RUSTC_WRAPPER='rm -rf /srv' cargo build",
     "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER='rm -rf /srv' cargo test",
     "JAVA_TOOL_OPTIONS='-Xmx1g -XX:OnOutOfMemoryError=\"rm -rf /srv\"' java -jar a.jar",
-    // Through env, export, declare -x, an alias.
+    // Through env, export, declare -x.
     "env PAGER='rm -rf /srv' git log",
     "export PAGER='rm -rf /srv'; git log",
     "declare -x GIT_PAGER='rm -rf /srv'",
-    "alias ls='rm -rf /srv'",
     // sed, awk.
     "echo | sed 'e rm -rf /srv'",
     "sed -n '1e rm -rf /srv' f",
@@ -416,5 +415,20 @@ fn large_scripts_are_analysed() {
     for cmd in [awk, sed, prompt] {
         let d = decide(&p, &cmd, true);
         assert_ne!(d.verdict, Verdict::Allow, "{}", &cmd[..40]);
+    }
+}
+
+/// Unterminated strings and substitutions ending inside a multi-byte
+/// character (found by the property test above) are analysed, not a panic.
+#[test]
+fn unterminated_text_ending_in_a_wide_character() {
+    let p = policy(&[]);
+    for cmd in [
+        "echo \"A$\u{fce}",
+        "echo `\\`\u{dbd}",
+        "LESSOPEN='\"x$\u{1d4b3}' less f",
+    ] {
+        let d = decide(&p, cmd, true);
+        assert_ne!(d.verdict, Verdict::Allow, "{cmd}: {}", d.summary());
     }
 }
