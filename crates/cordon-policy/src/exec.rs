@@ -178,8 +178,10 @@ fn class_effect(c: RiskClass) -> &'static str {
 
 /// The table row for a variable name (`*` in a row matches any text).
 fn env_var(name: &str) -> Option<&'static table::EnvVar> {
+    let first = *name.as_bytes().first()?;
     table::ENV_VARS
         .iter()
+        .filter(|v| v.name.as_bytes()[0] == first)
         .find(|v| match v.name.split_once('*') {
             None => v.name == name,
             Some((pre, post)) => {
@@ -625,15 +627,16 @@ impl Grammar<'_> {
 
     /// The key an option word matches and how it takes its value.
     fn option(&self, a: &str, sub: Option<&str>) -> Option<(&'static str, Runs, Takes)> {
-        for (k, kind) in self.runs {
+        let keys = self.runs.iter().filter_map(|(k, kind)| {
             let (ksub, opt) = match k.split_once(' ') {
                 Some((s, o)) => (Some(s), o),
                 None => (None, *k),
             };
-            if ksub != sub || !(opt.starts_with('-') || opt == "+") {
-                continue;
-            }
-            let attached_only = *kind == Runs::Attached;
+            (ksub == sub && (opt.starts_with('-') || opt == "+")).then_some((*k, opt, *kind))
+        });
+        // Whole words first: `+CMD`, `--long[=V]`, `-long`, `-prefix:V`.
+        let mut short = false;
+        for (k, opt, kind) in keys.clone() {
             let takes = if opt == "+" {
                 a.strip_prefix('+').map(|r| Takes::Now(r.to_string()))
             } else if opt.starts_with("--") || (opt.len() > 2 && !opt.ends_with([':', '='])) {
@@ -647,52 +650,45 @@ impl Grammar<'_> {
             } else if opt.ends_with([':', '=']) {
                 a.strip_prefix(opt).map(|r| Takes::Now(r.to_string()))
             } else {
-                self.short(a, opt.as_bytes()[1], attached_only, sub)
+                short = true;
+                None
             };
             if let Some(t) = takes {
-                let t = match t {
-                    Takes::Next if attached_only => Takes::Nothing,
-                    t => t,
-                };
-                return Some((k, *kind, t));
+                return Some((k, kind, attached(kind, t)));
             }
         }
-        None
-    }
-
-    /// A short option `-x` alone, with its value attached (`-xVALUE`), or in
-    /// a cluster of flags (`-avze CMD`).
-    fn short(&self, a: &str, x: u8, attached_only: bool, sub: Option<&str>) -> Option<Takes> {
+        // A cluster of short flags (`-avze CMD`, `-ie`): the first letter
+        // that is a key takes the rest of the word, or the next word.
         let b = a.as_bytes();
-        if b.len() < 2 || b[0] != b'-' || b[1] == b'-' {
+        if !short || b.len() < 2 || b[0] != b'-' || b[1] == b'-' {
             return None;
         }
         for j in 1..b.len() {
-            if b[j] == x {
-                let rest = &a[j + 1..];
-                return Some(if !rest.is_empty() {
-                    Takes::Now(rest.to_string())
-                } else if attached_only {
-                    Takes::Nothing
-                } else {
-                    Takes::Next
-                });
+            if !b[j].is_ascii_alphanumeric() {
+                return None;
             }
-            if !b[j].is_ascii_alphanumeric() || self.takes_value(b[j], sub) {
-                return None; // the rest is another option's value
+            let hit = keys
+                .clone()
+                .find(|(_, opt, _)| opt.len() == 2 && opt.as_bytes()[1] == b[j]);
+            if let Some((k, _, kind)) = hit {
+                let rest = &a[j + 1..];
+                let t = if rest.is_empty() {
+                    Takes::Next
+                } else {
+                    Takes::Now(rest.to_string())
+                };
+                return Some((k, kind, attached(kind, t)));
             }
         }
         None
     }
+}
 
-    fn takes_value(&self, letter: u8, sub: Option<&str>) -> bool {
-        self.runs.iter().any(|(k, kind)| {
-            let (ksub, opt) = match k.split_once(' ') {
-                Some((s, o)) => (Some(s), o),
-                None => (None, *k),
-            };
-            ksub == sub && opt.len() == 2 && opt.as_bytes()[1] == letter && *kind != Runs::Attached
-        })
+/// An option whose value is only ever attached (`sed -i.bak`) takes no next word.
+fn attached(kind: Runs, t: Takes) -> Takes {
+    match t {
+        Takes::Next if kind == Runs::Attached => Takes::Nothing,
+        t => t,
     }
 }
 
