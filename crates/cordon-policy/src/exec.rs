@@ -68,19 +68,20 @@ pub(crate) fn scan(c: &SimpleCmd) -> Vec<Found> {
             c.env.iter().map(|(n, v)| (n.as_str(), Some(v))).collect();
         assignments(&list, "", &mut out);
     }
-    let Some(first) = c.argv.first().filter(|w| !w.dynamic) else {
+    if c.argv.first().is_none_or(|w| w.dynamic) {
         return out;
-    };
+    }
     let name = c.name();
     let args = &c.argv[1..];
     if table::ASSIGN_COMMANDS.contains(&name) {
         assign_command(name, args, &mut out);
     }
-    if let Some(w) = table::wrapper(name).filter(|w| w.assignments) {
-        wrapper_assignments(w, args, &mut out);
-    }
     if let Some(spec) = table::command(name).filter(|s| !s.runs.is_empty()) {
-        let _ = first;
+        // A wrapper taking `VAR=x` words (`env`) has a `runs` row too (a test
+        // checks), so this lookup stays off the common path.
+        if let Some(w) = table::wrapper(name).filter(|w| w.assignments) {
+            wrapper_assignments(w, args, &mut out);
+        }
         let g = Grammar {
             prog: spec.name,
             runs: spec.runs,

@@ -2066,6 +2066,17 @@ mod tests {
     }
 
     #[test]
+    fn wrappers_taking_assignments_have_a_runs_row() {
+        for w in WRAPPERS.iter().filter(|w| w.assignments) {
+            assert!(
+                command(w.name).is_some_and(|s| !s.runs.is_empty()),
+                "{}: exec::scan looks for its VAR=x words only in commands with runs",
+                w.name
+            );
+        }
+    }
+
+    #[test]
     fn every_row_has_a_class() {
         for s in COMMANDS {
             assert!(!s.classes.is_empty(), "{}", s.name);
