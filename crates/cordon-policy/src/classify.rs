@@ -261,7 +261,11 @@ fn found(info: &mut Info, f: Found, w: &Where, label: &str) {
                 );
             }
         }
-        Found::Code { label: via, path } => code(info, &via, &path, w),
+        Found::Code {
+            label: via,
+            path,
+            config,
+        } => code(info, &via, &path, config, w),
         Found::Read(p) => read_path(info, &p, w, label),
         Found::Write(p) => write_path(info, &p, false, w, label),
         Found::Opaque(why) => info.add(RiskClass::Opaque, why),
@@ -272,7 +276,7 @@ fn found(info: &mut Info, f: Found, w: &Where, label: &str) {
 
 /// A file or directory of code a program loads or runs: project code in the
 /// workspace, installed software, or code cordon has not seen.
-fn code(info: &mut Info, via: &str, path: &Word, w: &Where) {
+fn code(info: &mut Info, via: &str, path: &Word, config: bool, w: &Where) {
     let (p, unknown) = path_of(path, w);
     if unknown {
         info.add(
@@ -289,7 +293,7 @@ fn code(info: &mut Info, via: &str, path: &Word, w: &Where) {
                 "`{via}` loads code from {dir}, outside the workspace: code cordon has not seen"
             ),
         );
-    } else if in_workspace(&p, &w.base) {
+    } else if !config && in_workspace(&p, &w.base) {
         info.add(
             RiskClass::RunsCode,
             format!("`{via}` runs code from the workspace ({})", path.text),

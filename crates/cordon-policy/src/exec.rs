@@ -30,10 +30,13 @@ pub(crate) enum Found {
         label: String,
         text: Word,
     },
-    /// A file or directory of code that is loaded or run.
+    /// A file or directory of code that is loaded or run (`config`: of
+    /// configuration that can name commands, the project's own inside the
+    /// workspace).
     Code {
         label: String,
         path: Word,
+        config: bool,
     },
     /// A file read or written by a script (`sed w`, `awk print >`).
     Read(Word),
@@ -82,11 +85,13 @@ pub(crate) fn scan(c: &SimpleCmd) -> Vec<Found> {
         if let Some(w) = table::wrapper(name).filter(|w| w.assignments) {
             wrapper_assignments(w, args, &mut out);
         }
+        let options_first = table::OPTIONS_FIRST.contains(&spec.name);
         let g = Grammar {
             prog: spec.name,
             runs: spec.runs,
-            subs: !spec.subs.is_empty(),
-            options_first: table::OPTIONS_FIRST.contains(&spec.name),
+            // `git -c x sub --opt`: global options, then the subcommand's.
+            subs: options_first && !spec.subs.is_empty(),
+            options_first,
         };
         g.walk(args, &mut out);
     }
@@ -292,6 +297,21 @@ fn apply(kind: Runs, v: &Word, label: &str, out: &mut Vec<Found>) {
         Runs::Sed => sed::script(&v.text, out),
         Runs::Awk => awk::program(&v.text, out),
         Runs::Code => code(label, v, out),
+        Runs::Config => out.push(Found::Code {
+            label: label.to_string(),
+            path: v.clone(),
+            config: true,
+        }),
+        Runs::GitConfigEnv => {
+            // `--config-env=core.pager=VAR`: the command is in $VAR.
+            if let Some((key, var)) = v.text.split_once('=') {
+                if git_code_key(key).is_some() {
+                    out.push(Found::Opaque(format!(
+                        "`{label} {key}` runs a command taken from ${var}"
+                    )));
+                }
+            }
+        }
         Runs::CodePath => {
             for part in v.text.split([':', ' ']) {
                 let inherited = part
@@ -338,6 +358,7 @@ fn code(label: &str, v: &Word, out: &mut Vec<Found>) {
     out.push(Found::Code {
         label: label.to_string(),
         path: v.clone(),
+        config: false,
     });
 }
 

@@ -89,6 +89,12 @@ pub enum Runs {
     Code,
     /// A `:`-separated list of directories or files of code (`PYTHONPATH`).
     CodePath,
+    /// A directory or file of configuration that can name commands (a git
+    /// repository, a home directory, an ssh config): judged like code outside
+    /// the workspace, the project's own inside it.
+    Config,
+    /// git's `--config-env=KEY=VAR`: configuration taken from a variable.
+    GitConfigEnv,
     /// Options for another program, read with that program's grammar (`NODE_OPTIONS`).
     Options(&'static [(&'static str, Runs)]),
     /// Code cordon cannot read in advance (`make --eval` text, `PERL5OPT`).
@@ -573,7 +579,7 @@ const RSYNC_RUNS: &[(&str, Runs)] = &[("-e", Shell), ("--rsh", Shell), ("--rsync
 /// ssh and friends: options that run local commands, and the config file.
 const SSH_RUNS: &[(&str, Runs)] = &[
     ("-o", Runs::SshOption),
-    ("-F", Code),
+    ("-F", Runs::Config),
     ("-B", Value),
     ("-b", Value),
     ("-c", Value),
@@ -598,7 +604,7 @@ const SSH_RUNS: &[(&str, Runs)] = &[
 const SCP_RUNS: &[(&str, Runs)] = &[
     ("-S", Shell),
     ("-o", Runs::SshOption),
-    ("-F", Code),
+    ("-F", Runs::Config),
     ("-i", Value),
     ("-P", Value),
     ("-c", Value),
@@ -652,11 +658,11 @@ const ENV_RUNS: &[(&str, Runs)] = &[
 const GIT_RUNS: &[(&str, Runs)] = &[
     ("-c", Runs::GitConfig),
     ("--exec-path", Code),
-    ("--git-dir", Code),
-    ("-C", Value),
+    ("--git-dir", Runs::Config),
+    ("-C", Runs::Config),
     ("--work-tree", Value),
     ("--namespace", Value),
-    ("--config-env", Value),
+    ("--config-env", Runs::GitConfigEnv),
     ("ext::", Shell),
     ("clone -u", Shell),
     ("clone --upload-pack", Shell),
@@ -968,7 +974,7 @@ pub static COMMANDS: &[Spec] = table! {
     "node": RC, Read;
     "nohup": RO, NoPaths;
     "nox": RC, NoPaths;
-    "npm": RC, NoPaths, subs NPM_SUBS;
+    "npm": RC, NoPaths, subs NPM_SUBS, runs &[("--script-shell", Shell)];
     "nproc": RO, NoPaths;
     "npx": INSRC, NoPaths;
     "nsenter": PRIVEVA, NoPaths;
@@ -1725,13 +1731,18 @@ pub static ENV_VARS: &[EnvVar] = &[
     ev("RSYNC_RSH", Shell),
     ev("RSYNC_CONNECT_PROG", Shell),
     ev("CVS_RSH", Shell),
+    ev("npm_config_script_shell", Shell),
+    ev("NPM_CONFIG_SCRIPT_SHELL", Shell),
     // git configuration given in the environment.
     ev("GIT_CONFIG_PARAMETERS", Runs::GitConfig),
     ev("GIT_CONFIG_KEY_*", Runs::GitConfig),
-    ev("GIT_CONFIG", Code),
-    ev("GIT_CONFIG_GLOBAL", Code),
-    ev("GIT_CONFIG_SYSTEM", Code),
-    ev("GIT_DIR", Code),
+    ev("GIT_CONFIG", Runs::Config),
+    ev("GIT_CONFIG_GLOBAL", Runs::Config),
+    ev("GIT_CONFIG_SYSTEM", Runs::Config),
+    ev("GIT_DIR", Runs::Config),
+    // Where every program looks for its configuration (~/.gitconfig, ~/.npmrc...).
+    ev("HOME", Runs::Config),
+    ev("XDG_CONFIG_HOME", Runs::Config),
     ev("GIT_EXEC_PATH", Runs::CodePath),
     ev("GIT_TEMPLATE_DIR", Code),
     // less's input preprocessor.
@@ -1866,8 +1877,8 @@ pub static GIT_CODE_KEYS: &[(&str, Runs)] = &[
     ("filter.*.smudge", Shell),
     ("gpg.*.program", Shell),
     ("gpg.program", Shell),
-    ("include.path", Code),
-    ("includeif.*.path", Code),
+    ("include.path", Runs::Config),
+    ("includeif.*.path", Runs::Config),
     ("init.templatedir", Code),
     ("interactive.difffilter", Shell),
     ("man.*.cmd", Shell),
