@@ -322,6 +322,10 @@ impl ShellParser {
                 // (remote code execution when the pipe carries a download).
             }
         }
+        // Commands carried in variables, options and scripts (`PAGER=cmd`, `sed e`): exec.rs.
+        for (label, text) in crate::exec::carried(&c) {
+            self.parse_into(&text, depth + 1, &via_here(&label), out);
+        }
         out.cmds.push(c);
     }
 }
@@ -933,7 +937,8 @@ impl Walker<'_> {
                 // Escaped backticks nest a substitution tree-sitter does not
                 // parse: unescape one level and parse the text again.
                 let raw = self.text(n);
-                let inner = &raw[1..raw.len().saturating_sub(1)];
+                // An unterminated one (`\`a€`) has no closing backtick to drop.
+                let inner = raw[1..].strip_suffix('`').unwrap_or(&raw[1..]);
                 let text = inner
                     .replace("\\`", "`")
                     .replace("\\$", "$")
@@ -1153,7 +1158,9 @@ impl Walker<'_> {
                 // not make nodes of all the literal text).
                 let open = if raw.starts_with('$') { 2 } else { 1 };
                 let start = n.start_byte() + open;
-                let end = n.end_byte().saturating_sub(1).max(start);
+                // An unterminated string (`"a€`) has no closing quote to drop.
+                let close = usize::from(raw.len() > open && raw.ends_with('"'));
+                let end = n.end_byte().saturating_sub(close).max(start);
                 let mut w = Word::lit("");
                 let mut pos = start;
                 let mut cur = n.walk();
