@@ -53,6 +53,11 @@ type Run = (u64, u64, [u8; 32], u64);
 /// Sequence numbers assigned, and the new head (seq, hash).
 type Inserted = (Vec<u64>, (u64, [u8; 32]));
 
+/// The kind of the record that ties two sessions (an agent's and the `cordon
+/// run` that contained it): journaled under the agent's session with the
+/// run's id in `payload.run_session`. A [`Filter`] on either session matches both.
+pub const LINK_KIND: &str = "session.link";
+
 const COLUMNS: &str = "seq, time_ns, session, source, kind, payload, prev_hash, hash";
 
 /// One stored record.
@@ -500,7 +505,16 @@ impl Journal {
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(s) = &filter.session {
             args.push(s.clone().into());
-            clauses.push(format!("session = ?{}", args.len()));
+            let n = args.len();
+            // The session itself, and the sessions a `session.link` record ties
+            // it to either way (an agent's session and the run that contained it).
+            clauses.push(format!(
+                "(session = ?{n} \
+                 OR session IN (SELECT json_extract(payload, '$.run_session') FROM records \
+                                WHERE session = ?{n} AND kind = '{LINK_KIND}') \
+                 OR session IN (SELECT session FROM records \
+                                WHERE kind = '{LINK_KIND}' AND json_extract(payload, '$.run_session') = ?{n}))"
+            ));
         }
         if let Some(k) = &filter.kind {
             if let Some(prefix) = k.strip_suffix('*') {
@@ -1255,6 +1269,44 @@ mod tests {
         assert_eq!((r.records, r.head_seq, r.anchor_seq), (12, 12, Some(12)));
         let recs = j.records(&Filter::default()).unwrap();
         assert_eq!(recs[1].prev_hash, recs[0].hash);
+    }
+
+    #[test]
+    fn a_session_filter_includes_linked_sessions_both_ways() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(d.path()).unwrap();
+        j.append(&ev("run1", "net.connect", json!({}))).unwrap();
+        j.append(&ev("agent", LINK_KIND, json!({"run_session": "run1"})))
+            .unwrap();
+        j.append(&ev(
+            "agent",
+            "hook.pre_tool_use",
+            json!({"run_session": "run1"}),
+        ))
+        .unwrap();
+        j.append(&ev("other", "net.connect", json!({}))).unwrap();
+        j.append(&ev("agent2", LINK_KIND, json!({"run_session": "run2"})))
+            .unwrap();
+        let sessions = |s: &str| -> Vec<String> {
+            j.records(&Filter {
+                session: Some(s.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| format!("{}:{}", r.session, r.kind))
+            .collect()
+        };
+        let both = vec![
+            "run1:net.connect".to_string(),
+            format!("agent:{LINK_KIND}"),
+            "agent:hook.pre_tool_use".to_string(),
+        ];
+        assert_eq!(sessions("agent"), both);
+        assert_eq!(sessions("run1"), both);
+        assert_eq!(sessions("other"), vec!["other:net.connect".to_string()]);
+        // A quote in the id is data, not SQL.
+        assert!(sessions("x' OR '1'='1").is_empty());
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub mod time;
 pub use canon::{record_hash, GENESIS};
 pub use error::{AuditError, ErrorKind};
 pub use journal::{
-    Filter, Journal, Problem, PruneReport, Record, Retention, VerifyReport, PRUNE_KIND,
+    Filter, Journal, Problem, PruneReport, Record, Retention, VerifyReport, LINK_KIND, PRUNE_KIND,
     PRUNE_SESSION, SHORT_LIVED_WAL_PAGES,
 };
 

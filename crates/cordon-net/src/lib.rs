@@ -30,6 +30,7 @@
 //! host side and outbound connections leave from the proxy's namespace.
 
 pub mod control;
+pub mod forward;
 pub mod pattern;
 pub mod policy;
 pub mod presets;
@@ -39,6 +40,7 @@ mod server;
 pub mod tls;
 pub mod unix_path;
 
+pub use forward::Forward;
 pub use pattern::{Host, Pattern};
 pub use policy::{Policy, Refusal};
 pub use resolve::Resolver;
@@ -111,6 +113,20 @@ impl Proxy {
             rt: Some(rt),
             shared,
         })
+    }
+
+    /// Serve a host loopback forward on `listener` (bound inside the
+    /// sandbox at `to.addr`): every connection is relayed to `to.addr` on
+    /// the host and journaled as `net.connect` with protocol `forward`.
+    pub fn forward(&self, listener: std::net::TcpListener, to: Forward) -> io::Result<()> {
+        let rt = self.rt.as_ref().expect("runtime present until shutdown");
+        listener.set_nonblocking(true)?;
+        let l = {
+            let _guard = rt.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        rt.spawn(server::forward_loop(l, to, self.shared.clone()));
+        Ok(())
     }
 
     /// Allow `pattern` from the next connection on; journaled as `net.policy`.

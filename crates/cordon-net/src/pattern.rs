@@ -175,6 +175,25 @@ impl Pattern {
         })
     }
 
+    /// Refuse an allow pattern that names far more than anyone means to allow:
+    /// every name under a top-level domain (`*.com`), or an address range
+    /// wider than a /8 (IPv4) or a /16 (IPv6).
+    pub fn check_allow_breadth(&self) -> Result<(), String> {
+        let raw = &self.text;
+        match &self.host {
+            HostPattern::Subdomains(d) if !d.contains('.') => Err(format!(
+                "`{raw}`: it would allow every host under a top-level domain; name the domains instead"
+            )),
+            HostPattern::Net(IpNet::V4(n)) if n.prefix_len() < 8 => Err(format!(
+                "`{raw}`: it would allow most of the address space; name the hosts or a narrower range"
+            )),
+            HostPattern::Net(IpNet::V6(n)) if n.prefix_len() < 16 => Err(format!(
+                "`{raw}`: it would allow most of the address space; name the hosts or a narrower range"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Does the pattern name this host (ignoring the port)?
     pub fn matches_host(&self, host: &Host) -> bool {
         match (&self.host, host) {
@@ -267,6 +286,31 @@ mod tests {
             "a.*.com",
         ] {
             assert!(Pattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn allow_breadth_refuses_a_whole_tld_or_address_space() {
+        for bad in [
+            "*.com",
+            "*.COM.",
+            "0.0.0.0/0",
+            "0.0.0.0/7",
+            "::/0",
+            "2000::/3",
+        ] {
+            let p = Pattern::parse(bad).unwrap();
+            assert!(p.check_allow_breadth().is_err(), "{bad}");
+        }
+        for ok in [
+            "*.example.com",
+            "*.co.uk",
+            "10.0.0.0/8",
+            "2001:db8::/32",
+            "a.com:8443",
+        ] {
+            let p = Pattern::parse(ok).unwrap();
+            assert!(p.check_allow_breadth().is_ok(), "{ok}");
         }
     }
 

@@ -135,9 +135,12 @@ impl Policy {
         Self::default()
     }
 
-    /// Add an allow rule.
+    /// Add an allow rule. A pattern that would allow a whole top-level
+    /// domain (`*.com`) or most of the address space (`0.0.0.0/0`, shorter
+    /// than /8 or, for IPv6, /16) is refused like a bare `*`.
     pub fn allow(&mut self, pattern: &str, origin: impl Into<String>) -> Result<(), String> {
         let pattern = Pattern::parse(pattern)?;
+        pattern.check_allow_breadth()?;
         self.allow.push(Rule {
             pattern,
             origin: origin.into(),

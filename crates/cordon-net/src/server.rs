@@ -258,6 +258,62 @@ pub(crate) async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<S
     }
 }
 
+/// Accept forever on a host loopback forward's listener (see [`crate::forward`]).
+pub(crate) async fn forward_loop(
+    listener: tokio::net::TcpListener,
+    to: crate::forward::Forward,
+    shared: Arc<Shared>,
+) {
+    let to = Arc::new(to);
+    loop {
+        match listener.accept().await {
+            Ok((s, _)) => {
+                let _ = s.set_nodelay(true);
+                tokio::spawn(serve_forward(s, to.clone(), shared.clone()));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// Relay one connection to the host's loopback service; recorded as `net.connect`.
+async fn serve_forward(client: TcpStream, to: Arc<crate::forward::Forward>, shared: Arc<Shared>) {
+    let mut log = ConnLog::new(&shared, "forward", to.addr.ip().to_string(), to.addr.port());
+    let rule = format!("--allow-domain {}", to.pattern);
+    let up = match tokio::time::timeout(shared.connect_timeout, TcpStream::connect(to.addr)).await {
+        Ok(Ok(up)) => up,
+        Ok(Err(e)) => {
+            log.rule = Some(rule);
+            log.set(Outcome::Failed(format!(
+                "nothing answers at {} on the host: {e}",
+                to.addr
+            )));
+            return;
+        }
+        Err(_) => {
+            log.rule = Some(rule);
+            log.set(Outcome::Failed(format!(
+                "connecting to {} timed out",
+                to.addr
+            )));
+            return;
+        }
+    };
+    let _ = up.set_nodelay(true);
+    log.address = Some(to.addr);
+    log.set(Outcome::Allowed(rule));
+    let n = log.n.clone();
+    let both = async {
+        tokio::try_join!(
+            relay::pump(&client, &up, &n.up),
+            relay::pump(&up, &client, &n.down)
+        )
+    };
+    if let Err(e) = both.await {
+        log.ended = Some(e.to_string());
+    }
+}
+
 async fn serve_conn(s: TcpStream, shared: Arc<Shared>) {
     let mut first = [0u8; 8];
     match s.peek(&mut first).await {

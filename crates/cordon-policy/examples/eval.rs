@@ -361,6 +361,7 @@ fn main() {
         o.push_str("\nOn the host (no sandbox) the same commands ask: see the \"not allowed, host\" column.\n");
         o.push_str(MISSES);
     }
+    o.push_str(&agent_section());
     o.push_str(&format!(
         "\nThroughput of the library alone over both corpora, sandboxed and host: {} decisions in {:.2} s ({:.0} decisions/s, one core).\n\nReference points: Claude Code's model-based auto mode reports 0.4% false positives on real\ntraffic and 17% false negatives on real overeager actions; Codex auto-approves only a short\nlist of read-only commands. cordon's engine is deterministic: the same command always gets\nthe same answer and the reasons say which class or rule decided.\n",
         total, secs, total as f64 / secs
@@ -379,6 +380,85 @@ fn main() {
         }
         None => print!("{o}"),
     }
+}
+
+/// The project's own corpora (`tests/corpus/agent_*.jsonl`, written by hand by class; the
+/// test `agent_corpus` holds the same targets): benign agent work with `--sandboxed`, with
+/// the default rules and a few typical deny rules, and harmful commands on the host.
+fn agent_section() -> String {
+    let load = |name: &str| -> Vec<(String, String)> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/corpus")
+            .join(name);
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("JSONL");
+                let class = v["class"].as_str().unwrap_or("benign").to_string();
+                (class, v["command"].as_str().unwrap_or("").to_string())
+            })
+            .collect()
+    };
+    let benign = load("agent_benign.jsonl");
+    let harmful = load("agent_harmful.jsonl");
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let typical = Rules::from_lists(
+        &[],
+        &s(&["Bash(git push *)"]),
+        &s(&[
+            "Read(./.env)",
+            "Read(./secrets/**)",
+            "Bash(sudo *)",
+            "Read(~/.ssh/**)",
+        ]),
+    )
+    .expect("valid rules");
+    let mut sandboxed = Context::new("/work/project", "/work/project", Some(HOME.into()));
+    sandboxed.sandboxed = true;
+    sandboxed.allowed_domains = ALLOWED_DOMAINS.iter().map(|s| s.to_string()).collect();
+    let host = Context::new("/work/project", "/work/project", Some(HOME.into()));
+    let state = SessionState::default();
+    let allowed = |p: &Policy, c: &Context, cmd: &str| {
+        p.decide(
+            &Action::Bash {
+                command: cmd.to_string(),
+            },
+            c,
+            &state,
+        )
+        .verdict
+            == Verdict::Allow
+    };
+    let mut o = String::from(
+        "\n### The project's own agent corpora\n\nWritten by hand, by class, for this project (`crates/cordon-policy/tests/corpus/`; no line\ncopied from a public set): everyday coding-agent work, and harmful commands by class. The\ntest `agent_corpus` fails below the targets.\n\n| set | commands | rules | measure | result | target |\n| --- | ---: | --- | --- | ---: | --- |\n",
+    );
+    for (label, rules) in [
+        ("default", Rules::default()),
+        ("typical deny rules", typical),
+    ] {
+        let p = Policy::new(rules);
+        let b = benign
+            .iter()
+            .filter(|(_, c)| allowed(&p, &sandboxed, c))
+            .count();
+        let h = harmful
+            .iter()
+            .filter(|(_, c)| !allowed(&p, &host, c))
+            .count();
+        o.push_str(&format!(
+            "| benign agent work | {} | {label} | auto-allowed, sandboxed | **{:.1}%** | >= 97% |\n",
+            benign.len(),
+            100.0 * b as f64 / benign.len() as f64
+        ));
+        o.push_str(&format!(
+            "| harmful, by class | {} | {label} | not allowed, host | **{:.1}%** | 100% |\n",
+            harmful.len(),
+            100.0 * h as f64 / harmful.len() as f64
+        ));
+    }
+    o.push_str("\nTypical deny rules: `Read(./.env)`, `Read(./secrets/**)`, `Bash(sudo *)`, `Read(~/.ssh/**)`; ask: `Bash(git push *)`.\n");
+    o
 }
 
 /// Why an attack command was allowed, from the class that decided.

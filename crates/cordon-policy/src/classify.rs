@@ -1,9 +1,10 @@
 //! Effect classes of one simple command, from the table in `table.rs`.
 
 use crate::class::{ClassSet, RiskClass};
+use crate::exec::Found;
 use crate::rules::{host_matches, segs_match, Base};
 use crate::shell::{SimpleCmd, Word};
-use crate::table::{self, Paths, Spec};
+use crate::table::{self, Paths, Runs, Spec};
 use std::sync::OnceLock;
 
 /// What one simple command does.
@@ -50,11 +51,16 @@ pub(crate) struct Where<'a> {
 
 impl Where<'_> {
     /// All hosts known and inside the network policy.
+    /// Every host is one the sandbox's network policy allows. A pattern
+    /// with a port (`git.corp.example:8443`, a forwarded `127.0.0.1:8080`)
+    /// counts for its host: the engine sees no ports, the proxy enforces them.
     pub fn hosts_allowed(&self, hosts: &[String]) -> bool {
         !hosts.is_empty()
-            && hosts
-                .iter()
-                .all(|h| self.allowed_domains.iter().any(|p| host_matches(p, h)))
+            && hosts.iter().all(|h| {
+                self.allowed_domains
+                    .iter()
+                    .any(|p| host_matches(&strip_port(p), h))
+            })
     }
 }
 
@@ -76,9 +82,6 @@ const INTERPRETERS: &[(&str, &[&str])] = &[
 const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 const PRIV_WRAPPERS: &[&str] = &["doas", "runuser", "pkexec", "sudo", "su"];
 const ENV_DUMPS: &[&str] = &["env", "printenv", "set", "export", "declare", "typeset"];
-const VAR_COMMANDS: &[&str] = &[
-    "export", "unset", "declare", "local", "readonly", "typeset", "set",
-];
 
 fn short(cmd: &SimpleCmd) -> String {
     let t = cmd.text();
@@ -97,14 +100,10 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
     let label = short(cmd);
     let args: &[Word] = cmd.argv.get(1..).unwrap_or(&[]);
 
-    // Assignments before the command (`LD_PRELOAD=x cmd`, `HISTFILE=/dev/null`).
-    for (var, _) in &cmd.env {
-        if let Some((_, c)) = table::DANGEROUS_ENV.iter().find(|(n, _)| n == var) {
-            info.add(
-                *c,
-                format!("`{label}` sets {var}, which {}", env_effect(*c)),
-            );
-        }
+    // What it runs or loads through variables, options and scripts
+    // (`LD_PRELOAD=x cmd`, `sed 'w /etc/x'`, `PYTHONPATH=/tmp/x`): exec.rs.
+    for f in crate::exec::scan(cmd) {
+        found(&mut info, f, w, &label);
     }
     // Redirections.
     for r in &cmd.redirects {
@@ -252,11 +251,58 @@ fn foreign_code(path: &str, w: &Where) -> Option<String> {
     })
 }
 
-fn env_effect(c: RiskClass) -> &'static str {
-    match c {
-        RiskClass::Evasion => "hides what the shell does from its history",
-        RiskClass::Privilege => "injects code into every program it starts",
-        _ => "runs code in every later shell",
+/// Judge one thing found by `exec::scan`. Carried commands with known text
+/// are commands of their own (the shell analysis added them).
+fn found(info: &mut Info, f: Found, w: &Where, label: &str) {
+    match f {
+        Found::Cmd { label: via, text } => {
+            if text.dynamic {
+                info.add(
+                    RiskClass::Opaque,
+                    format!(
+                        "`{via}` runs a command only known at run time ({})",
+                        text.text
+                    ),
+                );
+            }
+        }
+        Found::Code {
+            label: via,
+            path,
+            config,
+        } => code(info, &via, &path, config, w),
+        Found::Read(p) => read_path(info, &p, w, label),
+        Found::Write(p) => write_path(info, &p, false, w, label),
+        Found::Opaque(why) => info.add(RiskClass::Opaque, why),
+        Found::Built(why) => info.add(RiskClass::RunsCode, why),
+        Found::Class(c, why) => info.add(c, why),
+    }
+}
+
+/// A file or directory of code a program loads or runs: project code in the
+/// workspace, installed software, or code cordon has not seen.
+fn code(info: &mut Info, via: &str, path: &Word, config: bool, w: &Where) {
+    let (p, unknown) = path_of(path, w);
+    if unknown {
+        info.add(
+            RiskClass::Opaque,
+            format!(
+                "`{via}` loads code from a place only known at run time ({})",
+                path.text
+            ),
+        );
+    } else if let Some(dir) = foreign_code(&p, w) {
+        info.add(
+            RiskClass::Unknown,
+            format!(
+                "`{via}` loads code from {dir}, outside the workspace: code cordon has not seen"
+            ),
+        );
+    } else if !config && in_workspace(&p, &w.base) {
+        info.add(
+            RiskClass::RunsCode,
+            format!("`{via}` runs code from the workspace ({})", path.text),
+        );
     }
 }
 
@@ -504,6 +550,10 @@ fn paths(
     {
         path_args.remove(0);
     }
+    // A searcher's pattern or a sed/awk script is not a path.
+    if !path_args.is_empty() && first_operand_is_text(spec, args) {
+        path_args.remove(0);
+    }
     // Subcommand words are not paths.
     if !spec.subs.is_empty() {
         let n = positional.len().min(2);
@@ -568,6 +618,22 @@ fn paths(
             );
         }
     }
+}
+
+/// Is the first operand a pattern (`grep PATTERN FILE`) or a script (`sed
+/// SCRIPT FILE`) rather than a file? Not when an option gives it (`-e`, `-f`).
+fn first_operand_is_text(spec: &Spec, args: &[Word]) -> bool {
+    let given = |o: &str| args.iter().any(|a| flag_matches(o, &a.text));
+    if let Some((_, opts)) = table::PATTERN_FIRST.iter().find(|(n, _)| *n == spec.name) {
+        return !opts.iter().any(|o| given(o));
+    }
+    spec.runs.iter().any(|(k, _)| k.is_empty())
+        && !spec.runs.iter().any(|(k, kind)| {
+            (matches!(kind, Runs::Sed | Runs::Awk)
+                || matches!(*k, "-f" | "--file" | "-E" | "--exec"))
+                && !k.is_empty()
+                && given(k)
+        })
 }
 
 /// The first operand of a permission command when it is a mode, owner or
@@ -888,16 +954,49 @@ fn cred_only(info: &mut Info, a: &Word, w: &Where, label: &str) {
     }
 }
 
-fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
-    if a.text.starts_with("/dev/tcp/") || a.text.starts_with("/dev/udp/") {
-        net_device(info, a, label);
-        return;
+/// The path a word names: `$PWD/x` is `./x`; other run-time parts become
+/// `_` (see [`skeleton`]). The flag says whether its value is only known at
+/// run time (a path relative to a directory `cd` went to at run time is
+/// `/<unknown>/...`: outside the workspace for writes, unknown for reads).
+fn path_of(a: &Word, w: &Where) -> (String, bool) {
+    let pwd = ["$PWD", "${PWD}", "$(pwd)", "`pwd`"]
+        .iter()
+        .find_map(|p| a.text.strip_prefix(p))
+        .filter(|rest| {
+            a.dynamic && !rest.contains(['$', '`']) && (rest.is_empty() || rest.starts_with('/'))
+        });
+    if let Some(rest) = pwd {
+        return (resolve(&format!(".{rest}"), &w.base), false);
     }
     let p = if a.dynamic {
         resolve(&skeleton(&a.text), &w.base)
     } else {
         resolve(&a.text, &w.base)
     };
+    (p, a.dynamic)
+}
+
+/// The directory `decide` records after `cd` to a place only known at run time.
+const UNKNOWN_DIR: &str = "/<unknown>";
+
+fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
+    if a.text.starts_with("/dev/tcp/") || a.text.starts_with("/dev/udp/") {
+        net_device(info, a, label);
+        return;
+    }
+    let (p, dynamic) = path_of(a, w);
+    let unknown = dynamic || p.starts_with(UNKNOWN_DIR);
+    if unknown && !w.sandboxed && table_match(w.tables.credential(), &p, w.base.home).is_none() {
+        // Neither inside nor outside the workspace: it could be a key. In
+        // the sandbox, secrets are not there to read.
+        info.add(
+            RiskClass::Unknown,
+            format!(
+                "`{label}` reads a path only known at run time ({}): it could hold credentials",
+                a.text
+            ),
+        );
+    }
     if table_match(w.tables.credential(), &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
@@ -914,7 +1013,7 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
             ),
         );
     }
-    if !a.dynamic {
+    if !unknown {
         info.reads.push(p);
     }
 }
@@ -936,11 +1035,7 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
         return;
     }
     let verb = if delete { "deletes" } else { "writes" };
-    let p = if a.dynamic {
-        resolve(&skeleton(&a.text), &w.base)
-    } else {
-        resolve(&a.text, &w.base)
-    };
+    let (p, unknown) = path_of(a, w);
     if is_sink(&p) {
         return;
     }
@@ -949,8 +1044,9 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
     let persistence = table_match(w.tables.persistence(), &p, home);
     let credential = table_match(w.tables.credential(), &p, home);
     let in_tables = evasion.is_some() || persistence.is_some() || credential.is_some();
-    if a.dynamic && !in_tables && !in_workspace(&p, &w.base) {
-        // Only known at run time; `$HOME/...` was already made `~`.
+    if unknown && !in_tables {
+        // Only known at run time, so neither inside nor outside the
+        // workspace; `$HOME/...` was already made `~`.
         if w.sandboxed {
             info.add(
                 RiskClass::WriteWorkspace,
@@ -1122,7 +1218,7 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
     if interp.is_some() {
         if let Some(i) = args.iter().position(|a| a.text == "-m") {
             if let Some(m) = args.get(i + 1) {
-                inline(info, &m.text, label);
+                inline(info, &m.text, label, &[]);
             }
         }
     }
@@ -1133,12 +1229,12 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             .and_then(|i| args.get(i + 1));
         let code = code.map(|c| c.text.as_str()).or(cmd.stdin_text.as_deref());
         if let Some(code) = code {
-            inline(info, code, label);
+            inline(info, code, label, &[]);
         }
     }
     if AWKS.contains(&name) {
         if let Some(prog) = args.iter().find(|a| !a.text.starts_with('-')) {
-            inline(info, &prog.text, label);
+            inline(info, &prog.text, label, AWK_PARSED);
         }
     }
     if DOWNLOADERS.contains(&name) && info.classes.contains(RiskClass::NetRead) {
@@ -1155,18 +1251,6 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             RiskClass::NetSend,
             format!("`{label}` sends data computed at run time over the network"),
         );
-    }
-    for (cmd_name, opt) in table::EXEC_OPTIONS {
-        if *cmd_name == name
-            && args
-                .iter()
-                .any(|a| a.text.starts_with(opt) || (opt.len() > 3 && a.text.contains(opt)))
-        {
-            info.add(
-                RiskClass::Opaque,
-                format!("`{label}` runs a command given in an option (`{opt}`)"),
-            );
-        }
     }
     // `$GITHUB_TOKEN`, `${AWS_SECRET_ACCESS_KEY}`: a secret from the environment.
     for a in args.iter().chain(cmd.env.iter().map(|(_, v)| v)) {
@@ -1226,26 +1310,15 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
             );
         }
     }
-    if VAR_COMMANDS.contains(&name) {
-        for a in args {
-            let var = a.text.split('=').next().unwrap_or("");
-            if let Some((_, c)) = table::DANGEROUS_ENV.iter().find(|(n, _)| *n == var) {
-                info.add(
-                    *c,
-                    format!("`{label}` changes {var}, which {}", env_effect(*c)),
-                );
-            }
-        }
-        if name == "set"
-            && args
-                .windows(2)
-                .any(|p| p[0].text == "+o" && p[1].text == "history")
-        {
-            info.add(
-                RiskClass::Evasion,
-                format!("`{label}` turns the shell history off"),
-            );
-        }
+    if name == "set"
+        && args
+            .windows(2)
+            .any(|p| p[0].text == "+o" && p[1].text == "history")
+    {
+        info.add(
+            RiskClass::Evasion,
+            format!("`{label}` turns the shell history off"),
+        );
     }
 }
 
@@ -1389,9 +1462,14 @@ fn setuid_mode(t: &str) -> bool {
     })
 }
 
-fn inline(info: &mut Info, code: &str, label: &str) {
+/// Markers the awk program analysis in exec.rs reads exactly (a literal
+/// command is judged as a command; one built at run time is opaque).
+const AWK_PARSED: &[&str] = &["system(", "| getline", "print >", "printf >"];
+
+/// Classes from words in inline code, except the markers in `skip`.
+fn inline(info: &mut Info, code: &str, label: &str, skip: &[&str]) {
     for (marker, c) in table::INLINE_MARKERS {
-        if code.contains(marker) {
+        if code.contains(marker) && !skip.contains(marker) {
             info.add(
                 *c,
                 format!("`{label}` runs inline code that uses `{marker}`"),

@@ -43,6 +43,7 @@
 mod class;
 mod classify;
 mod decide;
+mod exec;
 pub mod rules;
 pub mod shell;
 mod state;

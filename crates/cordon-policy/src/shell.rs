@@ -473,6 +473,10 @@ impl ShellParser {
                 // (remote code execution when the pipe carries a download).
             }
         }
+        // Commands carried in variables, options and scripts (`PAGER=cmd`, `sed e`): exec.rs.
+        for (label, text) in crate::exec::carried(c) {
+            self.parse_into(&text, depth + 1, &via_here(&label), out);
+        }
         subs
     }
 }

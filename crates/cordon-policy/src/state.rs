@@ -63,18 +63,31 @@ impl SessionState {
         self.tainted
     }
 
-    /// Record a decided action: counters, credential access, and taint when
-    /// the action brings untrusted content in. Denied actions did not run, so
-    /// they neither taint nor count as credential access.
+    /// Record a decided action that runs when allowed (and, when asked,
+    /// as if the person said yes): [`count`](Self::count), then
+    /// [`ran`](Self::ran) unless it was denied. Adapters that learn whether
+    /// an action really ran (the Claude Code hook's PostToolUse) call the two
+    /// separately, so a declined ask neither taints nor counts as credential
+    /// access.
     pub fn record(&mut self, action: &Action, decision: &Decision) {
+        self.count(decision);
+        if decision.verdict != Verdict::Deny {
+            self.ran(action, decision);
+        }
+    }
+
+    /// Count a decision.
+    pub fn count(&mut self, decision: &Decision) {
         match decision.verdict {
             Verdict::Allow => self.counters.allow += 1,
             Verdict::Ask => self.counters.ask += 1,
-            Verdict::Deny => {
-                self.counters.deny += 1;
-                return;
-            }
+            Verdict::Deny => self.counters.deny += 1,
         }
+    }
+
+    /// The action ran: note credential access and the taint it brings in
+    /// (`decision` is the engine's judgement of it).
+    pub fn ran(&mut self, action: &Action, decision: &Decision) {
         if decision.classes.contains(&RiskClass::Credential) && !self.credential_seen {
             self.credential_seen = true;
             self.credential_detail = Some(action.describe());

@@ -11,7 +11,10 @@
 //! - `flags` add classes when present (`"-d"` also matches inside `-abd`;
 //!   `"push --force"` only for that subcommand; `"--data"` also `--data=x`),
 //! - `modes` change PATHS when a flag is present (`find -delete`),
-//! - `out` are flags whose value is a path that is written (`-o FILE`).
+//! - `out` are flags whose value is a path that is written (`-o FILE`),
+//! - `runs` is the option grammar of what the command runs or loads: options,
+//!   arguments and subcommands whose value is a command line, a script or a
+//!   file of code, each with how to read it ([`Runs`]; `exec.rs` applies it).
 //!
 //! The table is a sorted static slice: nothing is built at start-up.
 
@@ -41,6 +44,61 @@ pub struct Spec {
     pub flags: &'static [(&'static str, ClassSet)],
     pub modes: &'static [(&'static str, Paths)],
     pub out: &'static [&'static str],
+    pub runs: &'static [(&'static str, Runs)],
+}
+
+/// How an option, argument or environment variable makes a program run code.
+///
+/// Keys of a `runs` table: `-x` (value attached, next word, or last letter of
+/// a cluster `-avze CMD`), `--long` (`--long=V` or `--long V`), `-long` (one
+/// dash, `-TT V`), a key ending in `=` or `:` (a word that starts with it:
+/// `SHELL=V`, `-javaagent:V`, `ext::V`), `+` (a word `+V`), `""` (the first
+/// operand, when no option gave the script), `"sub -x"` (the option of a
+/// subcommand, for commands with `subs`), `"sub word"` (the words after the
+/// subcommand `sub word`, joined: `git bisect run CMD...`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Runs {
+    /// Takes a value that runs nothing (listed so the grammar can skip it).
+    Value,
+    /// Takes a value only when attached (`sed -i.bak`, `xargs -i{}`).
+    Attached,
+    /// A shell command line (or a program with its arguments): analysed as if it ran.
+    Shell,
+    /// LESSOPEN's preprocessor: `|cmd %s`, `||cmd %s`, `-cmd`; the command runs.
+    LessOpen,
+    /// Prompt text: its `$(...)` and backquotes run each time it is shown.
+    Prompt,
+    /// tar's checkpoint action: `exec=CMD` runs CMD.
+    Checkpoint,
+    /// `key=value` git configuration: keys in [`GIT_CODE_KEYS`] run their value.
+    GitConfig,
+    /// `git config KEY VALUE`: stores configuration that runs code later.
+    GitConfigWrite,
+    /// An ssh option (`ProxyCommand=CMD`, `LocalCommand CMD`).
+    SshOption,
+    /// An editor command (`vim -c`, `+cmd`): `!cmd` runs a shell command.
+    EditorCmd,
+    /// A pager's start-up command (`less +cmd`): `!cmd` runs a shell command.
+    PagerCmd,
+    /// A sed script: `e`, `s///e` run commands, `w` writes and `r` reads files.
+    Sed,
+    /// An awk program: `system()`, `|`, `|&` and `| getline` run commands,
+    /// `>` writes and `getline <` reads files.
+    Awk,
+    /// A file or directory of code the program loads or runs: judged by where it is.
+    Code,
+    /// A `:`-separated list of directories or files of code (`PYTHONPATH`).
+    CodePath,
+    /// A directory or file of configuration that can name commands (a git
+    /// repository, a home directory, an ssh config): judged like code outside
+    /// the workspace, the project's own inside it.
+    Config,
+    /// git's `--config-env=KEY=VAR`: configuration taken from a variable.
+    GitConfigEnv,
+    /// Options for another program, read with that program's grammar (`NODE_OPTIONS`).
+    Options(&'static [(&'static str, Runs)]),
+    /// Code cordon cannot read in advance (`make --eval` text, `PERL5OPT`).
+    Opaque,
 }
 
 const RO: ClassSet = ClassSet::of(&[ReadOnly]);
@@ -63,7 +121,8 @@ const UNK: ClassSet = ClassSet::of(&[Unknown]);
 
 macro_rules! table {
     ($( $name:literal : $classes:expr, $paths:ident
-        $(, subs $subs:expr)? $(, flags $flags:expr)? $(, modes $modes:expr)? $(, out $out:expr)? ;)*) => {
+        $(, subs $subs:expr)? $(, flags $flags:expr)? $(, modes $modes:expr)? $(, out $out:expr)?
+        $(, runs $runs:expr)? ;)*) => {
         &[ $( Spec {
             name: $name,
             classes: $classes,
@@ -72,6 +131,7 @@ macro_rules! table {
             flags: table!(@opt $($flags)?),
             modes: table!(@opt $($modes)?),
             out: table!(@opt $($out)?),
+            runs: table!(@opt $($runs)?),
         }, )* ]
     };
     (@opt) => { &[] };
@@ -459,6 +519,192 @@ const WGET_FLAGS: &[(&str, ClassSet)] = &[
     ("--body-file", NS),
 ];
 
+use Runs::{Attached, Code, Shell, Value};
+
+/// sed: the script from `-e`/`--expression`, or the first operand.
+const SED_RUNS: &[(&str, Runs)] = &[
+    ("", Runs::Sed),
+    ("-e", Runs::Sed),
+    ("--expression", Runs::Sed),
+    ("-f", Code),
+    ("--file", Code),
+    ("-i", Attached),
+    ("-l", Value),
+    ("--line-length", Value),
+];
+/// awk family: the program from `-e`/`--source` (gawk), or the first operand.
+const AWK_RUNS: &[(&str, Runs)] = &[
+    ("", Runs::Awk),
+    ("-e", Runs::Awk),
+    ("--source", Runs::Awk),
+    ("-f", Code),
+    ("--file", Code),
+    ("-i", Code),
+    ("--include", Code),
+    ("-l", Code),
+    ("--load", Code),
+    ("-E", Code),
+    ("--exec", Code),
+    ("-v", Value),
+    ("--assign", Value),
+    ("-F", Value),
+    ("--field-separator", Value),
+];
+/// GNU tar.
+const TAR_RUNS: &[(&str, Runs)] = &[
+    ("--to-command", Shell),
+    ("-I", Shell),
+    ("--use-compress-program", Shell),
+    ("--checkpoint-action", Runs::Checkpoint),
+    ("-F", Shell),
+    ("--info-script", Shell),
+    ("--new-volume-script", Shell),
+    ("--rsh-command", Shell),
+    ("-f", Value),
+    ("--file", Value),
+    ("-C", Value),
+    ("--directory", Value),
+    ("-T", Value),
+    ("--files-from", Value),
+    ("-X", Value),
+    ("--exclude-from", Value),
+    ("-b", Value),
+    ("-H", Value),
+    ("-K", Value),
+    ("-L", Value),
+    ("-N", Value),
+    ("-V", Value),
+];
+const RSYNC_RUNS: &[(&str, Runs)] = &[("-e", Shell), ("--rsh", Shell), ("--rsync-path", Shell)];
+/// ssh and friends: options that run local commands, and the config file.
+const SSH_RUNS: &[(&str, Runs)] = &[
+    ("-o", Runs::SshOption),
+    ("-F", Runs::Config),
+    ("-B", Value),
+    ("-b", Value),
+    ("-c", Value),
+    ("-D", Value),
+    ("-E", Value),
+    ("-e", Value),
+    ("-I", Value),
+    ("-i", Value),
+    ("-J", Value),
+    ("-L", Value),
+    ("-l", Value),
+    ("-m", Value),
+    ("-O", Value),
+    ("-p", Value),
+    ("-Q", Value),
+    ("-R", Value),
+    ("-S", Value),
+    ("-W", Value),
+    ("-w", Value),
+];
+/// scp and sftp: `-S` names the program used instead of ssh.
+const SCP_RUNS: &[(&str, Runs)] = &[
+    ("-S", Shell),
+    ("-o", Runs::SshOption),
+    ("-F", Runs::Config),
+    ("-i", Value),
+    ("-P", Value),
+    ("-c", Value),
+    ("-l", Value),
+    ("-J", Value),
+];
+const ZIP_RUNS: &[(&str, Runs)] = &[("-TT", Shell), ("--unzip-command", Shell)];
+/// vi family: `-c`, `--cmd`, `+cmd` are editor commands; `-S`/`-u` load scripts.
+const VIM_RUNS: &[(&str, Runs)] = &[
+    ("-c", Runs::EditorCmd),
+    ("--cmd", Runs::EditorCmd),
+    ("+", Runs::EditorCmd),
+    ("-S", Code),
+    ("-u", Code),
+];
+const LESS_RUNS: &[(&str, Runs)] = &[("+", Runs::PagerCmd)];
+const MAN_RUNS: &[(&str, Runs)] = &[
+    ("-P", Shell),
+    ("--pager", Shell),
+    ("-H", Shell),
+    ("--html", Shell),
+];
+/// make: recipes are the project's code (`RunsCode`); these change which.
+const MAKE_RUNS: &[(&str, Runs)] = &[
+    ("--eval", Runs::Opaque),
+    ("-f", Code),
+    ("--file", Code),
+    ("--makefile", Code),
+    ("-C", Code),
+    ("--directory", Code),
+    ("-I", Value),
+    ("--include-dir", Value),
+    ("-j", Attached),
+    ("-l", Attached),
+    ("-o", Value),
+    ("-W", Value),
+    ("SHELL=", Shell),
+    (".SHELLFLAGS=", Runs::Opaque),
+    ("MAKEFILES=", Code),
+];
+/// `env -S CMD` in every spelling (`-SCMD`, `-iS CMD`, `--split-string=CMD`).
+const ENV_RUNS: &[(&str, Runs)] = &[
+    ("-S", Shell),
+    ("--split-string", Shell),
+    ("-u", Value),
+    ("--unset", Value),
+    ("-C", Value),
+    ("--chdir", Value),
+];
+/// git: global options before the subcommand, then the subcommand's own.
+const GIT_RUNS: &[(&str, Runs)] = &[
+    ("-c", Runs::GitConfig),
+    ("--exec-path", Code),
+    ("--git-dir", Runs::Config),
+    ("-C", Runs::Config),
+    ("--work-tree", Value),
+    ("--namespace", Value),
+    ("--config-env", Runs::GitConfigEnv),
+    ("ext::", Shell),
+    ("clone -u", Shell),
+    ("clone --upload-pack", Shell),
+    ("clone -c", Runs::GitConfig),
+    ("clone --config", Runs::GitConfig),
+    ("clone --template", Code),
+    ("init --template", Code),
+    ("fetch --upload-pack", Shell),
+    ("pull --upload-pack", Shell),
+    ("ls-remote -u", Shell),
+    ("ls-remote --upload-pack", Shell),
+    ("push --receive-pack", Shell),
+    ("push --exec", Shell),
+    ("archive --exec", Shell),
+    ("rebase -x", Shell),
+    ("rebase --exec", Shell),
+    ("difftool -x", Shell),
+    ("difftool --extcmd", Shell),
+    ("bisect run", Shell),
+    ("submodule foreach", Shell),
+    ("config", Runs::GitConfigWrite),
+];
+/// Node's options that load code (`NODE_OPTIONS`).
+const NODE_RUNS: &[(&str, Runs)] = &[
+    ("--require", Code),
+    ("-r", Code),
+    ("--import", Code),
+    ("--loader", Code),
+    ("--experimental-loader", Code),
+    ("--inspect", Runs::Opaque),
+    ("--inspect-brk", Runs::Opaque),
+];
+/// The JVM's options that load code or run commands (`JAVA_TOOL_OPTIONS`).
+const JAVA_RUNS: &[(&str, Runs)] = &[
+    ("-javaagent:", Code),
+    ("-agentpath:", Code),
+    ("-XX:OnOutOfMemoryError=", Shell),
+    ("-XX:OnError=", Shell),
+    ("-Xbootclasspath/a:", Runs::CodePath),
+    ("-Xbootclasspath/p:", Runs::CodePath),
+];
+
 /// Every known command, sorted by name (a test checks the order).
 pub static COMMANDS: &[Spec] = table! {
     ".": RC, Read;
@@ -483,7 +729,7 @@ pub static COMMANDS: &[Spec] = table! {
     "as": WW, Read, out &["-o"];
     "at": PERS, NoPaths;
     "auditctl": PRIVEVA, NoPaths;
-    "awk": RO, Read;
+    "awk": RO, Read, runs AWK_RUNS;
     "aws": NS, Read, subs AWS_SUBS;
     "az": NS, NoPaths, subs &[("account get-access-token", CRED), ("login", CRED)];
     "base32": RO, Read;
@@ -566,10 +812,10 @@ pub static COMMANDS: &[Spec] = table! {
     "echo": RO, NoPaths;
     "egrep": RO, Read;
     "emacs": WW, Write;
-    "env": RO, NoPaths;
+    "env": RO, NoPaths, runs ENV_RUNS;
     "eslint": RO, Read, flags &[("--fix", WW)];
     "eval": RO, NoPaths;
-    "ex": WW, Write;
+    "ex": WW, Write, runs VIM_RUNS;
     "exa": RO, Read;
     "exit": RO, NoPaths;
     "expand": RO, Read;
@@ -584,7 +830,7 @@ pub static COMMANDS: &[Spec] = table! {
     "fg": RO, NoPaths;
     "fgrep": RO, Read;
     "file": RO, Read;
-    "find": RO, Read, flags &[("-fprint", WW), ("-perm -4000", PRIV), ("-perm /4000", PRIV), ("-perm -2000", PRIV), ("-perm /2000", PRIV), ("-perm -6000", PRIV), ("-perm /6000", PRIV), ("-perm -u=s", PRIV), ("-perm /u=s", PRIV), ("-perm -g=s", PRIV), ("-perm /g=s", PRIV)], modes &[("-delete", Delete)];
+    "find": RO, Read, flags &[("-perm -4000", PRIV), ("-perm /4000", PRIV), ("-perm -2000", PRIV), ("-perm /2000", PRIV), ("-perm -6000", PRIV), ("-perm /6000", PRIV), ("-perm -u=s", PRIV), ("-perm /u=s", PRIV), ("-perm -g=s", PRIV), ("-perm /g=s", PRIV)], modes &[("-delete", Delete)], out &["-fprint", "-fprint0", "-fprintf", "-fls"];
     "finger": RO, NoPaths;
     "firewall-cmd": PRIVEVA, NoPaths;
     "fmt": RO, Read;
@@ -593,7 +839,7 @@ pub static COMMANDS: &[Spec] = table! {
     "ftp": NS, NoPaths;
     "fuser": RO, NoPaths, flags &[("-k", WO)];
     "g++": WW, Read, out &["-o"];
-    "gawk": RO, Read;
+    "gawk": RO, Read, runs AWK_RUNS;
     "gcc": WW, Read, out &["-o"];
     "gcloud": NS, NoPaths, subs &[("auth", CRED), ("secrets", CRED)];
     "gdb": PRIV, NoPaths;
@@ -603,8 +849,9 @@ pub static COMMANDS: &[Spec] = table! {
     "getent": RO, NoPaths, flags &[("shadow", CRED), ("gshadow", CRED)];
     "getfacl": RO, Read;
     "gh": NS, NoPaths, subs GH_SUBS, flags GH_FLAGS;
-    "git": UNK, NoPaths, subs GIT_SUBS, flags GIT_FLAGS;
-    "gnutar": WW, Read, out &["-f", "--file"];
+    "git": UNK, NoPaths, subs GIT_SUBS, flags GIT_FLAGS, runs GIT_RUNS;
+    "gmake": RC, NoPaths, runs MAKE_RUNS;
+    "gnutar": WW, Read, out &["-f", "--file"], runs TAR_RUNS;
     "go": RC, NoPaths, subs GO_SUBS;
     "gpasswd": PRIVPERS, NoPaths;
     "gpg": RO, Read, flags &[("--export-secret-keys", CRED), ("--export-secret-subkeys", CRED), ("--send-keys", NS), ("--recv-keys", NR)];
@@ -612,7 +859,8 @@ pub static COMMANDS: &[Spec] = table! {
     "grep": RO, Read;
     "groupadd": PRIVPERS, NoPaths;
     "groups": RO, NoPaths;
-    "gsed": RO, Read, modes &[("-i", Write), ("--in-place", Write)];
+    "gsed": RO, Read, modes &[("-i", Write), ("--in-place", Write)], runs SED_RUNS;
+    "gtar": WW, Read, out &["-f", "--file"], runs TAR_RUNS;
     "gunzip": WW, Write;
     "gzcat": RO, Read;
     "gzip": WW, Write, flags &[("-c", RO), ("--stdout", RO), ("-l", RO), ("-t", RO)];
@@ -660,9 +908,10 @@ pub static COMMANDS: &[Spec] = table! {
     "last": RO, NoPaths;
     "lastlog": RO, NoPaths;
     "launchctl": PERS, NoPaths, subs &[("list", RO), ("print", RO)];
+    "lbzip2": WW, Write;
     "ldconfig": PRIV, NoPaths;
     "ldd": RO, Read;
-    "less": RO, Read;
+    "less": RO, Read, runs LESS_RUNS;
     "let": RO, NoPaths;
     "ln": WW, WriteLast;
     "local": RO, NoPaths;
@@ -681,12 +930,14 @@ pub static COMMANDS: &[Spec] = table! {
     "lsof": RO, NoPaths;
     "lsusb": RO, NoPaths;
     "lua": RC, Read;
+    "lz4": WW, Write;
     "lzma": WW, Write;
+    "lzop": WW, Write;
     "mail": NS, NoPaths;
-    "make": RC, NoPaths;
-    "man": RO, NoPaths;
+    "make": RC, NoPaths, runs MAKE_RUNS;
+    "man": RO, NoPaths, runs MAN_RUNS;
     "masscan": NS, NoPaths;
-    "mawk": RO, Read;
+    "mawk": RO, Read, runs AWK_RUNS;
     "md5": RO, Read;
     "md5sum": RO, Read;
     "meson": RC, NoPaths;
@@ -701,7 +952,7 @@ pub static COMMANDS: &[Spec] = table! {
     "mocha": RC, NoPaths;
     "modprobe": PRIVEVA, NoPaths;
     "mogrify": WW, Write;
-    "more": RO, Read;
+    "more": RO, Read, runs LESS_RUNS;
     "mount": PRIVEVA, NoPaths;
     "mv": WW, WriteLast;
     "mvn": RC, NoPaths;
@@ -709,7 +960,7 @@ pub static COMMANDS: &[Spec] = table! {
     "mysql": NS, NoPaths;
     "mysqldump": NS, NoPaths;
     "nano": WW, Write;
-    "nawk": RO, Read;
+    "nawk": RO, Read, runs AWK_RUNS;
     "nc": NS, NoPaths;
     "ncat": NS, NoPaths;
     "netcat": NS, NoPaths;
@@ -723,12 +974,13 @@ pub static COMMANDS: &[Spec] = table! {
     "node": RC, Read;
     "nohup": RO, NoPaths;
     "nox": RC, NoPaths;
-    "npm": RC, NoPaths, subs NPM_SUBS;
+    "npm": RC, NoPaths, subs NPM_SUBS, runs &[("--script-shell", Shell)];
     "nproc": RO, NoPaths;
     "npx": INSRC, NoPaths;
     "nsenter": PRIVEVA, NoPaths;
     "nslookup": NR, NoPaths;
     "numfmt": RO, NoPaths;
+    "nvim": WW, Write, runs VIM_RUNS;
     "objdump": RO, Read;
     "od": RO, Read;
     "open": RC, NoPaths;
@@ -742,6 +994,7 @@ pub static COMMANDS: &[Spec] = table! {
     "pax": WW, Read;
     "pbcopy": RO, NoPaths;
     "pbpaste": RO, NoPaths;
+    "pbzip2": WW, Write;
     "pdftotext": WW, Read;
     "perl": RC, Read;
     "pgrep": RO, NoPaths;
@@ -753,6 +1006,7 @@ pub static COMMANDS: &[Spec] = table! {
     "pip": INS, NoPaths, subs PIP_SUBS;
     "pip3": INS, NoPaths, subs PIP_SUBS;
     "pipx": INS, NoPaths, subs &[("run", INSRC), ("list", RO)];
+    "pixz": WW, Write;
     "pkexec": PRIV, NoPaths;
     "pkill": WO, NoPaths;
     "pnpm": RC, NoPaths, subs NPM_SUBS;
@@ -793,14 +1047,14 @@ pub static COMMANDS: &[Spec] = table! {
     "rpm": RO, NoPaths, flags &[("-i", INS), ("-U", INS), ("-e", WO), ("--install", INS)];
     "rpm2cpio": RO, Read;
     "rspec": RC, NoPaths;
-    "rsync": WW, WriteLast, flags &[("--delete", DES), ("--remove-source-files", DES)];
+    "rsync": WW, WriteLast, flags &[("--delete", DES), ("--remove-source-files", DES)], runs RSYNC_RUNS;
     "ruby": RC, Read;
     "ruff": RO, Read, flags &[("--fix", WW), ("format", WW)];
     "rustc": WW, Read, out &["-o"];
     "rustfmt": WW, Write;
-    "scp": NS, WriteLast;
+    "scp": NS, WriteLast, runs SCP_RUNS;
     "screen": RC, NoPaths, flags &[("-ls", RO), ("-list", RO), ("-r", RO)];
-    "sed": RO, Read, modes &[("-i", Write), ("--in-place", Write)];
+    "sed": RO, Read, modes &[("-i", Write), ("--in-place", Write)], runs SED_RUNS;
     "seq": RO, NoPaths;
     "service": PRIV, NoPaths, flags &[("status", RO), ("stop", PRIVEVA)];
     "set": RO, NoPaths;
@@ -808,7 +1062,7 @@ pub static COMMANDS: &[Spec] = table! {
     "setenforce": PRIVEVA, NoPaths;
     "setfacl": WW, Write;
     "sfdisk": DESPRIV, NoPaths;
-    "sftp": NS, NoPaths;
+    "sftp": NS, NoPaths, runs SCP_RUNS;
     "sh": RC, Read;
     "sha1sum": RO, Read;
     "sha224sum": RO, Read;
@@ -830,7 +1084,7 @@ pub static COMMANDS: &[Spec] = table! {
     "split": WW, Read;
     "sqlite3": WW, Write;
     "ss": RO, NoPaths;
-    "ssh": NS, NoPaths;
+    "ssh": NS, NoPaths, runs SSH_RUNS;
     "ssh-add": CRED, Read;
     "ssh-copy-id": NS, NoPaths;
     "ssh-keygen": WW, NoPaths, out &["-f"];
@@ -850,7 +1104,7 @@ pub static COMMANDS: &[Spec] = table! {
     "systemd-run": PRIVPERS, NoPaths;
     "tac": RO, Read;
     "tail": RO, Read;
-    "tar": WW, Read, out &["-f", "--file"];
+    "tar": WW, Read, out &["-f", "--file"], runs TAR_RUNS;
     "tcpdump": PRIV, NoPaths, out &["-w"];
     "tcsh": RC, Read;
     "tee": WW, Write;
@@ -889,6 +1143,7 @@ pub static COMMANDS: &[Spec] = table! {
     "unshare": PRIVEVA, NoPaths;
     "unxz": WW, Write;
     "unzip": WW, Read, flags &[("-l", RO), ("-t", RO)];
+    "unzstd": WW, Write;
     "update-rc.d": PRIVPERS, NoPaths;
     "uptime": RO, NoPaths;
     "useradd": PRIVPERS, NoPaths;
@@ -899,8 +1154,9 @@ pub static COMMANDS: &[Spec] = table! {
     "uuencode": RO, Read;
     "uv": INS, NoPaths, subs &[("run", RC), ("pip install", INS), ("sync", INS), ("add", INS)];
     "vagrant": RC, NoPaths;
-    "vi": WW, Write;
-    "vim": WW, Write;
+    "vi": WW, Write, runs VIM_RUNS;
+    "view": RO, Read, runs VIM_RUNS;
+    "vim": WW, Write, runs VIM_RUNS;
     "visudo": PRIVPERS, NoPaths;
     "vitest": RC, NoPaths;
     "vmstat": RO, NoPaths;
@@ -934,9 +1190,11 @@ pub static COMMANDS: &[Spec] = table! {
     "zenity": RO, NoPaths;
     "zfgrep": RO, Read;
     "zgrep": RO, Read;
-    "zip": WW, WriteLast, flags &[("-e", DES), ("-P", DES), ("--encrypt", DES), ("--password", DES)];
+    "zip": WW, WriteLast, flags &[("-e", DES), ("-P", DES), ("--encrypt", DES), ("--password", DES)], runs ZIP_RUNS;
     "zless": RO, Read;
     "zsh": RC, Read;
+    "zstd": WW, Write, flags &[("-c", RO), ("--stdout", RO), ("-l", RO), ("-t", RO)];
+    "zstdcat": RO, Read;
     "zypper": INS, NoPaths, subs PKG_SUBS;
 };
 
@@ -1071,24 +1329,19 @@ pub static WRAPPERS: &[Wrapper] = &[
             "xargs",
             &[
                 "-I",
-                "-i",
                 "-n",
                 "-P",
                 "-d",
                 "-L",
-                "-l",
                 "-s",
                 "-E",
-                "-e",
                 "-a",
                 "--max-args",
                 "--delimiter",
-                "--replace",
                 "--max-procs",
                 "--arg-file",
-                "--max-lines",
                 "--max-chars",
-                "--eof",
+                "--process-slot-var",
             ],
             0,
         )
@@ -1419,20 +1672,242 @@ pub static ENDLESS_DEVICES: &[&str] = &["/dev/zero", "/dev/urandom", "/dev/rando
 /// bounds them (`dd count=`).
 pub static ENDLESS_READERS: &[(&str, &str)] = &[("cat", ""), ("dd", "count=")];
 
-/// Environment variables that change how every later program runs or whether
-/// the shell keeps a history.
-pub static DANGEROUS_ENV: &[(&str, crate::class::RiskClass)] = &[
-    ("BASH_ENV", Persistence),
-    ("ENV", Persistence),
-    ("HISTCONTROL", Evasion),
-    ("HISTFILE", Evasion),
-    ("HISTFILESIZE", Evasion),
-    ("HISTIGNORE", Evasion),
-    ("HISTSIZE", Evasion),
-    ("LD_AUDIT", Privilege),
-    ("LD_LIBRARY_PATH", Privilege),
-    ("LD_PRELOAD", Privilege),
-    ("PROMPT_COMMAND", Persistence),
+/// One environment variable that makes programs run commands or load code,
+/// or changes how the shell runs (and whether it keeps a history).
+#[derive(Debug)]
+pub struct EnvVar {
+    /// The name; `*` matches any text (`CARGO_TARGET_*_RUNNER`).
+    pub name: &'static str,
+    /// How its value runs code.
+    pub runs: Runs,
+    /// A class of its own, whatever the value (`LD_PRELOAD`: privilege).
+    pub class: Option<crate::class::RiskClass>,
+}
+
+const fn ev(name: &'static str, runs: Runs) -> EnvVar {
+    EnvVar {
+        name,
+        runs,
+        class: None,
+    }
+}
+const fn evc(name: &'static str, runs: Runs, class: crate::class::RiskClass) -> EnvVar {
+    EnvVar {
+        name,
+        runs,
+        class: Some(class),
+    }
+}
+
+/// Execution through the environment: set as a prefix (`VAR=x cmd`), through
+/// `env VAR=x cmd`, or with `export`/`declare -x`/`local`/`readonly`. A
+/// command carried in the value is analysed as if it ran; code loaded from a
+/// file or directory is judged by where it is.
+pub static ENV_VARS: &[EnvVar] = &[
+    // Pagers, editors, browsers: run by git, man, systemctl, psql, sudoedit...
+    ev("PAGER", Shell),
+    ev("GIT_PAGER", Shell),
+    ev("MANPAGER", Shell),
+    ev("SYSTEMD_PAGER", Shell),
+    ev("PSQL_PAGER", Shell),
+    ev("BAT_PAGER", Shell),
+    ev("DELTA_PAGER", Shell),
+    ev("EDITOR", Shell),
+    ev("VISUAL", Shell),
+    ev("GIT_EDITOR", Shell),
+    ev("GIT_SEQUENCE_EDITOR", Shell),
+    ev("SUDO_EDITOR", Shell),
+    ev("SYSTEMD_EDITOR", Shell),
+    ev("FCEDIT", Shell),
+    ev("BROWSER", Shell),
+    // Diff and merge tools, askpass helpers, transports.
+    ev("GIT_EXTERNAL_DIFF", Shell),
+    ev("GIT_ASKPASS", Shell),
+    ev("SSH_ASKPASS", Shell),
+    ev("SUDO_ASKPASS", Shell),
+    ev("GIT_SSH", Shell),
+    ev("GIT_SSH_COMMAND", Shell),
+    ev("GIT_PROXY_COMMAND", Shell),
+    ev("RSYNC_RSH", Shell),
+    ev("RSYNC_CONNECT_PROG", Shell),
+    ev("CVS_RSH", Shell),
+    ev("npm_config_script_shell", Shell),
+    ev("NPM_CONFIG_SCRIPT_SHELL", Shell),
+    // git configuration given in the environment.
+    ev("GIT_CONFIG_PARAMETERS", Runs::GitConfig),
+    ev("GIT_CONFIG_KEY_*", Runs::GitConfig),
+    ev("GIT_CONFIG", Runs::Config),
+    ev("GIT_CONFIG_GLOBAL", Runs::Config),
+    ev("GIT_CONFIG_SYSTEM", Runs::Config),
+    ev("GIT_DIR", Runs::Config),
+    // Where every program looks for its configuration (~/.gitconfig, ~/.npmrc...).
+    ev("HOME", Runs::Config),
+    ev("XDG_CONFIG_HOME", Runs::Config),
+    ev("GIT_EXEC_PATH", Runs::CodePath),
+    ev("GIT_TEMPLATE_DIR", Code),
+    // less's input preprocessor.
+    ev("LESSOPEN", Runs::LessOpen),
+    ev("LESSCLOSE", Runs::LessOpen),
+    // The shell itself.
+    evc("BASH_ENV", Code, crate::class::RiskClass::Persistence),
+    evc("ENV", Code, crate::class::RiskClass::Persistence),
+    evc(
+        "PROMPT_COMMAND",
+        Shell,
+        crate::class::RiskClass::Persistence,
+    ),
+    ev("PS0", Runs::Prompt),
+    ev("PS1", Runs::Prompt),
+    ev("PS2", Runs::Prompt),
+    ev("PS3", Runs::Prompt),
+    ev("PS4", Runs::Prompt),
+    ev("SHELLOPTS", Runs::Opaque),
+    ev("BASHOPTS", Runs::Opaque),
+    // IFS splits only the results of expansions, which the analysis already
+    // treats as unknown (`cat${IFS}x` is a command named at run time).
+    ev("IFS", Value),
+    ev("PATH", Runs::CodePath),
+    evc("HISTCONTROL", Value, crate::class::RiskClass::Evasion),
+    evc("HISTFILE", Value, crate::class::RiskClass::Evasion),
+    evc("HISTFILESIZE", Value, crate::class::RiskClass::Evasion),
+    evc("HISTIGNORE", Value, crate::class::RiskClass::Evasion),
+    evc("HISTSIZE", Value, crate::class::RiskClass::Evasion),
+    // The dynamic loader: injects code into every program started.
+    evc(
+        "LD_PRELOAD",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    evc(
+        "LD_AUDIT",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    evc(
+        "LD_LIBRARY_PATH",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    evc(
+        "DYLD_INSERT_LIBRARIES",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    evc(
+        "DYLD_LIBRARY_PATH",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    evc(
+        "GCONV_PATH",
+        Runs::CodePath,
+        crate::class::RiskClass::Privilege,
+    ),
+    // Interpreters' start-up code, module paths and options.
+    ev("PYTHONPATH", Runs::CodePath),
+    ev("PYTHONSTARTUP", Code),
+    ev("PYTHONHOME", Runs::CodePath),
+    ev("PERL5LIB", Runs::CodePath),
+    ev("PERLLIB", Runs::CodePath),
+    ev("PERL5OPT", Runs::Opaque),
+    ev("PERL5DB", Runs::Opaque),
+    ev("RUBYLIB", Runs::CodePath),
+    ev("RUBYOPT", Runs::Opaque),
+    ev("NODE_PATH", Runs::CodePath),
+    ev("NODE_OPTIONS", Runs::Options(NODE_RUNS)),
+    ev("JAVA_TOOL_OPTIONS", Runs::Options(JAVA_RUNS)),
+    ev("_JAVA_OPTIONS", Runs::Options(JAVA_RUNS)),
+    ev("JDK_JAVA_OPTIONS", Runs::Options(JAVA_RUNS)),
+    ev("CLASSPATH", Runs::CodePath),
+    ev("LUA_INIT", Runs::Opaque),
+    ev("LUA_PATH", Runs::Opaque),
+    ev("PHPRC", Code),
+    ev("TAR_OPTIONS", Runs::Options(TAR_RUNS)),
+    // Build tools: compilers, wrappers and runners are commands.
+    ev("CC", Shell),
+    ev("CXX", Shell),
+    ev("CPP", Shell),
+    ev("LD", Shell),
+    ev("AR", Shell),
+    ev("AS", Shell),
+    ev("FC", Shell),
+    ev("MAKE", Shell),
+    ev("MAKEFLAGS", Runs::Options(MAKE_RUNS)),
+    ev("GNUMAKEFLAGS", Runs::Options(MAKE_RUNS)),
+    ev("MFLAGS", Runs::Options(MAKE_RUNS)),
+    ev("MAKEFILES", Runs::CodePath),
+    ev("RUSTC", Shell),
+    ev("RUSTDOC", Shell),
+    ev("RUSTC_WRAPPER", Shell),
+    ev("RUSTC_WORKSPACE_WRAPPER", Shell),
+    ev("CARGO_BUILD_RUSTC_WRAPPER", Shell),
+    ev("CARGO_TARGET_*_RUNNER", Shell),
+    ev("CARGO_TARGET_*_LINKER", Shell),
+];
+
+/// Commands whose `NAME=value` arguments set variables (`export PAGER=x`).
+/// (`alias` is not among them: a non-interactive shell does not expand
+/// aliases, and one defined on a line takes effect only on later lines.)
+pub static ASSIGN_COMMANDS: &[&str] = &[
+    "declare", "export", "local", "readonly", "set", "typeset", "unset",
+];
+
+/// git configuration keys whose value runs: (pattern, how). Lower case; `*`
+/// is a subsection (`filter.lfs.smudge`). An alias runs a shell command only
+/// when it starts with `!`; boolean values of `pager.*` and `core.fsmonitor`
+/// run nothing.
+pub static GIT_CODE_KEYS: &[(&str, Runs)] = &[
+    ("alias.*", Shell),
+    ("browser.*.cmd", Shell),
+    ("core.askpass", Shell),
+    ("core.editor", Shell),
+    ("core.fsmonitor", Shell),
+    ("core.gitproxy", Shell),
+    ("core.hookspath", Code),
+    ("core.pager", Shell),
+    ("core.sshcommand", Shell),
+    ("credential.*.helper", Shell),
+    ("credential.helper", Shell),
+    ("diff.*.command", Shell),
+    ("diff.*.textconv", Shell),
+    ("diff.external", Shell),
+    ("difftool.*.cmd", Shell),
+    ("filter.*.clean", Shell),
+    ("filter.*.process", Shell),
+    ("filter.*.smudge", Shell),
+    ("gpg.*.program", Shell),
+    ("gpg.program", Shell),
+    ("include.path", Runs::Config),
+    ("includeif.*.path", Runs::Config),
+    ("init.templatedir", Code),
+    ("interactive.difffilter", Shell),
+    ("man.*.cmd", Shell),
+    ("merge.*.driver", Shell),
+    ("mergetool.*.cmd", Shell),
+    ("pager.*", Shell),
+    ("protocol.ext.allow", Runs::Opaque),
+    ("remote.*.receivepack", Shell),
+    ("remote.*.uploadpack", Shell),
+    ("sequence.editor", Shell),
+    ("uploadpack.packobjectshook", Shell),
+];
+
+/// Commands whose options end at the first operand (what follows is another
+/// command, or a subcommand with options of its own).
+pub static OPTIONS_FIRST: &[&str] = &["env", "git", "sftp", "ssh"];
+
+/// Searchers whose first operand is a pattern, not a file, unless one of these
+/// options gives the pattern.
+pub static PATTERN_FIRST: &[(&str, &[&str])] = &[
+    ("ag", &[]),
+    ("agrep", &["-e", "-f"]),
+    ("egrep", &["-e", "--regexp", "-f", "--file"]),
+    ("fgrep", &["-e", "--regexp", "-f", "--file"]),
+    ("grep", &["-e", "--regexp", "-f", "--file"]),
+    ("rg", &["-e", "--regexp", "-f", "--file"]),
+    ("zegrep", &["-e", "--regexp", "-f", "--file"]),
+    ("zfgrep", &["-e", "--regexp", "-f", "--file"]),
+    ("zgrep", &["-e", "--regexp", "-f", "--file"]),
 ];
 
 /// Words of environment variable names (split at `_`) that say they hold a
@@ -1454,43 +1929,6 @@ pub static SECRET_VAR_PAIRS: &[(&str, &str)] = &[
     ("PRIVATE", "KEY"),
     ("SESSION", "KEY"),
     ("SIGNING", "KEY"),
-];
-
-/// Options whose value is a command the program runs (GTFOBins-style):
-/// (command, text an argument starts with or contains).
-pub static EXEC_OPTIONS: &[(&str, &str)] = &[
-    ("git", "core.sshCommand"),
-    ("git", "core.pager"),
-    ("git", "core.editor"),
-    ("git", "core.fsmonitor"),
-    ("git", "core.hooksPath"),
-    ("git", "alias."),
-    ("git", "diff.external"),
-    ("git", "--upload-pack"),
-    ("git", "--receive-pack"),
-    ("git", "--exec="),
-    ("tar", "--checkpoint-action"),
-    ("tar", "--to-command"),
-    ("tar", "--use-compress-program"),
-    ("tar", "--rsh-command"),
-    ("zip", "-TT"),
-    ("zip", "--unzip-command"),
-    ("rsync", "--rsh"),
-    ("ssh", "ProxyCommand"),
-    ("ssh", "LocalCommand"),
-    ("scp", "ProxyCommand"),
-    ("sftp", "ProxyCommand"),
-    ("vim", "-c"),
-    ("vi", "-c"),
-    ("nvim", "-c"),
-    ("man", "-P"),
-    ("man", "--pager"),
-    ("less", "LESSOPEN"),
-    ("awk", "-f"),
-    ("sed", "-f"),
-    ("make", "SHELL="),
-    ("npm", "--script-shell"),
-    ("pip", "--global-option"),
 ];
 
 /// Words that, searched for, reveal a hunt for secrets (`grep -r password /`).
@@ -1634,6 +2072,17 @@ mod tests {
                 "{} !< {}",
                 pair[0].name,
                 pair[1].name
+            );
+        }
+    }
+
+    #[test]
+    fn wrappers_taking_assignments_have_a_runs_row() {
+        for w in WRAPPERS.iter().filter(|w| w.assignments) {
+            assert!(
+                command(w.name).is_some_and(|s| !s.runs.is_empty()),
+                "{}: exec::scan looks for its VAR=x words only in commands with runs",
+                w.name
             );
         }
     }

@@ -205,14 +205,29 @@ const CASES: &[(&str, Verdict, Verdict, RiskClass)] = &[
     ("echo ZWNobyBoaQ== | base64 -d | sh", Ask, Ask, Opaque),
     ("eval \"$PAYLOAD\"", Ask, Ask, Opaque),
     ("$CMD --flag", Ask, Ask, Opaque),
-    ("git -c core.sshCommand='sh -c id' fetch", Ask, Ask, Opaque),
+    // A command carried in an option is judged as if it ran (exec.rs); one
+    // known only at run time is opaque.
+    (
+        "git -c core.sshCommand='sh -c id' fetch",
+        Ask,
+        Ask,
+        RunsCode,
+    ),
+    ("git -c core.sshCommand=\"$SSH\" fetch", Ask, Ask, Opaque),
     (
         "tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec=sh",
+        Ask,
+        Allow,
+        RunsCode,
+    ),
+    (
+        "tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec=\"$C\"",
         Ask,
         Ask,
         Opaque,
     ),
-    ("vim -c ':!sh' notes.txt", Ask, Ask, Opaque),
+    ("vim -c ':!sh' notes.txt", Ask, Allow, RunsCode),
+    ("vim -c 'call system(\"id\")' notes.txt", Ask, Ask, Opaque),
     ("echo 'unterminated", Ask, Ask, Opaque),
     // unknown
     ("frobnicate --all", Ask, Ask, Unknown),

@@ -273,6 +273,13 @@ impl Pending {
     }
 }
 
+/// The memory limit when none is given and a cgroup enforces it: 3/4 of
+/// RAM (`None` if RAM is unknown). The widest value a config that does not
+/// name one gets; a project file may only go below it.
+pub fn default_max_memory() -> Option<u64> {
+    total_ram().map(|r| r / 4 * 3)
+}
+
 fn total_ram() -> Option<u64> {
     // SAFETY: sysconf has no memory-safety preconditions.
     let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) };
@@ -309,10 +316,7 @@ impl Sandbox {
         // cgroup). A v2 cgroup is made before the clone, so that init is born
         // inside it; a v1 cgroup after it, while init builds its namespaces.
         let name = cgroup::Cgroup::unique_name("cordon");
-        let mem = spec
-            .limits
-            .max_memory
-            .or_else(|| total_ram().map(|r| r / 4 * 3));
+        let mem = spec.limits.max_memory.or_else(default_max_memory);
         let (v2, v2_err) = match cgroup::Cgroup::create_v2(&name, spec.limits.max_procs, mem) {
             Ok(c) => (Some(c), String::new()),
             Err(e) => (None, e),

@@ -1,9 +1,6 @@
-//! Configuration: TOML files layered with flags.
-//!
-//! Order, lowest first: built-in defaults < user file
-//! (`$XDG_CONFIG_HOME/cordon/config.toml`, else `~/.config/cordon/config.toml`)
-//! < `--config FILE` < project file (`.cordon.toml` in the workspace, which may
-//! only narrow) < flags.
+//! Configuration files as written: the TOML schema, strict parsing with
+//! `FILE:LINE` errors, and path helpers. What the layers mean together (which
+//! file wins, what a project file may change) is `crate::settings`.
 //!
 //! ```toml
 //! [sandbox]
@@ -26,17 +23,21 @@
 //! deny = ["Read(~/.ssh/**)"]
 //! ```
 //!
-//! A file inside the workspace is written by the agent or by whoever wrote the
-//! repository, so it may only narrow: keys that would widen what is allowed are
-//! ignored there, with a warning that names the file and line.
+//! Every value keeps its place in the file ([`toml::Spanned`]) so that a
+//! later error or warning can name the line.
 
 use crate::exit::Failure;
+use crate::settings::{Degradable, HookMode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+pub use toml::Spanned;
 
 /// The name of the project file in a workspace.
 pub const PROJECT_FILE: &str = ".cordon.toml";
+
+/// A string as written, with its place in the file.
+pub type Str = Spanned<String>;
 
 /// One parsed config file, exactly as written.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -62,25 +63,18 @@ pub struct ConfigFile {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxSection {
-    /// Extra writable paths (widens).
     #[serde(default)]
-    pub allow_write: Vec<String>,
-    /// Paths un-hidden from the secret list (widens).
+    pub allow_write: Vec<Str>,
     #[serde(default)]
-    pub allow_read: Vec<String>,
-    /// Extra hidden paths (narrows).
+    pub allow_read: Vec<Str>,
     #[serde(default)]
-    pub deny_read: Vec<String>,
-    /// Environment variables passed in: `NAME` (host value) or `NAME=VALUE` (widens).
+    pub deny_read: Vec<Str>,
     #[serde(default)]
-    pub env: Vec<String>,
-    /// Process limit (lower narrows).
-    pub max_procs: Option<u64>,
-    /// Memory limit such as "4G" (lower narrows).
-    pub max_memory: Option<String>,
-    /// Protections the user accepts to run without (widens): "landlock", "seccomp", "cgroups".
+    pub env: Vec<Str>,
+    pub max_procs: Option<Spanned<u64>>,
+    pub max_memory: Option<Str>,
     #[serde(default)]
-    pub allow_degraded: Vec<String>,
+    pub allow_degraded: Vec<Spanned<Degradable>>,
 }
 
 /// `[network]`: the egress proxy's domain policy.
@@ -88,16 +82,16 @@ pub struct SandboxSection {
 #[serde(deny_unknown_fields)]
 pub struct NetworkSection {
     #[serde(default)]
-    pub allow: Vec<String>,
+    pub allow: Vec<Str>,
     #[serde(default)]
-    pub deny: Vec<String>,
+    pub deny: Vec<Str>,
     #[serde(default)]
-    pub presets: Vec<String>,
+    pub presets: Vec<Str>,
     #[serde(default)]
-    pub allow_private: Vec<String>,
+    pub allow_private: Vec<Str>,
     /// Static host map consulted before DNS (tests use it so no query leaves the machine).
     #[serde(default)]
-    pub hosts: BTreeMap<String, String>,
+    pub hosts: BTreeMap<String, Str>,
 }
 
 /// `[permissions]`: rules for the decision engine in Claude Code's syntax
@@ -106,55 +100,43 @@ pub struct NetworkSection {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionsSection {
-    /// Decided without asking (widens: ignored in a workspace's `.cordon.toml`).
     #[serde(default)]
-    pub allow: Vec<String>,
-    /// Always asked (narrows).
+    pub allow: Vec<Str>,
     #[serde(default)]
-    pub ask: Vec<String>,
-    /// Always refused (narrows).
+    pub ask: Vec<Str>,
     #[serde(default)]
-    pub deny: Vec<String>,
+    pub deny: Vec<Str>,
 }
 
 /// `[hook]`: agent adapters (`cordon hook claude`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HookSection {
-    /// "enforce" (default): answer the agent with allow / ask / deny.
-    /// "monitor": decide and journal only, give the agent no decision (widens;
-    /// ignored in a project file).
-    pub mode: Option<String>,
+    pub mode: Option<Spanned<HookMode>>,
 }
 
 /// `[audit]`: the journal.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSection {
-    /// Sessions older than this many days are pruned.
-    pub max_age_days: Option<u64>,
-    /// Whole sessions are pruned, oldest first, while the journal is larger than this ("500M").
-    pub max_size: Option<String>,
+    pub max_age_days: Option<Spanned<u64>>,
+    pub max_size: Option<Str>,
 }
 
 /// `[scan]`: the injection screen.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanSection {
-    /// Score at or above which text is "suspicious".
-    pub suspicious_threshold: Option<f64>,
-    /// Score at or above which text is "injected".
-    pub injected_threshold: Option<f64>,
+    pub suspicious_threshold: Option<Spanned<f64>>,
+    pub injected_threshold: Option<Spanned<f64>>,
 }
 
-/// `[mcp]`: the MCP gateway, one table per server name
-/// (`[mcp.servers.github]`). Only trusted files set it: a workspace's
-/// `.cordon.toml` cannot widen what a server's sandbox may reach.
+/// `[mcp]`: the MCP gateway, one table per server name (`[mcp.servers.github]`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct McpSection {
     #[serde(default)]
-    pub servers: BTreeMap<String, McpServer>,
+    pub servers: BTreeMap<String, Spanned<McpServer>>,
 }
 
 /// `[mcp.servers.NAME]`: the sandbox one MCP server runs in (flags of `cordon run`).
@@ -177,30 +159,11 @@ pub struct McpServer {
     pub env: Vec<String>,
     /// Domains the server may reach (`api.github.com`, `*.example.com`).
     #[serde(default)]
-    pub allow_domain: Vec<String>,
+    pub allow_domain: Vec<Str>,
     /// Streamable HTTP mode: headers added to every request to the server, so the
     /// agent never holds the credentials (`"env:NAME"` takes the value from cordon's environment).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
-}
-
-/// Where a config file came from; decides whether it may widen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The user's own file or `--config`: trusted.
-    User,
-    /// `.cordon.toml` inside the workspace: may only narrow.
-    Project,
-}
-
-/// The merged configuration after all layers.
-#[derive(Debug, Default, Clone)]
-pub struct Config {
-    pub file: ConfigFile,
-    /// Files that were read, in order.
-    pub sources: Vec<PathBuf>,
-    /// Warnings for the user (widening keys ignored in project files).
-    pub warnings: Vec<String>,
 }
 
 /// The user's config file path, if a home or XDG dir is known.
@@ -248,6 +211,93 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, Failure> {
     })
 }
 
+/// Lines a project file may lose to errors before the whole file is ignored.
+const MAX_BAD_LINES: usize = 32;
+
+/// Parse a project file without ever failing: a line that does not parse or
+/// names an unknown key is dropped with a warning (a bad `[section]` header
+/// drops its whole section), the rest still applies; a file beyond repair
+/// is ignored as a whole. Lines keep their numbers, so spans stay true.
+/// Returns the file, the text its spans refer to, and the warnings.
+pub fn parse_lenient(text: &str, path: &Path) -> (ConfigFile, String, Vec<String>) {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut warnings = Vec::new();
+    for _ in 0..MAX_BAD_LINES {
+        let t = lines.join("\n");
+        let e = match toml::from_str::<ConfigFile>(&t) {
+            Ok(f) => return (f, t, warnings),
+            Err(e) => e,
+        };
+        let msg = e.message().trim().replace('\n', " ");
+        let Some(n) = e.span().map(|s| line_of(&t, s.start)) else {
+            break;
+        };
+        let line = lines
+            .get(n - 1)
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default();
+        if line.is_empty() {
+            break;
+        }
+        let what = if line.starts_with('[') {
+            // The keys under a bad header would otherwise join the section above.
+            let end = (n..lines.len())
+                .find(|&i| lines[i].trim_start().starts_with('['))
+                .unwrap_or(lines.len());
+            lines[n - 1..end].iter_mut().for_each(String::clear);
+            "this section is ignored"
+        } else {
+            lines[n - 1].clear();
+            "this line is ignored"
+        };
+        warnings.push(format!("{}:{n}: {msg}; {what}", path.display()));
+    }
+    warnings.push(format!(
+        "{}: cannot be read as a cordon config; the whole file is ignored (none of its settings apply)",
+        path.display()
+    ));
+    (ConfigFile::default(), String::new(), warnings)
+}
+
+/// Largest project file read (a config is a few hundred bytes; this bounds
+/// the repair passes of [`parse_lenient`] too).
+const MAX_PROJECT_FILE: u64 = 64 << 10;
+
+/// Read a workspace's project file, whatever the workspace put there: only a
+/// regular file (a FIFO or device never blocks or floods cordon), not a
+/// symbolic link (a repository could point it at any file cordon can read,
+/// and warnings quote what they find), at most 64 KiB. `Ok(None)`: there is none.
+pub fn read_project(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err("is a symbolic link (put shared settings in your user config)".into())
+        }
+        Err(e) => return Err(format!("cannot read: {e}")),
+    };
+    let meta = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
+    if meta.len() > MAX_PROJECT_FILE {
+        return Err(format!("is larger than {} KiB", MAX_PROJECT_FILE >> 10));
+    }
+    let mut buf = Vec::new();
+    f.take(MAX_PROJECT_FILE)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| "is not UTF-8 text".into())
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())]
@@ -255,204 +305,6 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .filter(|b| *b == b'\n')
         .count()
         + 1
-}
-
-/// The line on which `key = ` first appears inside `[section]`, for warnings.
-fn key_line(text: &str, section: &str, key: &str) -> usize {
-    let mut in_section = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_section = t.trim_start_matches('[').trim_end_matches(']').trim() == section;
-            continue;
-        }
-        if in_section {
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    return i + 1;
-                }
-            }
-        }
-    }
-    0
-}
-
-impl Config {
-    /// Built-in defaults only.
-    pub fn defaults() -> Self {
-        Config::default()
-    }
-
-    /// Load the standard layers: user file, `--config FILE` (if any), the
-    /// workspace's `.cordon.toml` (narrowing only). A missing user or project
-    /// file is fine; a missing `--config` file is an error.
-    pub fn load(explicit: Option<&Path>, workspace: Option<&Path>) -> Result<Self, Failure> {
-        let mut cfg = Config::defaults();
-        if let Some(p) = user_config_path() {
-            if p.is_file() {
-                cfg.merge_file(&p, Origin::User)?;
-            }
-        }
-        if let Some(p) = explicit {
-            if !p.is_file() {
-                return Err(
-                    Failure::usage(format!("{}: no such config file", p.display()))
-                        .hint("check the path given to --config"),
-                );
-            }
-            cfg.merge_file(p, Origin::User)?;
-        }
-        if let Some(ws) = workspace {
-            let p = ws.join(PROJECT_FILE);
-            if p.is_file() {
-                cfg.merge_file(&p, Origin::Project)?;
-            }
-        }
-        Ok(cfg)
-    }
-
-    /// Read, parse and merge one file.
-    pub fn merge_file(&mut self, path: &Path, origin: Origin) -> Result<(), Failure> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!("{}: cannot read: {e}", path.display()))
-                .hint("fix the file's permissions or remove it")
-        })?;
-        let file = parse(&text, path)?;
-        self.merge(file, origin, path, &text);
-        self.sources.push(path.to_path_buf());
-        Ok(())
-    }
-
-    /// Merge one parsed file. Lists add up; limits take the lower value from a
-    /// project file and the later value from a user file.
-    pub fn merge(&mut self, f: ConfigFile, origin: Origin, path: &Path, text: &str) {
-        let project = origin == Origin::Project;
-        let mut widen = |section: &str, key: &str, non_empty: bool| -> bool {
-            if project && non_empty {
-                self.warnings.push(format!(
-                    "{}:{}: `{section}.{key}` would widen what is allowed; a workspace file may only narrow it, so it is ignored (put it in {} or pass it as a flag)",
-                    path.display(),
-                    key_line(text, section, key),
-                    user_config_path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "your user config".into())
-                ));
-                false
-            } else {
-                true
-            }
-        };
-        // [sandbox]
-        let s = f.sandbox;
-        let take_aw = widen("sandbox", "allow_write", !s.allow_write.is_empty());
-        let take_ar = widen("sandbox", "allow_read", !s.allow_read.is_empty());
-        let take_env = widen("sandbox", "env", !s.env.is_empty());
-        let take_deg = widen("sandbox", "allow_degraded", !s.allow_degraded.is_empty());
-        // [network]
-        let n = f.network;
-        let take_na = widen("network", "allow", !n.allow.is_empty());
-        let take_np = widen("network", "presets", !n.presets.is_empty());
-        let take_npriv = widen("network", "allow_private", !n.allow_private.is_empty());
-        let take_hosts = widen("network", "hosts", !n.hosts.is_empty());
-        // [permissions]
-        let p = f.permissions;
-        let take_pa = widen("permissions", "allow", !p.allow.is_empty());
-        // `enforce` narrows and is welcome anywhere; `monitor` turns enforcement off.
-        let take_hook = widen(
-            "hook",
-            "mode",
-            f.hook.mode.as_deref().is_some_and(|m| m != "enforce"),
-        );
-
-        let me = &mut self.file;
-        if take_aw {
-            me.sandbox.allow_write.extend(s.allow_write);
-        }
-        if take_ar {
-            me.sandbox.allow_read.extend(s.allow_read);
-        }
-        if take_env {
-            me.sandbox.env.extend(s.env);
-        }
-        if take_deg {
-            me.sandbox.allow_degraded.extend(s.allow_degraded);
-        }
-        me.sandbox.deny_read.extend(s.deny_read);
-        me.sandbox.max_procs = narrow_u64(me.sandbox.max_procs, s.max_procs, project);
-        if let Some(m) = s.max_memory {
-            let keep_old = project
-                && match (&me.sandbox.max_memory, parse_size(&m)) {
-                    (Some(old), Some(new)) => parse_size(old).is_some_and(|o| o <= new),
-                    _ => false,
-                };
-            if !keep_old {
-                me.sandbox.max_memory = Some(m);
-            }
-        }
-        if take_na {
-            me.network.allow.extend(n.allow);
-        }
-        if take_np {
-            me.network.presets.extend(n.presets);
-        }
-        if take_npriv {
-            me.network.allow_private.extend(n.allow_private);
-        }
-        if take_hosts {
-            me.network.hosts.extend(n.hosts);
-        }
-        me.network.deny.extend(n.deny);
-        if take_pa {
-            me.permissions.allow.extend(p.allow);
-        }
-        me.permissions.ask.extend(p.ask);
-        me.permissions.deny.extend(p.deny);
-        if take_hook {
-            if let Some(m) = f.hook.mode {
-                me.hook.mode = Some(m);
-            }
-        }
-        // [scan]: a project file may only lower thresholds (screen more strictly).
-        let d = cordon_scan::Thresholds::default();
-        me.scan.suspicious_threshold = narrow_score(
-            me.scan.suspicious_threshold,
-            f.scan.suspicious_threshold,
-            d.suspicious,
-            project,
-        );
-        me.scan.injected_threshold = narrow_score(
-            me.scan.injected_threshold,
-            f.scan.injected_threshold,
-            d.injected,
-            project,
-        );
-        if !project {
-            if f.audit.max_age_days.is_some() {
-                me.audit.max_age_days = f.audit.max_age_days;
-            }
-            if f.audit.max_size.is_some() {
-                me.audit.max_size = f.audit.max_size;
-            }
-            me.mcp.servers.extend(f.mcp.servers);
-        }
-    }
-}
-
-/// A score threshold: a project file may only lower it (below the current or built-in value).
-fn narrow_score(old: Option<f64>, new: Option<f64>, default: f32, project: bool) -> Option<f64> {
-    match (old, new) {
-        (o, Some(n)) if project => Some(n.min(o.unwrap_or(default as f64))),
-        (_, Some(n)) => Some(n),
-        (o, None) => o,
-    }
-}
-
-fn narrow_u64(old: Option<u64>, new: Option<u64>, project: bool) -> Option<u64> {
-    match (old, new) {
-        (Some(o), Some(n)) if project => Some(o.min(n)),
-        (_, Some(n)) => Some(n),
-        (o, None) => o,
-    }
 }
 
 /// Parse a size such as `512M`, `4G`, `1.5G`, `1048576` into bytes.
@@ -491,37 +343,6 @@ mod tests {
         assert_eq!(e.code, 2);
         assert!(e.msg.starts_with("/x/c.toml:3:"), "{}", e.msg);
         assert!(e.msg.contains("allow_writes"), "{}", e.msg);
-    }
-
-    #[test]
-    fn project_file_cannot_widen() {
-        let mut c = Config::defaults();
-        let user = "[sandbox]\nmax_procs = 100\n[network]\nallow = [\"a.com\"]\n";
-        c.merge(
-            parse(user, Path::new("u")).unwrap(),
-            Origin::User,
-            Path::new("u"),
-            user,
-        );
-        let proj = "[sandbox]\nmax_procs = 5000\nallow_write = [\"/etc\"]\ndeny_read = [\"x\"]\n[network]\nallow = [\"evil.com\"]\ndeny = [\"b.com\"]\n[permissions]\nallow = [\"Bash(*)\"]\n";
-        c.merge(
-            parse(proj, Path::new(".cordon.toml")).unwrap(),
-            Origin::Project,
-            Path::new(".cordon.toml"),
-            proj,
-        );
-        assert_eq!(c.file.sandbox.max_procs, Some(100));
-        assert!(c.file.sandbox.allow_write.is_empty());
-        assert_eq!(c.file.sandbox.deny_read, ["x"]);
-        assert_eq!(c.file.network.allow, ["a.com"]);
-        assert_eq!(c.file.network.deny, ["b.com"]);
-        assert!(c.file.permissions.allow.is_empty());
-        assert_eq!(c.warnings.len(), 3, "{:?}", c.warnings);
-        assert!(
-            c.warnings[0].contains(".cordon.toml:3:"),
-            "{}",
-            c.warnings[0]
-        );
     }
 
     #[test]

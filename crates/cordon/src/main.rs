@@ -11,6 +11,7 @@ mod cmd;
 mod config;
 mod exit;
 mod paths;
+mod settings;
 
 /// Contain, police and record AI agents on Linux.
 ///

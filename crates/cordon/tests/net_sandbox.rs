@@ -414,7 +414,7 @@ fn bad_network_flags_and_config_are_usage_errors() {
     std::fs::write(&bad, "[network]\nhosts = { \"x.test\" = \"not-an-ip\" }\n").unwrap();
     let o = n.world.run(&["--config", bad.to_str().unwrap()], "true");
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("[network] hosts"), "{}", err(&o));
+    assert!(err(&o).contains("bad.toml:2: network.hosts"), "{}", err(&o));
 }
 
 /// A minimal npm registry (packument + tarball) and PEP 503 index (+ wheel) in `site`.

@@ -2,6 +2,7 @@
 //! network policy from outside its sandbox (issue #3).
 use crate::cmd::netrun::{control_path, valid_session};
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{validate_allow_pattern, Key, Layer, Place, Sourced};
 
 /// Allow a destination for a running `cordon run` session.
 ///
@@ -31,9 +32,13 @@ pub fn main(args: Args) -> CmdResult {
                 .hint("copy the id `cordon run -v` printed"),
         );
     }
-    cordon_net::Pattern::parse(&args.pattern).map_err(|e| {
-        Failure::usage(format!("pattern {e}")).hint("see docs/NETWORK.md for the pattern syntax")
-    })?;
+    // The one validation every entry point uses (`*`, `*.com`, bad ports...).
+    let pattern = Sourced {
+        value: args.pattern.clone(),
+        layer: Layer::Flag,
+        place: Place::Flag("PATTERN"),
+    };
+    validate_allow_pattern(&pattern, Key::NetAllow)?;
     let path = control_path(&args.session);
     if !path.exists() {
         return Err(

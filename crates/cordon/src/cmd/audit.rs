@@ -266,19 +266,14 @@ pub fn journal_sink(unaudited_ok: bool) -> Result<Box<dyn EventSink>, Failure> {
 /// last hour (for `cordon run` to call at start; cheap when not due).
 pub fn apply_retention(
     j: &Journal,
-    audit: &crate::config::AuditSection,
+    audit: &crate::settings::Audit,
 ) -> Result<Option<cordon_audit::PruneReport>, Failure> {
-    let max_size = match &audit.max_size {
-        Some(s) => Some(crate::config::parse_size(s).ok_or_else(|| {
-            Failure::usage(format!("[audit] max_size {s:?}: not a size"))
-                .hint("use e.g. 500M or 2G")
-        })?),
-        None => None,
-    };
+    let max_size = audit.max_size.as_ref().map(|s| s.value);
     let retention = Retention {
         max_age_ns: audit
             .max_age_days
-            .map(|d| d.saturating_mul(86_400_000_000_000)),
+            .as_ref()
+            .map(|d| d.value.saturating_mul(86_400_000_000_000)),
         max_size,
     };
     j.prune_if_due(&retention, cordon_event::now_ns(), 3_600_000_000_000)
@@ -702,15 +697,27 @@ fn export_cmd(a: ExportArgs) -> CmdResult {
 }
 
 fn prune(a: PruneArgs) -> CmdResult {
-    let cfg = crate::config::Config::load(a.config.as_deref(), None)?;
-    let days = a.max_age_days.or(cfg.file.audit.max_age_days);
-    let size_text = a.max_size.or(cfg.file.audit.max_size);
-    let max_size = match &size_text {
-        Some(s) => Some(crate::config::parse_size(s).ok_or_else(|| {
-            Failure::usage(format!("max_size {s:?}: not a size")).hint("use e.g. 500M or 2G")
-        })?),
-        None => None,
-    };
+    use crate::settings::{self, Entry, Item, Key, Load, Settings};
+    let mut flags: Vec<Entry> = a
+        .max_age_days
+        .map(|d| Entry::flag("--max-age-days", Item::MaxAgeDays(d)))
+        .into_iter()
+        .collect();
+    if let Some(m) = &a.max_size {
+        flags.push(settings::size_flag(
+            "--max-size",
+            m,
+            Item::MaxSize,
+            Key::MaxSize,
+        )?);
+    }
+    let cfg = Settings::load(Load {
+        config: a.config.as_deref(),
+        workspace: None,
+        flags,
+    })?;
+    let days = cfg.audit.max_age_days.as_ref().map(|d| d.value);
+    let max_size = cfg.audit.max_size.as_ref().map(|s| s.value);
     if days.is_none() && max_size.is_none() {
         return Err(Failure::usage("nothing to prune by: no max age or size given")
             .hint("pass --max-age-days N or --max-size SIZE, or set [audit] max_age_days / max_size in your config"));

@@ -3,11 +3,9 @@
 //! One action from the command line, or a JSONL batch. The decision engine is
 //! `cordon-policy`; this file only builds actions and contexts and prints.
 
-use crate::config::{home_dir, Config};
 use crate::exit::{CmdResult, Failure};
-use cordon_policy::{
-    Action, Context, Decision, Policy, Reason, RiskClass, Rules, SessionState, Verdict,
-};
+use crate::settings::{Entry, Item, Load, Settings};
+use cordon_policy::{Action, Context, Decision, Policy, Reason, RiskClass, SessionState, Verdict};
 use serde::Serialize;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -74,7 +72,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     cwd: Option<PathBuf>,
     /// A host the sandbox's network policy allows (repeatable; adds to [network] allow).
-    #[arg(long = "allow-domain", value_name = "HOST")]
+    /// Validated as `cordon run --allow-domain` is.
+    #[arg(long = "allow-domain", value_name = "PATTERN")]
     allow_domain: Vec<String>,
     /// Session state (JSON, as the agent adapters keep it): taint and credential history.
     #[arg(long, value_name = "FILE")]
@@ -138,40 +137,20 @@ pub fn main(args: Args) -> CmdResult {
         args.cwd.clone().unwrap_or_else(|| cwd_now.clone()),
         &cwd_now,
     );
-    let cfg = Config::load(args.config.as_deref(), Some(&workspace))?;
-    for w in &cfg.warnings {
-        eprintln!("cordon: warning: {w}");
-    }
-    let perms = &cfg.file.permissions;
-    let rules = Rules::from_lists(&perms.allow, &perms.ask, &perms.deny).map_err(|e| {
-        let file = cfg
-            .sources
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        Failure::usage(format!(
-            "{e} (in {})",
-            if file.is_empty() {
-                "the config".into()
-            } else {
-                file
-            }
-        ))
-        .hint(
-            "write rules as Tool or Tool(specifier), e.g. Bash(npm run test:*) or Read(~/.ssh/**)",
-        )
+    let flags = args
+        .allow_domain
+        .iter()
+        .map(|d| Entry::flag("--allow-domain", Item::NetAllow(d.clone())))
+        .collect();
+    let cfg = Settings::load(Load {
+        config: args.config.as_deref(),
+        workspace: Some(&workspace),
+        flags,
     })?;
-    let policy = Policy::new(rules);
-    let mut allowed_domains = cfg.file.network.allow.clone();
-    allowed_domains.extend(args.allow_domain.iter().cloned());
-    let ctx = Context {
-        cwd,
-        workspace,
-        home: home_dir(),
-        sandboxed: args.sandboxed,
-        allowed_domains,
-    };
+    cfg.print_warnings();
+    let engine = cfg.policy()?;
+    let policy = engine.policy();
+    let ctx = engine.context(cwd, workspace, args.sandboxed);
     let state = match &args.state {
         Some(p) => read_state(p)?,
         None => SessionState::default(),

@@ -37,8 +37,8 @@ mod relay;
 pub(crate) mod session;
 pub(crate) mod tools;
 
-use crate::config::Config;
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{Entry, Item, Load, Settings};
 use cordon_event::{now_ns, Event as JournalEvent, Source};
 use engine::{Action, Context, Engine, Journal, Judgement, Level, Screened};
 use protocol::{Answer, Common, Event, Permission, ToolCall};
@@ -116,14 +116,22 @@ struct Options {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// `enforce` answers Claude Code; `monitor` only decides and journals. Overrides [hook] mode.
-    #[arg(long, value_parser = ["enforce", "monitor"])]
-    mode: Option<String>,
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
     /// Do not write the journal. Without it, cordon refuses to decide when the journal cannot be written.
     #[arg(long)]
     no_journal: bool,
     /// The workspace root (default: $CLAUDE_PROJECT_DIR, else the event's cwd).
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
+    /// A destination the sandbox's network policy allows (as `cordon run
+    /// --allow-domain`); `cordon run --hook-relay` passes its own to the relay.
+    #[arg(long, value_name = "PATTERN", hide = true)]
+    allow_domain: Vec<String>,
+    /// The `cordon run` session this relay serves (journaled with the agent's
+    /// session, so `cordon audit list --session` ties the two).
+    #[arg(long, value_name = "ID", hide = true)]
+    run_session: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -208,9 +216,7 @@ fn fast_args(args: &[std::ffi::OsString]) -> Option<ClaudeArgs> {
             "--config" => a.opts.config = Some(PathBuf::from(value)),
             "--workspace" => a.opts.workspace = Some(PathBuf::from(value)),
             "--input" => a.input = Some(PathBuf::from(value)),
-            "--mode" if matches!(value, "enforce" | "monitor") => {
-                a.opts.mode = Some(value.to_string())
-            }
+            "--mode" => a.opts.mode = Some(Mode::parse(value)?),
             "--deadline" => a.deadline = value.parse().ok()?,
             _ => return None,
         }
@@ -218,28 +224,8 @@ fn fast_args(args: &[std::ffi::OsString]) -> Option<ClaudeArgs> {
     Some(a)
 }
 
-/// enforce or monitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Enforce,
-    Monitor,
-}
-
-impl Mode {
-    fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "enforce" => Some(Mode::Enforce),
-            "monitor" => Some(Mode::Monitor),
-            _ => None,
-        }
-    }
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Enforce => "enforce",
-            Mode::Monitor => "monitor",
-        }
-    }
-}
+/// enforce or monitor: the settings layer's typed `[hook] mode`.
+use crate::settings::HookMode as Mode;
 
 /// A failure to handle an event: denied (PreToolUse) or exit 2 (everything else).
 struct Refusal {
@@ -452,7 +438,14 @@ struct Run<'a> {
     ctx: Context,
     store: Store,
     journal: Option<Journal>,
+    /// The `cordon run` session this relay serves: every record names it,
+    /// and one `session.link` record ties the agent's session to it.
+    run_session: Option<&'a str>,
 }
+
+/// Agent sessions this relay process has already linked to its run.
+static LINKED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
     let (common, event) = protocol::decode(input).map_err(|e| {
@@ -486,22 +479,24 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         .or_else(|| std::env::var_os("CLAUDE_PROJECT_DIR").map(PathBuf::from))
         .filter(|p| p.is_absolute())
         .unwrap_or_else(|| cwd.clone());
-    let cfg = Config::load(opts.config.as_deref(), Some(&workspace))
-        .map_err(|f| fail(refusal(f.to_string(), "correct the config file")))?;
-    for w in &cfg.warnings {
-        eprintln!("cordon: warning: {w}");
-    }
-    let mode_name = opts
+    let flags = opts
         .mode
-        .clone()
-        .or_else(|| cfg.file.hook.mode.clone())
-        .unwrap_or_else(|| "enforce".into());
-    let mode = Mode::parse(&mode_name).ok_or_else(|| {
-        fail(refusal(
-            format!("[hook] mode = {mode_name:?} is not a mode; use \"enforce\" or \"monitor\""),
-            "set [hook] mode to \"enforce\" or \"monitor\" in your cordon config",
-        ))
-    })?;
+        .map(|m| Entry::flag("--mode", Item::HookMode(m)))
+        .into_iter()
+        .chain(
+            opts.allow_domain
+                .iter()
+                .map(|d| Entry::flag("--allow-domain", Item::NetAllow(d.clone()))),
+        )
+        .collect();
+    let cfg = Settings::load(Load {
+        config: opts.config.as_deref(),
+        workspace: Some(&workspace),
+        flags,
+    })
+    .map_err(|f| fail(refusal(f.msg, f.hint.unwrap_or_default())))?;
+    cfg.print_warnings();
+    let mode = cfg.hook_mode.value;
     let data = crate::paths::data_dir();
     let journal = if opts.no_journal {
         None
@@ -513,17 +508,14 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
             ))
         })?)
     };
-    let engine =
-        Engine::new(&cfg).map_err(|e| fail(refusal(e, "correct the rules in [permissions]")))?;
-    let ctx = Context {
-        cwd,
-        workspace,
-        home: crate::config::home_dir(),
-        sandboxed: sandboxed.unwrap_or_else(|| {
-            std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0")
-        }),
-        allowed_domains: cfg.file.network.allow.clone(),
-    };
+    let built = cfg
+        .policy()
+        .map_err(|f| fail(refusal(f.msg, f.hint.unwrap_or_default())))?;
+    let inside = sandboxed.unwrap_or_else(|| {
+        std::env::var_os(SANDBOX_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+    });
+    let ctx = built.context(cwd, workspace, inside);
+    let engine = Engine::new(built);
     let run = Run {
         common: &common,
         mode,
@@ -531,7 +523,9 @@ fn handle(opts: &Options, input: &[u8], sandboxed: Option<bool>) -> Handled {
         ctx,
         store: Store::new(&data),
         journal,
+        run_session: opts.run_session.as_deref(),
     };
+    run.link().map_err(fail)?;
     let answer = match &event {
         Event::PreToolUse(call) => run.pre_tool_use(call),
         Event::PermissionRequest(call) => run.permission_request(call),
@@ -645,6 +639,9 @@ impl Run<'_> {
         if let Some(pm) = &self.common.permission_mode {
             payload.insert("permission_mode".into(), json!(pm));
         }
+        if let Some(r) = self.run_session {
+            payload.insert("run_session".into(), json!(r));
+        }
         let ev = JournalEvent::new(Source::Hook, kind, self.id()).with(Value::Object(payload));
         j.append(&ev).map_err(|(what, fix)| {
             refusal(
@@ -656,6 +653,39 @@ impl Run<'_> {
 
     /// Decide every action of a call (recording each in `st`): the
     /// judgements, the strictest verdict, and the summaries that gave it.
+    /// Tie the agent's session to the `cordon run` session whose relay
+    /// answers it, once per relay: `cordon audit list --session` with either
+    /// id then shows both (the hook's records and the sandbox's and proxy's).
+    fn link(&self) -> Result<(), Refusal> {
+        if self.run_session.is_none() {
+            return Ok(());
+        }
+        let first = LINKED
+            .lock()
+            .map(|mut l| l.insert(self.id().to_string()))
+            .unwrap_or(true);
+        if !first {
+            return Ok(());
+        }
+        let mut p = Map::new();
+        p.insert("agent".into(), json!("claude"));
+        p.insert("agent_session".into(), json!(self.id()));
+        self.journal(cordon_audit::LINK_KIND, p).inspect_err(|_| {
+            if let Ok(mut l) = LINKED.lock() {
+                l.remove(self.id());
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The permission mode, when Claude Code asks nobody (an ask would run unapproved).
+    fn unattended(&self) -> Option<&str> {
+        self.common
+            .permission_mode
+            .as_deref()
+            .filter(|m| matches!(*m, "bypassPermissions" | "dontAsk"))
+    }
+
     fn judge(
         &self,
         actions: &[Action],
@@ -739,6 +769,16 @@ impl Run<'_> {
                 self.state(|s| {
                     let was_tainted = engine::is_tainted(&s.policy);
                     let (judged, verdict, mut summary) = self.judge(&actions, &mut s.policy);
+                    // Nobody answers an ask in these modes: it would run as if approved.
+                    let verdict = match (verdict, self.unattended()) {
+                        (Permission::Ask, Some(mode)) if self.mode == Mode::Enforce => {
+                            summary = format!(
+                                "{summary}; cordon would ask a person, but Claude Code runs in {mode} mode, where nobody is asked, so it is denied (run Claude Code without bypassing permissions, or allow it in cordon's rules)"
+                            );
+                            Permission::Deny
+                        }
+                        (v, _) => v,
+                    };
                     // Say so when taint is part of why: the model should know
                     // that what it read earlier is what is being held back.
                     if was_tainted
@@ -904,8 +944,11 @@ impl Run<'_> {
         let tool_use_id = call.tool_use_id.clone();
         let (approved, tainted) = self.state(|s| {
             s.counts.post_tool_use += 1;
-            if let Some((src, detail)) = &source {
-                engine::taint(&mut s.policy, src, detail);
+            // What really ran: its credential access and taint (once per source).
+            if let Ok(Mapped::Actions(actions)) = &ran {
+                for a in actions {
+                    self.engine.ran(a, &self.ctx, &mut s.policy);
+                }
             }
             if flagged {
                 s.counts.flagged += 1;

@@ -16,10 +16,10 @@
 //!
 //! With `--no-network` the plan has no listeners and no proxy: the sandbox's
 //! namespace has loopback only and nothing leads out.
-use crate::config::Config;
 use crate::exit::Failure;
+use crate::settings::{Entry, Item, MakeItem, NetPolicy};
 use cordon_event::EventSink;
-use cordon_net::{Policy, Proxy, ProxyConfig, Resolver};
+use cordon_net::{Forward, Proxy, ProxyConfig};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -36,7 +36,10 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub struct NetArgs {
     /// Allow connections to PATTERN: `example.com`, `*.example.com`
     /// (subdomains), `host:PORT` (ports other than 80/443), an IP or CIDR
-    /// (IP literals are only allowed when written as such). Repeatable.
+    /// (IP literals are only allowed when written as such). A host loopback
+    /// service with its port (`127.0.0.1:8080`, `localhost:11434`,
+    /// `[::1]:9000`) is forwarded into the sandbox at the same address.
+    /// Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub allow_domain: Vec<String>,
     /// Refuse PATTERN even if allowed otherwise (deny wins). Repeatable.
@@ -64,6 +67,9 @@ pub struct NetPlan {
     pub env: Vec<(String, String)>,
     /// The proxy's policy and resolver (None with `--no-network`).
     pub proxy: Option<ProxyConfig>,
+    /// Host loopback services forwarded inside; their listeners follow the
+    /// proxy's in `listen`.
+    pub forwards: Vec<Forward>,
 }
 
 /// The proxy of a running sandbox: waiting for its first use, or serving.
@@ -74,6 +80,9 @@ pub struct NetRunning {
     /// Written at the end of the run: stop waiting.
     wake: Option<std::os::fd::OwnedFd>,
     control: Option<PathBuf>,
+    /// Said again at the end of the run: loopback URLs in the environment
+    /// that no forward serves.
+    hints: Vec<String>,
 }
 
 /// The variables that make tools inside use the proxy, as data.
@@ -117,74 +126,115 @@ fn proxy_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Build the policy and resolver from config (lower) and flags (higher).
-fn proxy_config(args: &NetArgs, cfg: &Config) -> Result<ProxyConfig, Failure> {
-    let n = &cfg.file.network;
-    let files = cfg
-        .sources
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let from_config = |key: &str, e: String| {
-        Failure::usage(format!("config [network] {key}: {e}"))
-            .hint(format!("correct the entry in {files}"))
-    };
-    let from_flag = |flag: &str, e: String| {
-        Failure::usage(format!("--{flag}: {e}")).hint("see `cordon run --help` or docs/NETWORK.md")
-    };
-    let mut p = Policy::new();
-    for name in &n.presets {
-        p.add_preset(name).map_err(|e| from_config("presets", e))?;
+impl NetArgs {
+    /// The flags as the settings layer's top layer (validated there, with
+    /// the config's values, by the one validation).
+    pub fn entries(&self) -> Vec<Entry> {
+        let lists: [(&'static str, &Vec<String>, MakeItem); 4] = [
+            ("--net", &self.net, Item::Preset),
+            ("--allow-domain", &self.allow_domain, Item::NetAllow),
+            ("--deny-domain", &self.deny_domain, Item::NetDeny),
+            ("--allow-private", &self.allow_private, Item::AllowPrivate),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(flag, v, item)| v.iter().map(move |x| Entry::flag(flag, item(x.clone()))))
+            .collect()
     }
-    for name in &args.net {
-        p.add_preset(name).map_err(|e| from_flag("net", e))?;
-    }
-    for pat in &n.allow {
-        p.allow(pat, "config [network] allow")
-            .map_err(|e| from_config("allow", e))?;
-    }
-    for pat in &args.allow_domain {
-        p.allow(pat, "--allow-domain")
-            .map_err(|e| from_flag("allow-domain", e))?;
-    }
-    for pat in &n.deny {
-        p.deny(pat, "config [network] deny")
-            .map_err(|e| from_config("deny", e))?;
-    }
-    for pat in &args.deny_domain {
-        p.deny(pat, "--deny-domain")
-            .map_err(|e| from_flag("deny-domain", e))?;
-    }
-    for c in &n.allow_private {
-        p.allow_private(c)
-            .map_err(|e| from_config("allow_private", e))?;
-    }
-    for c in &args.allow_private {
-        p.allow_private(c)
-            .map_err(|e| from_flag("allow-private", e))?;
-    }
-    let mut r = Resolver::new();
-    for (name, addrs) in &n.hosts {
-        r.add_static(name, addrs)
-            .map_err(|e| from_config("hosts", e))?;
-    }
-    Ok(ProxyConfig::new(p, r, String::new()))
 }
 
-/// Decide the network plan from flags and config, before the sandbox starts.
-pub fn plan(args: &NetArgs, cfg: &Config) -> Result<NetPlan, Failure> {
-    if args.no_network {
-        return Ok(NetPlan::default());
+/// The network plan, before the sandbox starts, from the validated policy.
+pub fn plan(no_network: bool, net: &NetPolicy) -> NetPlan {
+    if no_network {
+        return NetPlan::default();
     }
-    Ok(NetPlan {
-        listen: vec![
-            SocketAddr::new(LOOPBACK, HTTP_PORT),
-            SocketAddr::new(LOOPBACK, SOCKS_PORT),
-        ],
+    let mut listen = vec![
+        SocketAddr::new(LOOPBACK, HTTP_PORT),
+        SocketAddr::new(LOOPBACK, SOCKS_PORT),
+    ];
+    listen.extend(net.forwards.iter().map(|f| f.addr));
+    NetPlan {
+        listen,
         env: proxy_env(),
-        proxy: Some(proxy_config(args, cfg)?),
-    })
+        proxy: Some(ProxyConfig::new(
+            net.rules.clone(),
+            net.resolver.clone(),
+            String::new(),
+        )),
+        forwards: net.forwards.clone(),
+    }
+}
+
+/// A host loopback forward, or `None` for an ordinary destination (see
+/// [`cordon_net::forward`]); the proxy's own ports cannot be forwarded.
+pub fn forward(pattern: &str) -> Result<Option<Forward>, String> {
+    let f = cordon_net::forward::parse(pattern)?;
+    if let Some(f) = &f {
+        if f.addr.ip() == LOOPBACK && [HTTP_PORT, SOCKS_PORT].contains(&f.addr.port()) {
+            return Err(format!(
+                "`{pattern}`: port {} of the sandbox's loopback is cordon's egress proxy; run the host service on another port",
+                f.addr.port()
+            ));
+        }
+    }
+    Ok(f)
+}
+
+/// Environment values that point at a host loopback service no forward
+/// serves (`ANTHROPIC_BASE_URL=http://127.0.0.1:8080`): inside, that address
+/// is the sandbox's own loopback, so the client's connections are refused.
+/// One line per variable, naming the flag that forwards the port.
+pub fn loopback_hints<'a>(
+    plan: &NetPlan,
+    env: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in env {
+        let Some(addr) = loopback_url(v) else {
+            continue;
+        };
+        let served = plan.forwards.iter().any(|f| f.addr == addr)
+            || (addr.ip() == LOOPBACK && plan.listen.iter().take(2).any(|l| *l == addr));
+        if !served {
+            let shown = match addr {
+                SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+                SocketAddr::V4(a) => a.to_string(),
+            };
+            out.push(format!(
+                "{k} points at {shown} on the host; inside the sandbox that is the sandbox's own loopback, so nothing answers there: forward it with --allow-domain {shown}"
+            ));
+        }
+    }
+    out
+}
+
+/// `http(s)://127.0.0.1:PORT/...`, `http://localhost:PORT`, `[::1]:PORT`
+/// or a bare `host:PORT` on loopback: the address (default ports for a
+/// scheme without one).
+fn loopback_url(v: &str) -> Option<SocketAddr> {
+    let v = v.trim();
+    let (rest, default) = match v.split_once("://") {
+        Some((scheme, rest)) => (
+            rest,
+            match scheme.to_ascii_lowercase().as_str() {
+                "http" | "ws" => Some(80),
+                "https" | "wss" => Some(443),
+                _ => None,
+            },
+        ),
+        None => (v, None),
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    let with_port = if authority.ends_with(']') || !authority.contains(':') {
+        format!("{authority}:{}", default?)
+    } else {
+        authority.to_string()
+    };
+    cordon_net::forward::parse(&with_port)
+        .ok()
+        .flatten()
+        .map(|f| f.addr)
 }
 
 /// Only ids that are safe as a file name.
@@ -214,7 +264,6 @@ pub fn control_path(session: &str) -> PathBuf {
 pub fn start(
     plan: &NetPlan,
     listeners: Vec<TcpListener>,
-    _cfg: &Config,
     session: &str,
     sink: Arc<dyn EventSink>,
     on_failure: impl FnOnce() + Send + 'static,
@@ -232,6 +281,12 @@ pub fn start(
     }
     let mut pcfg = pcfg.clone();
     pcfg.session = session.to_string();
+    let mut listeners = listeners;
+    let forward_listeners = listeners.split_off(2.min(listeners.len()));
+    let forwards: Vec<(TcpListener, Forward)> = forward_listeners
+        .into_iter()
+        .zip(plan.forwards.iter().cloned())
+        .collect();
     let (control, control_path) = match bind_control(session) {
         Ok((l, p)) => (Some(l), Some(p)),
         Err(e) => {
@@ -244,10 +299,17 @@ pub fn start(
     let waiter = std::thread::Builder::new()
         .name("cordon-net-wait".into())
         .spawn(move || {
-            if !first_use(&listeners, control.as_ref(), &wake_r) {
+            let all: Vec<&TcpListener> = listeners
+                .iter()
+                .chain(forwards.iter().map(|(l, _)| l))
+                .collect();
+            if !first_use(&all, control.as_ref(), &wake_r) {
                 return Ok(None);
             }
             let started = Proxy::start(pcfg, listeners, sink).and_then(|proxy| {
+                for (l, f) in forwards {
+                    proxy.forward(l, f)?;
+                }
                 if let Some(l) = control {
                     proxy.serve_control_on(l)?;
                 }
@@ -266,13 +328,14 @@ pub fn start(
         waiter: Some(waiter),
         wake: Some(wake_w),
         control: control_path,
+        hints: Vec::new(),
     })
 }
 
 /// Wait until a listener or the control socket has something to accept
 /// (true), or until `wake` says the run is over (false).
 fn first_use(
-    listeners: &[TcpListener],
+    listeners: &[&TcpListener],
     control: Option<&std::os::unix::net::UnixListener>,
     wake: &std::os::fd::OwnedFd,
 ) -> bool {
@@ -280,7 +343,7 @@ fn first_use(
     use std::os::fd::AsFd;
     let mut fds: Vec<PollFd> = listeners
         .iter()
-        .map(|l| PollFd::new(l, PollFlags::IN))
+        .map(|l| PollFd::new(*l, PollFlags::IN))
         .collect();
     if let Some(c) = control {
         fds.push(PollFd::new(c, PollFlags::IN));
@@ -315,6 +378,12 @@ fn bind_control(session: &str) -> Result<(std::os::unix::net::UnixListener, Path
 }
 
 impl NetRunning {
+    /// Lines to repeat in the end-of-run summary (see [`loopback_hints`]).
+    pub fn with_hints(mut self, hints: Vec<String>) -> Self {
+        self.hints = hints;
+        self
+    }
+
     /// Stop serving; return the end-of-run summary for stderr, if any, or
     /// why the proxy could not start (the sandbox was killed then).
     pub fn finish(mut self) -> Result<Option<String>, Failure> {
@@ -324,8 +393,9 @@ impl NetRunning {
         if let Some(w) = self.wake.take() {
             let _ = rustix::io::write(&w, b"x");
         }
+        let hints = std::mem::take(&mut self.hints);
         let Some(waiter) = self.waiter.take() else {
-            return Ok(None);
+            return Ok(with_hints(None, &hints));
         };
         let proxy = waiter
             .join()
@@ -334,31 +404,45 @@ impl NetRunning {
                 Failure::refuse(e).hint("run `cordon doctor`; --no-network runs without the proxy")
             })?;
         let Some(proxy) = proxy else {
-            return Ok(None);
+            return Ok(with_hints(None, &hints));
         };
         let blocked = proxy.shutdown();
-        Ok(cordon_net::summary(&blocked).map(|s| s.trim_end().to_string()))
+        let summary = cordon_net::summary(&blocked).map(|s| s.trim_end().to_string());
+        Ok(with_hints(summary, &hints))
     }
+}
+
+/// The summary followed by one `cordon: ` line per hint.
+fn with_hints(summary: Option<String>, hints: &[String]) -> Option<String> {
+    let lines = hints.iter().map(|h| format!("cordon: {h}"));
+    let all: Vec<String> = summary.into_iter().chain(lines).collect();
+    (!all.is_empty()).then(|| all.join("\n"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn plan_of(args: &NetArgs, extra: &[Entry]) -> Result<NetPlan, Failure> {
+        let mut s = crate::settings::Settings::defaults();
+        for e in extra.iter().cloned().chain(args.entries()) {
+            s.apply(e, crate::settings::Layer::Flag);
+        }
+        Ok(plan(args.no_network, &s.validate()?.net))
+    }
+
     #[test]
     fn flags_and_config_build_one_policy() {
-        let mut cfg = Config::defaults();
-        cfg.file.network.allow = vec!["a.example".into()];
-        cfg.file
-            .network
-            .hosts
-            .insert("a.example".into(), "10.0.0.1".into());
         let args = NetArgs {
             allow_domain: vec!["b.example:8443".into()],
             net: vec!["anthropic".into()],
             ..Default::default()
         };
-        let plan = plan(&args, &cfg).unwrap();
+        let cfg = [
+            Entry::flag("x", Item::NetAllow("a.example".into())),
+            Entry::flag("x", Item::Host("a.example".into(), "10.0.0.1".into())),
+        ];
+        let plan = plan_of(&args, &cfg).unwrap();
         assert_eq!(plan.listen.len(), 2);
         assert!(plan
             .env
@@ -383,15 +467,16 @@ mod tests {
             allow_domain: vec!["*".into()],
             ..Default::default()
         };
-        let e = plan(&args, &Config::defaults()).unwrap_err();
+        let e = plan_of(&args, &[]).unwrap_err();
         assert_eq!(e.code, 2);
         assert!(e.msg.starts_with("--allow-domain: "), "{}", e.msg);
-        let mut cfg = Config::defaults();
-        cfg.file.network.presets = vec!["everything".into()];
-        let e = plan(&NetArgs::default(), &cfg).unwrap_err();
+        let args = NetArgs {
+            net: vec!["everything".into()],
+            ..Default::default()
+        };
+        let e = plan_of(&args, &[]).unwrap_err();
         assert!(
-            e.msg
-                .starts_with("config [network] presets: unknown network preset"),
+            e.msg.starts_with("--net: unknown network preset"),
             "{}",
             e.msg
         );
@@ -403,8 +488,50 @@ mod tests {
             no_network: true,
             ..Default::default()
         };
-        let p = plan(&args, &Config::defaults()).unwrap();
+        let p = plan_of(&args, &[]).unwrap();
         assert!(p.listen.is_empty() && p.env.is_empty() && p.proxy.is_none());
+    }
+
+    #[test]
+    fn loopback_urls_in_values() {
+        for (v, want) in [
+            ("http://127.0.0.1:8080", Some("127.0.0.1:8080")),
+            ("http://127.0.0.1:8080/v1?x=1", Some("127.0.0.1:8080")),
+            ("https://localhost/v1", Some("127.0.0.1:443")),
+            ("http://user:pw@127.0.0.1:9000/", Some("127.0.0.1:9000")),
+            ("127.0.0.1:11434", Some("127.0.0.1:11434")),
+            ("http://[::1]:7000", Some("[::1]:7000")),
+            ("http://example.com:8080", None),
+            ("/usr/bin:/bin", None),
+            ("localhost", None),
+            ("ftp://127.0.0.1", None),
+        ] {
+            assert_eq!(
+                loopback_url(v).map(|a| a.to_string()).as_deref(),
+                want,
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_proxy_itself_and_forwarded_ports_need_no_hint() {
+        let args = NetArgs {
+            allow_domain: vec!["127.0.0.1:8080".into()],
+            ..Default::default()
+        };
+        let p = plan_of(&args, &[]).unwrap();
+        assert_eq!(p.listen.len(), 3);
+        assert_eq!(p.forwards.len(), 1);
+        let env = [
+            ("HTTP_PROXY", "http://127.0.0.1:3128"),
+            ("A_BASE_URL", "http://127.0.0.1:8080"),
+            ("B_BASE_URL", "http://localhost:9090/x"),
+        ];
+        let hints = loopback_hints(&p, env);
+        assert_eq!(hints.len(), 1, "{hints:?}");
+        assert!(hints[0].starts_with("B_BASE_URL points at 127.0.0.1:9090"));
+        assert!(hints[0].ends_with("--allow-domain 127.0.0.1:9090"));
     }
 
     #[test]

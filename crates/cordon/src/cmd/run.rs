@@ -1,7 +1,8 @@
 //! `cordon run`: contain a command and everything it starts.
 use crate::cmd::netrun;
-use crate::config::{self, Config};
+use crate::config;
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{self, Degradable, Entry, Item, Load, MakeItem, Settings, Sourced};
 use cordon_event::{Event, EventSink, Source};
 use cordon_sandbox::plan::{FsInputs, FsPlan};
 use cordon_sandbox::{timing, Degraded, Limits, Sandbox, Spec, StdioMode};
@@ -51,8 +52,8 @@ pub struct Args {
     /// Run even though LAYER cannot be enforced on this machine: `landlock`
     /// (weaker filesystem containment) or `cgroups` (rlimits only). Without
     /// this flag cordon refuses to run with weaker containment.
-    #[arg(long, value_name = "LAYER", value_parser = ["landlock", "cgroups"])]
-    pub allow_degraded: Vec<String>,
+    #[arg(long, value_name = "LAYER", value_enum)]
+    pub allow_degraded: Vec<Degradable>,
     /// Config file (in addition to ~/.config/cordon/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -91,6 +92,49 @@ pub fn new_session_id() -> String {
     )
 }
 
+/// The flags of `cordon run` as the settings layer's top layer; paths are
+/// made absolute against the current directory here.
+fn flag_entries(args: &Args, cwd: &std::path::Path) -> Result<Vec<Entry>, Failure> {
+    let path = |p: &PathBuf| {
+        config::expand_path(&p.to_string_lossy(), cwd)
+            .display()
+            .to_string()
+    };
+    let mut e = Vec::new();
+    let lists: [(&'static str, &Vec<PathBuf>, MakeItem); 3] = [
+        ("--allow-write", &args.allow_write, Item::AllowWrite),
+        ("--allow-read", &args.allow_read, Item::AllowRead),
+        ("--deny-read", &args.deny_read, Item::DenyRead),
+    ];
+    for (flag, v, item) in lists {
+        e.extend(v.iter().map(|p| Entry::flag(flag, item(path(p)))));
+    }
+    e.extend(
+        args.env
+            .iter()
+            .map(|v| Entry::flag("--env", Item::Env(v.clone()))),
+    );
+    if let Some(n) = args.max_procs {
+        let n = settings::procs(n).map_err(|m| Failure::usage(format!("--max-procs: {m}")))?;
+        e.push(Entry::flag("--max-procs", Item::MaxProcs(n)));
+    }
+    if let Some(m) = &args.max_memory {
+        e.push(settings::size_flag(
+            "--max-memory",
+            m,
+            Item::MaxMemory,
+            settings::Key::MaxMemory,
+        )?);
+    }
+    e.extend(
+        args.allow_degraded
+            .iter()
+            .map(|d| Entry::flag("--allow-degraded", Item::AllowDegraded(*d))),
+    );
+    e.extend(args.net.entries());
+    Ok(e)
+}
+
 pub fn main(args: Args) -> CmdResult {
     timing::mark("start");
     let cwd = std::env::current_dir()
@@ -100,68 +144,39 @@ pub fn main(args: Args) -> CmdResult {
         .clone()
         .map(|w| config::expand_path(&w.to_string_lossy(), &cwd))
         .unwrap_or_else(|| cwd.clone());
-    let cfg = Config::load(args.config.as_deref(), Some(&workspace))?;
-    for w in &cfg.warnings {
-        eprintln!("cordon: warning: {w}");
-    }
-    let s = &cfg.file.sandbox;
-    let ws_base = workspace.clone();
-    let exp = |v: &Vec<String>| -> Vec<PathBuf> {
-        v.iter().map(|p| config::expand_path(p, &ws_base)).collect()
+    let cfg = Settings::load(Load {
+        config: args.config.as_deref(),
+        workspace: Some(&workspace),
+        flags: flag_entries(&args, &cwd)?,
+    })?;
+    cfg.print_warnings();
+    let checked = cfg.validate()?;
+    let s = &cfg.sandbox;
+    let exp = |v: &Vec<Sourced<String>>| -> Vec<PathBuf> {
+        v.iter()
+            .map(|p| config::expand_path(&p.value, &workspace))
+            .collect()
     };
-    let mut allow_write = exp(&s.allow_write);
-    allow_write.extend(
-        args.allow_write
-            .iter()
-            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
-    );
-    let mut allow_read = exp(&s.allow_read);
-    allow_read.extend(
-        args.allow_read
-            .iter()
-            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
-    );
-    let mut deny_read = exp(&s.deny_read);
-    deny_read.extend(
-        args.deny_read
-            .iter()
-            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd)),
-    );
     let mut own = vec![crate::paths::data_dir()];
     own.extend(crate::paths::config_dir());
     let mut fs = FsPlan::build(&FsInputs {
         home: config::home_dir(),
         workspace: workspace.clone(),
-        allow_write,
-        allow_read,
-        deny_read,
+        allow_write: exp(&s.allow_write),
+        allow_read: exp(&s.allow_read),
+        deny_read: exp(&s.deny_read),
         own,
     })
     .map_err(|e| Failure::usage(e.0))?;
 
     // Limits.
-    let max_procs = args.max_procs.or(s.max_procs).unwrap_or(4096);
-    if max_procs == 0 {
-        return Err(Failure::usage("--max-procs must be at least 1"));
-    }
-    let max_memory = match args.max_memory.as_deref().or(s.max_memory.as_deref()) {
-        Some(m) => Some(config::parse_size(m).ok_or_else(|| {
-            Failure::usage(format!("--max-memory {m}: not a size"))
-                .hint("use a size such as 512M or 4G")
-        })?),
-        None => None,
-    };
+    let max_procs = s.max_procs.value;
+    let max_memory = s.max_memory.value.bytes();
     let mut degraded = Degraded::default();
-    for d in args.allow_degraded.iter().chain(s.allow_degraded.iter()) {
-        match d.as_str() {
-            "landlock" => degraded.landlock = true,
-            "cgroups" => degraded.cgroups = true,
-            other => {
-                return Err(
-                    Failure::usage(format!("allow_degraded: unknown layer `{other}`"))
-                        .hint("use landlock or cgroups"),
-                )
-            }
+    for d in &s.allow_degraded {
+        match d.value {
+            Degradable::Landlock => degraded.landlock = true,
+            Degradable::Cgroups => degraded.cgroups = true,
         }
     }
 
@@ -169,11 +184,10 @@ pub fn main(args: Args) -> CmdResult {
     let host_env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let mut extra_env = s.env.clone();
-    extra_env.extend(args.env.iter().cloned());
+    let extra_env: Vec<String> = s.env.iter().map(|v| v.value.clone()).collect();
     let scrubbed = cordon_sandbox::env::scrub(&host_env, &extra_env);
     let session = new_session_id();
-    let net_plan = netrun::plan(&args.net, &cfg)?;
+    let net_plan = netrun::plan(args.net.no_network, &checked.net);
     let mut env: Vec<(OsString, OsString)> = scrubbed
         .kept
         .iter()
@@ -196,12 +210,22 @@ pub fn main(args: Args) -> CmdResult {
             &fs.workspace,
             args.config.as_deref(),
             args.no_journal,
+            &args.net.allow_domain,
         )?;
         set(RELAY_ENV, RELAY_INSIDE);
         Some(r)
     } else {
         None
     };
+
+    let loopback_hints = netrun::loopback_hints(
+        &net_plan,
+        env.iter()
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+    );
+    for h in &loopback_hints {
+        eprintln!("cordon: warning: {h}");
+    }
 
     let stdio = if isatty(0) {
         StdioMode::Pty
@@ -253,7 +277,7 @@ pub fn main(args: Args) -> CmdResult {
     } else {
         crate::cmd::audit::open_journal().and_then(|journal| {
             // [audit] retention (whole sessions; cheap when not due).
-            crate::cmd::audit::apply_retention(&journal, &cfg.file.audit)?;
+            crate::cmd::audit::apply_retention(&journal, &cfg.audit)?;
             Ok(Arc::new(journal) as Arc<dyn EventSink>)
         })
     };
@@ -303,6 +327,11 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("cordon: Landlock: {}", sandbox.enforced.landlock);
         eprintln!("cordon: limits: {}", sandbox.enforced.limits);
         eprintln!(
+            "cordon: max_procs from {}; max_memory from {}",
+            cfg.sandbox.max_procs.origin(),
+            cfg.sandbox.max_memory.origin()
+        );
+        eprintln!(
             "cordon: environment: dropped {}",
             if scrubbed.dropped.is_empty() {
                 "nothing".to_string()
@@ -334,16 +363,9 @@ pub fn main(args: Args) -> CmdResult {
             libc::kill(init_pid, libc::SIGKILL);
         },
     };
-    let net = netrun::start(
-        &net_plan,
-        listeners,
-        &cfg,
-        &session,
-        sink.clone(),
-        kill_init,
-    );
+    let net = netrun::start(&net_plan, listeners, &session, sink.clone(), kill_init);
     let net = match net {
-        Ok(n) => n,
+        Ok(n) => n.with_hints(loopback_hints),
         Err(f) => {
             fs.finish();
             return Err(f);
@@ -420,6 +442,7 @@ impl HookRelay {
         workspace: &std::path::Path,
         config: Option<&std::path::Path>,
         no_journal: bool,
+        allow_domains: &[String],
     ) -> Result<HookRelay, Failure> {
         use std::os::unix::fs::DirBuilderExt;
         let dir = crate::paths::run_dir().join(session);
@@ -439,7 +462,16 @@ impl HookRelay {
             .arg(&socket)
             .arg("--workspace")
             .arg(workspace)
+            .arg("--run-session")
+            .arg(session)
             .stdin(std::process::Stdio::null());
+        // Its own process group: a Ctrl-C or a signal to cordon's group must
+        // not stop it before the agent's last hooks (SessionEnd) are answered;
+        // it is stopped when the sandbox has ended (Drop).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        for d in allow_domains {
+            cmd.arg(format!("--allow-domain={d}"));
+        }
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }

@@ -2,8 +2,8 @@
 //!
 //! A thin front end over `cordon-scan`: read a file, stdin or a JSONL batch, print
 //! verdicts, and exit with a status that says the worst level seen (like grep).
-use crate::config::Config;
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{self, Entry, Item, Layer, Load, Settings};
 use cordon_scan::{Level, Screen, Thresholds, Verdict};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -112,44 +112,47 @@ fn write_failed(e: std::io::Error) -> Failure {
 /// Thresholds from flags, else the config's [scan] section, else the built-in ones.
 fn thresholds(args: &Args) -> Result<Thresholds, Failure> {
     let cwd = std::env::current_dir().ok();
-    let cfg = Config::load(args.config.as_deref(), cwd.as_deref())?;
-    let d = Thresholds::default();
-    let pick = |flag: Option<f64>, conf: Option<f64>, def: f32, what: &str| {
-        let (v, from) = match (flag, conf) {
-            (Some(v), _) => (v, format!("--{what}")),
-            (None, Some(v)) => (v, format!("[scan] {what}_threshold in the config")),
-            (None, None) => (def as f64, String::new()),
-        };
-        if !(0.0..=1.0).contains(&v) {
-            return Err(
-                Failure::usage(format!("{from} is {v}, not a score between 0 and 1"))
-                    .hint(format!("use a value such as {def}")),
-            );
-        }
-        Ok(v as f32)
-    };
-    let th = Thresholds {
-        suspicious: pick(
+    let mut flags = Vec::new();
+    for (flag, v, item) in [
+        (
+            "--suspicious",
             args.suspicious,
-            cfg.file.scan.suspicious_threshold,
-            d.suspicious,
-            "suspicious",
-        )?,
-        injected: pick(
-            args.injected,
-            cfg.file.scan.injected_threshold,
-            d.injected,
-            "injected",
-        )?,
-    };
-    if th.suspicious > th.injected {
+            Item::Suspicious as fn(f32) -> Item,
+        ),
+        ("--injected", args.injected, Item::Injected),
+    ] {
+        if let Some(v) = v {
+            let v = settings::score(v).map_err(|m| {
+                Failure::usage(format!("{flag}: {m}")).hint("use a value such as 0.5")
+            })?;
+            flags.push(Entry::flag(flag, item(v)));
+        }
+    }
+    let cfg = Settings::load(Load {
+        config: args.config.as_deref(),
+        workspace: cwd.as_deref(),
+        flags,
+    })?;
+    cfg.print_warnings();
+    let (s, i) = (&cfg.scan.suspicious, &cfg.scan.injected);
+    if s.value > i.value {
+        // A project file that lowers `injected` below `suspicious` narrows both.
+        if i.layer == Layer::Project {
+            return Ok(Thresholds {
+                suspicious: i.value,
+                injected: i.value,
+            });
+        }
         return Err(Failure::usage(format!(
-            "the suspicious threshold ({}) is above the injected threshold ({})",
-            th.suspicious, th.injected
+            "the suspicious threshold ({}, {}) is above the injected threshold ({}, {})",
+            s.value, s.place, i.value, i.place
         ))
         .hint("make suspicious ≤ injected"));
     }
-    Ok(th)
+    Ok(Thresholds {
+        suspicious: s.value,
+        injected: i.value,
+    })
 }
 
 #[derive(serde::Deserialize)]

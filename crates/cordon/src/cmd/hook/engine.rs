@@ -6,8 +6,8 @@
 //! low: the screen's model is only loaded when a tool's output is screened.
 
 use super::protocol::Permission;
-use crate::config::Config;
-use cordon_policy::{Policy, Rules, Verdict};
+use crate::settings::PolicyBuilder;
+use cordon_policy::{Policy, Verdict};
 use cordon_scan::{Screen, Thresholds};
 use std::cell::OnceCell;
 
@@ -36,29 +36,21 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The engine for this config. Errors name the bad rule.
-    pub fn new(cfg: &Config) -> Result<Engine, String> {
-        let p = &cfg.file.permissions;
-        let rules = Rules::from_lists(&p.allow, &p.ask, &p.deny)
-            .map_err(|e| format!("[permissions]: {e}"))?;
-        let mut thresholds = Thresholds::default();
-        if let Some(s) = cfg.file.scan.suspicious_threshold {
-            thresholds.suspicious = s as f32;
-        }
-        if let Some(s) = cfg.file.scan.injected_threshold {
-            thresholds.injected = s as f32;
-        }
-        Ok(Engine {
-            policy: Policy::new(rules),
-            thresholds,
+    /// The engine, from the settings layer's one builder.
+    pub fn new(b: PolicyBuilder) -> Engine {
+        Engine {
+            thresholds: b.thresholds(),
+            policy: b.into_policy(),
             screen: OnceCell::new(),
-        })
+        }
     }
 
-    /// Decide one action and record it in the session's state.
+    /// Decide one action and count the decision in the session's state.
+    /// Whether it ran is only known later (PostToolUse: [`Engine::ran`]), so
+    /// neither its taint nor its credential access is recorded here.
     pub fn decide(&self, a: &Action, ctx: &Context, st: &mut SessionState) -> Judgement {
         let d = self.policy.decide(a, ctx, st);
-        st.record(a, &d);
+        st.count(&d);
         let verdict = match d.verdict {
             Verdict::Allow => Permission::Allow,
             Verdict::Ask => Permission::Ask,
@@ -76,6 +68,13 @@ impl Engine {
             reasons: d.reasons.into_iter().map(|r| r.text).collect(),
             summary,
         }
+    }
+
+    /// The action ran (Claude Code reports its result): record the
+    /// credential access and the taint it brought in, once.
+    pub fn ran(&self, a: &Action, ctx: &Context, st: &mut SessionState) {
+        let d = self.policy.decide(a, ctx, &SessionState::default());
+        st.ran(a, &d);
     }
 
     /// The untrusted source an action's output comes from, per the engine: (source, detail).

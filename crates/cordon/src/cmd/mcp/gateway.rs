@@ -4,14 +4,14 @@ mod http;
 
 use super::screen;
 use super::GatewayArgs;
-use crate::config::Config;
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{Load, PolicyBuilder, Settings};
 use cordon_event::{Event, EventSink, Source};
 use cordon_mcp::frame::{read_frame, Frame};
 use cordon_mcp::jsonrpc::{self, classify, Kind as Msg};
 use cordon_mcp::pin::{Kind, Pins};
-use cordon_policy::{Action, Context, Policy, Rules, SessionState, Verdict};
-use cordon_scan::{Level, Screen, Thresholds};
+use cordon_policy::{Action, Context, Policy, SessionState, Verdict};
+use cordon_scan::{Level, Screen};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
@@ -243,8 +243,16 @@ pub fn main(args: GatewayArgs) -> CmdResult {
             .unwrap_or_default(),
     };
     super::check_name(&name)?;
-    let cfg = Config::load(args.config.as_deref(), None)?;
-    let server_cfg = cfg.file.mcp.servers.get(&name).cloned().unwrap_or_default();
+    let cfg = Settings::load(Load {
+        config: args.config.as_deref(),
+        ..Default::default()
+    })?;
+    cfg.print_warnings();
+    let server_cfg = cfg
+        .mcp_servers
+        .get(&name)
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
     let base = std::env::current_dir()
         .map_err(|e| Failure::refuse(format!("no current directory: {e}")))?;
     let workspace = match (&args.workspace, &server_cfg.workspace) {
@@ -252,17 +260,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         (None, Some(w)) => crate::config::expand_path(w, &base),
         (None, None) => base.clone(),
     };
-    let p = &cfg.file.permissions;
-    let rules = Rules::from_lists(&p.allow, &p.ask, &p.deny).map_err(|e| {
-        Failure::usage(format!("[permissions]: {e}")).hint("fix the rule in your config")
-    })?;
-    let mut thresholds = Thresholds::default();
-    if let Some(s) = cfg.file.scan.suspicious_threshold {
-        thresholds.suspicious = s as f32;
-    }
-    if let Some(s) = cfg.file.scan.injected_threshold {
-        thresholds.injected = s as f32;
-    }
+    let engine = cfg.policy()?;
     let pins_path = super::pins_path(&name);
     let pins = Pins::load(&pins_path).map_err(|e| Failure::usage(e).hint("see docs/MCP.md"))?;
     let sink = crate::cmd::audit::journal_sink(args.no_journal)?;
@@ -296,8 +294,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         shared_with,
     });
     let max = args.max_message;
-    let mut ctx = Context::new(base, workspace.clone(), crate::config::home_dir());
-    ctx.sandboxed = args.upstream.is_none();
+    let ctx = engine.context(base, workspace.clone(), args.upstream.is_none());
     let hint = match &args.config {
         Some(c) => format!("{} (or ~/.config/cordon/config.toml)", c.display()),
         None => "~/.config/cordon/config.toml".to_string(),
@@ -330,19 +327,24 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         shared.journal("mcp.start", json!({"upstream": upstream, "listen": listen}));
         let headers = http::injected_headers(&server_cfg.headers)?;
         return http::serve(
-            shared, listen, upstream, headers, rules, ctx, thresholds, max, hint, tls,
+            shared, listen, upstream, headers, engine, ctx, max, hint, tls,
         );
     }
     let exe = std::env::current_exe()
         .map_err(|e| Failure::refuse(format!("cannot find cordon's own binary: {e}")))?;
     let mut cmd = Command::new(exe);
     cmd.arg("run").arg("--workspace").arg(&workspace);
+    let allow_domain: Vec<String> = server_cfg
+        .allow_domain
+        .iter()
+        .map(|d| d.value.clone())
+        .collect();
     let flags: [(&str, &Vec<String>); 5] = [
         ("--allow-write", &server_cfg.allow_write),
         ("--allow-read", &server_cfg.allow_read),
         ("--deny-read", &server_cfg.deny_read),
         ("--env", &server_cfg.env),
-        ("--allow-domain", &server_cfg.allow_domain),
+        ("--allow-domain", &allow_domain),
     ];
     for (flag, vals) in flags {
         for v in vals {
@@ -373,7 +375,7 @@ pub fn main(args: GatewayArgs) -> CmdResult {
 
     {
         let sh = shared.clone();
-        let (policy, ctx) = (Policy::new(rules.clone()), ctx.clone());
+        let (policy, ctx) = (engine.policy(), ctx.clone());
         // Not joined: when the server is gone the gateway ends, whatever the agent still sends.
         std::thread::spawn(move || {
             agent_to_server(&sh, &policy, &ctx, max, &hint);
@@ -388,8 +390,8 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         &shared,
         server_out,
         max,
-        Screen::new(thresholds),
-        Policy::new(rules),
+        engine.screen(),
+        engine.into_policy(),
         ctx,
     );
     shared

@@ -115,9 +115,8 @@ pub(super) fn serve(
     listen: &str,
     url: &str,
     headers: Vec<(String, String)>,
-    rules: Rules,
+    engine: PolicyBuilder,
     ctx: Context,
-    thresholds: Thresholds,
     max: usize,
     hint: String,
     tls: Option<Arc<cordon_mcp::tls::ServerConfig>>,
@@ -173,16 +172,16 @@ pub(super) fn serve(
         }
         let open = open.clone();
         let tls = tls.clone();
-        let (sh, up, rules, ctx, hint) = (
+        let (sh, up, engine, ctx, hint) = (
             shared.clone(),
             up.clone(),
-            rules.clone(),
+            engine.clone(),
             ctx.clone(),
             hint.clone(),
         );
         std::thread::spawn(move || {
-            let policy = Policy::new(rules);
-            let screen = Screen::new(thresholds);
+            let screen = engine.screen();
+            let policy = engine.into_policy();
             let c = Conn {
                 sh: &sh,
                 up: &up,
