@@ -44,6 +44,7 @@ mod relay;
 pub mod seccomp;
 mod sys;
 pub mod tables;
+pub mod term;
 
 pub use relay::Outcome;
 

@@ -1,8 +1,10 @@
 //! The supervisor's side while the command runs: forward signals to the
 //! sandbox's init, relay the pseudo-terminal (with window size changes), and
-//! collect the exit status.
+//! collect the exit status. What the command writes to its terminal reaches
+//! the person's only through [`crate::term`]'s allowlist filter.
 use crate::msg::InitMsg;
 use crate::sys;
+use crate::term::{Filter, Mode};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -34,7 +36,14 @@ struct RawMode {
 }
 
 impl RawMode {
-    fn enter(fd: RawFd) -> Option<RawMode> {
+    /// Put the terminal in raw mode. Input already queued in canonical mode
+    /// is handed to `master` first: complete lines as they are, and an
+    /// end-of-file (VEOF typed or sent before cordon started; a harness sends
+    /// it when its stdin ends) as the pty's own VEOF. Left in the queue, the
+    /// kernel would turn that end-of-file mark into a NUL byte at the switch,
+    /// which the pty echoed back as a stray `^@` at the start of the output.
+    fn enter(fd: RawFd, master: RawFd) -> Option<RawMode> {
+        pass_queued_lines(fd, master);
         // SAFETY: zeroed termios is valid storage for tcgetattr.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };
         // SAFETY: fd is a terminal (checked by caller) and t is valid.
@@ -49,6 +58,37 @@ impl RawMode {
         Some(RawMode { fd, saved })
     }
 }
+
+/// Hand what a terminal in canonical mode has ready (whole lines, end of
+/// file) to `master`, without waiting for more.
+fn pass_queued_lines(fd: RawFd, master: RawFd) {
+    let mut buf = [0u8; 4096];
+    // Bounded: a stream of input arriving meanwhile is the relay's to carry.
+    for _ in 0..64 {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no wait.
+        if unsafe { libc::poll(&mut p, 1, 0) } != 1 || p.revents & libc::POLLIN == 0 {
+            return;
+        }
+        // SAFETY: valid buffer; canonical mode has a whole line or EOF ready.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+        let passed = match n {
+            0 => sys::write_all(master, &[VEOF]),
+            n if n > 0 => sys::write_all(master, &buf[..n as usize]),
+            _ => return,
+        };
+        if passed.is_err() {
+            return;
+        }
+    }
+}
+
+/// The end-of-file character of a new pty (^D).
+const VEOF: u8 = 0x04;
 
 impl Drop for RawMode {
     fn drop(&mut self) {
@@ -73,6 +113,16 @@ fn set_nonblocking(fd: RawFd) {
         let fl = libc::fcntl(fd, libc::F_GETFL);
         libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
     }
+}
+
+/// Write what of the terminal's output `term` lets through.
+fn show(term: &mut Filter, read: &[u8], shown: &mut Vec<u8>, out_fd: RawFd) -> io::Result<()> {
+    shown.clear();
+    term.push(read, shown);
+    if shown.is_empty() {
+        return Ok(());
+    }
+    sys::write_all(out_fd, shown)
 }
 
 /// What the command's run came to.
@@ -114,7 +164,10 @@ pub fn supervise(
     }
 
     let stdin_tty = master.is_some();
-    let _raw = if stdin_tty { RawMode::enter(0) } else { None };
+    let _raw = match &master {
+        Some(m) if stdin_tty => RawMode::enter(0, m.as_raw_fd()),
+        _ => None,
+    };
     if let Some(m) = &master {
         copy_winsize(0, m.as_raw_fd());
     }
@@ -125,6 +178,8 @@ pub fn supervise(
     let mut init_status: Option<i32> = None;
     let mut sock_open = true;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut term = Filter::new(Mode::Terminal);
+    let mut shown: Vec<u8> = Vec::with_capacity(buf.len());
 
     loop {
         if init_status.is_none() {
@@ -150,7 +205,9 @@ pub fn supervise(
                     if n <= 0 {
                         break;
                     }
-                    let _ = sys::write_all(out_fd, &buf[..n as usize]);
+                    if show(&mut term, &buf[..n as usize], &mut shown, out_fd).is_err() {
+                        break;
+                    }
                 }
             }
             break;
@@ -231,7 +288,7 @@ pub fn supervise(
                     libc::read(master_fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len())
                 };
                 // EOF/EIO (every slave closed) or a closed stdout ends the relay.
-                if n <= 0 || sys::write_all(out_fd, &buf[..n as usize]).is_err() {
+                if n <= 0 || show(&mut term, &buf[..n as usize], &mut shown, out_fd).is_err() {
                     master_open = false;
                 }
             } else if p.fd == 0 {
@@ -243,6 +300,9 @@ pub fn supervise(
             }
         }
     }
+    shown.clear();
+    term.finish(&mut shown);
+    let _ = sys::write_all(out_fd, &shown);
     SIG_PIPE_W.store(-1, Ordering::SeqCst);
     for &sig in &handled {
         // SAFETY: restoring default dispositions.
