@@ -467,7 +467,14 @@ impl HookRelay {
 }
 
 impl Drop for HookRelay {
+    /// SIGTERM first: the relay journals its summary of refused requests.
     fn drop(&mut self) {
+        // SAFETY: signalling our own child, not yet reaped.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let t = std::time::Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && t.elapsed().as_secs() < 2 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
