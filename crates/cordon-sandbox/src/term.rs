@@ -306,9 +306,23 @@ impl Filter {
         let mut i = 0;
         while i < input.len() {
             if self.state == State::Ground {
-                let start = i;
-                while i < input.len() && input[i] < 0x80 && plain[input[i] as usize] {
-                    i += 1;
+                let mut start = i;
+                while i < input.len() {
+                    let b = input[i];
+                    if b < 0x80 && plain[b as usize] {
+                        i += 1;
+                    } else if let Some(n) = whole_char(&input[i..]) {
+                        i += n;
+                    } else if let Some((n, allowed)) = self.whole_csi(&input[i..]) {
+                        if !allowed {
+                            out.extend_from_slice(&input[start..i]);
+                            self.dropped += 1;
+                            start = i + n;
+                        }
+                        i += n;
+                    } else {
+                        break;
+                    }
                 }
                 out.extend_from_slice(&input[start..i]);
                 if i == input.len() {
@@ -329,6 +343,25 @@ impl Filter {
             _ => self.dropped += 1,
         }
         self.reset();
+    }
+
+    /// A whole CSI sequence at the start of `b` (the fast path: the same
+    /// answer as byte by byte): its length, and whether it passes.
+    fn whole_csi(&self, b: &[u8]) -> Option<(usize, bool)> {
+        if b.len() < 3 || b[0] != ESC || b[1] != b'[' {
+            return None;
+        }
+        // Held bytes (ESC [ and the parameters) stay within CSI_MAX.
+        for j in 2..b.len().min(CSI_MAX + 1) {
+            match b[j] {
+                0x20..=0x3f => {}
+                0x40..=0x7e => {
+                    return Some((j + 1, self.mode == Mode::Terminal && csi_allowed(&b[2..=j])))
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     fn plain(&self) -> &'static [bool; 128] {
@@ -508,6 +541,25 @@ impl Filter {
             _ => self.state = next(false, false),
         }
     }
+}
+
+/// The length of the valid, complete UTF-8 character (not a C1 control) at
+/// the start of `b`, if there is one: the ground state's fast path for
+/// non-ASCII text (anything else goes through [`Filter::step`]).
+fn whole_char(b: &[u8]) -> Option<usize> {
+    let (n, lo, hi) = match b[0] {
+        0xc2 => (2, 0xa0, 0xbf),
+        0xc3..=0xdf => (2, 0x80, 0xbf),
+        0xe0 => (3, 0xa0, 0xbf),
+        0xed => (3, 0x80, 0x9f),
+        0xe1..=0xef => (3, 0x80, 0xbf),
+        0xf0 => (4, 0x90, 0xbf),
+        0xf1..=0xf3 => (4, 0x80, 0xbf),
+        0xf4 => (4, 0x80, 0x8f),
+        _ => return None,
+    };
+    let cont = |c: &u8| (0x80..=0xbf).contains(c);
+    (b.len() >= n && (lo..=hi).contains(&b[1]) && b[2..n].iter().all(cont)).then_some(n)
 }
 
 fn str_start() -> State {
@@ -713,6 +765,13 @@ mod tests {
         }
         f.push(b"m after", &mut out);
         assert_eq!(out, b" after");
+        // At the bound, split or whole: held and passed; one byte more: dropped.
+        let longest = format!("\x1b[{}m", "1;".repeat((CSI_MAX - 2) / 2));
+        assert_eq!(term(longest.as_bytes()), longest.as_bytes());
+        same_split(longest.as_bytes());
+        let over = format!("\x1b[{}1mx", "1;".repeat((CSI_MAX - 2) / 2));
+        assert_eq!(term(over.as_bytes()), b"x");
+        same_split(over.as_bytes());
         // A string that never ends is dropped for STR_MAX bytes, then text again.
         let mut input = b"\x1b]52;c;".to_vec();
         input.extend(std::iter::repeat_n(b'A', STR_MAX + 10));
