@@ -134,6 +134,15 @@ pub struct Outcome {
     pub exec_error: Option<String>,
 }
 
+/// The pty's place: which of the caller's streams are terminals.
+#[derive(Debug, Clone, Copy)]
+pub struct PtyStreams {
+    /// The caller's stdin is a terminal whose input the pty receives.
+    pub stdin: bool,
+    /// A terminal of the caller to take the window size from.
+    pub winsize_from: RawFd,
+}
+
 /// Run the supervisor loop until init exits, or with `until_report` until
 /// init reports the command's end (by then every other process of the
 /// sandbox is dead: init kills and reaps them all before it reports, so what
@@ -142,6 +151,7 @@ pub fn supervise(
     init: libc::pid_t,
     sock: &OwnedFd,
     master: Option<OwnedFd>,
+    streams: PtyStreams,
     out_fd: RawFd,
     until_report: bool,
 ) -> io::Result<Outcome> {
@@ -163,13 +173,13 @@ pub fn supervise(
         }
     }
 
-    let stdin_tty = master.is_some();
+    let stdin_tty = master.is_some() && streams.stdin;
     let _raw = match &master {
         Some(m) if stdin_tty => RawMode::enter(0, m.as_raw_fd()),
         _ => None,
     };
     if let Some(m) = &master {
-        copy_winsize(0, m.as_raw_fd());
+        copy_winsize(streams.winsize_from, m.as_raw_fd());
     }
     let mut stdin_open = stdin_tty;
     let mut master_open = master.is_some();
@@ -264,7 +274,7 @@ pub fn supervise(
                 for &s in sigs.iter().take(n.max(0) as usize) {
                     let s = s as libc::c_int;
                     if s == libc::SIGWINCH && master_open {
-                        copy_winsize(0, master_fd);
+                        copy_winsize(streams.winsize_from, master_fd);
                     } else if FORWARDED.contains(&s) {
                         // SAFETY: signalling our own child (the sandbox's init).
                         unsafe { libc::kill(init, s) };

@@ -68,6 +68,41 @@ fn escapes_that_reach_beyond_the_screen_are_dropped() {
     }
 }
 
+/// With stdin redirected, the terminal on stdout and stderr still gets only
+/// what passes the filter (the sandbox never holds the person's terminal),
+/// and the redirected stdin still reaches the program.
+#[test]
+fn a_redirected_stdin_does_not_open_a_way_around_the_filter() {
+    let w = World::new(As::Root);
+    std::fs::write(
+        w.ws.join("hostile.py"),
+        HOSTILE.replace("READY", "SEEN-STDIN"),
+    )
+    .unwrap();
+    std::fs::write(w.ws.join("input.txt"), "from-the-file\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_cordon");
+    let o = through_pty_bytes(
+        &w,
+        &[
+            "sh",
+            "-c",
+            &format!("{bin} run -- sh -c 'read l; echo \"$l\"; tty <&1; /usr/bin/python3 hostile.py; /usr/bin/python3 hostile.py >&2' < input.txt"),
+        ],
+        b"",
+        b"",
+    );
+    let text = String::from_utf8_lossy(&o);
+    assert!(text.contains("from-the-file"), "{text:?}");
+    assert!(
+        text.contains("/dev/pts/"),
+        "stdout is not the sandbox's pty: {text:?}"
+    );
+    assert_eq!(text.matches("ABCDEFGHIJ").count(), 2, "{text:?}");
+    for bad in [&b"\x1b]"[..], b"\x1bP", b"\x1b_", b"PWNED", b"UFdORUQ"] {
+        assert!(!o.windows(bad.len()).any(|x| x == bad), "{text:?}");
+    }
+}
+
 /// A terminal that got end-of-file (a harness whose input ended) before
 /// cordon switched it to raw mode: the kernel turns that mark into a NUL at
 /// the switch, which the pty inside echoed back as `^@`. The inner program

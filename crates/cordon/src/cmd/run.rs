@@ -203,7 +203,11 @@ pub fn main(args: Args) -> CmdResult {
         None
     };
 
-    let stdio = if isatty(0) {
+    // Any stream that is a terminal goes through the pty, whose output
+    // cordon filters: a redirected stdin must not hand the sandbox the
+    // person's terminal as its stdout.
+    let ttys = [isatty(0), isatty(1), isatty(2)];
+    let stdio = if ttys.contains(&true) {
         StdioMode::Pty
     } else {
         StdioMode::Inherit
@@ -222,7 +226,7 @@ pub fn main(args: Args) -> CmdResult {
         },
         stdio,
         // The pty takes the streams that are terminals; redirected ones pass through.
-        pty_streams: [true, isatty(1), isatty(2)],
+        pty_streams: ttys,
         net_listen: net_plan.listen.clone(),
         sockets: relay
             .as_ref()
