@@ -132,6 +132,8 @@ pub struct Outcome {
     pub code: u8,
     /// Why the command could not be executed, if it could not.
     pub exec_error: Option<String>,
+    /// Escape sequences and control characters the terminal filter dropped.
+    pub terminal_dropped: u64,
 }
 
 /// The pty's place: which of the caller's streams are terminals.
@@ -287,7 +289,11 @@ pub fn supervise(
                             serde_json::from_slice(&data)
                         {
                             crate::timing::mark("command (until init's report)");
-                            outcome = Some(Outcome { code, exec_error });
+                            outcome = Some(Outcome {
+                                code,
+                                exec_error,
+                                terminal_dropped: 0,
+                            });
                         }
                     }
                     _ => sock_open = false,
@@ -320,7 +326,10 @@ pub fn supervise(
     }
     drop(sig_w);
     if let Some(o) = outcome {
-        return Ok(o);
+        return Ok(Outcome {
+            terminal_dropped: term.dropped(),
+            ..o
+        });
     }
     let st = init_status.unwrap_or(0);
     let code = if libc::WIFEXITED(st) {
@@ -333,5 +342,6 @@ pub fn supervise(
     Ok(Outcome {
         code,
         exec_error: None,
+        terminal_dropped: term.dropped(),
     })
 }

@@ -66,6 +66,16 @@ fn escapes_that_reach_beyond_the_screen_are_dropped() {
     ] {
         assert!(text.contains(good), "{good:?} was dropped: {text:?}");
     }
+    // The run's record says how much was dropped.
+    let j = cordon_audit::Journal::open_read_only(&w.home.join(".local/share/cordon")).unwrap();
+    let exit = j
+        .records(&cordon_audit::Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == "sandbox.exit")
+        .unwrap();
+    let dropped = exit.payload_json()["terminal_dropped"].as_u64().unwrap();
+    assert!(dropped >= 14, "{dropped}");
 }
 
 /// With stdin redirected, the terminal on stdout and stderr still gets only

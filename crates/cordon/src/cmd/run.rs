@@ -389,10 +389,10 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("{s}");
     }
     let outcome = outcome.map_err(|e| Failure::refuse(e.to_string()))?;
-    sink.emit(
-        Event::new(Source::Sandbox, "sandbox.exit", &session)
-            .with(serde_json::json!({"code": outcome.code, "exec_error": outcome.exec_error})),
-    );
+    sink.emit(Event::new(Source::Sandbox, "sandbox.exit", &session).with(
+        serde_json::json!({"code": outcome.code, "exec_error": outcome.exec_error,
+                "terminal_dropped": outcome.terminal_dropped}),
+    ));
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
     }
