@@ -43,12 +43,15 @@ impl RawMode {
     /// kernel would turn that end-of-file mark into a NUL byte at the switch,
     /// which the pty echoed back as a stray `^@` at the start of the output.
     fn enter(fd: RawFd, master: RawFd) -> Option<RawMode> {
-        pass_queued_lines(fd, master);
         // SAFETY: zeroed termios is valid storage for tcgetattr.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };
         // SAFETY: fd is a terminal (checked by caller) and t is valid.
         if unsafe { libc::tcgetattr(fd, &mut t) } != 0 {
             return None;
+        }
+        // (Only in canonical mode is a read of 0 bytes an end-of-file.)
+        if t.c_lflag & libc::ICANON != 0 {
+            pass_queued_lines(fd, master);
         }
         let saved = t;
         // SAFETY: cfmakeraw edits the struct in place.
