@@ -319,3 +319,51 @@ impl Owner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An event as the relay decodes it.
+    fn event(id: &str, name: &str) -> (protocol::Common, Event) {
+        let v = json!({"session_id": id, "hook_event_name": name, "cwd": "/w",
+            "tool_name": "Bash", "tool_input": {"command": "ls"}, "prompt": "p"});
+        protocol::decode(v.to_string().as_bytes()).unwrap()
+    }
+
+    fn admitted(owner: &Owner, id: &str, name: &str) -> bool {
+        let (c, e) = event(id, name);
+        owner.admit(&c, &e).is_ok()
+    }
+
+    #[test]
+    fn the_first_session_binds_and_only_fresh_starts_join_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let owner = Owner::new(dir.path().to_path_buf(), false);
+        // Someone else's session, with state on the host.
+        Store::new(dir.path()).update("host", |_| ()).unwrap();
+        assert!(admitted(&owner, "agent", "SessionStart"));
+        assert!(admitted(&owner, "agent", "PreToolUse"));
+        // Another session: refused whatever the event, fresh or known.
+        assert!(!admitted(&owner, "other", "PreToolUse"));
+        assert!(!admitted(&owner, "host", "SessionStart"));
+        assert!(!admitted(&owner, "host", "UserPromptSubmit"));
+        // A fresh session the agent starts (`/clear`) joins, up to the bound.
+        for i in 1..MAX_SESSIONS {
+            assert!(
+                admitted(&owner, &format!("fresh-{i}"), "SessionStart"),
+                "{i}"
+            );
+            assert!(admitted(&owner, &format!("fresh-{i}"), "PreToolUse"), "{i}");
+        }
+        assert!(!admitted(&owner, "one-too-many", "SessionStart"));
+        // An invalid id is left to the hook's own refusal (nothing kept either way).
+        assert!(admitted(&owner, "../escape", "PreToolUse"));
+        let o = owner.state.lock().unwrap();
+        assert_eq!(o.sessions.len(), MAX_SESSIONS);
+        assert_eq!(o.refused, 4);
+        assert_eq!(o.claimed.len(), 3);
+        // Refusals wrote no state.
+        assert!(!Store::new(dir.path()).known("other"));
+    }
+}
