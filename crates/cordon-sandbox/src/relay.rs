@@ -321,6 +321,8 @@ pub fn supervise(
     }
     shown.clear();
     term.finish(&mut shown);
+    // The program may have ended without undoing its modes (mouse, paste, alternate screen).
+    term.restore(&mut shown);
     let _ = sys::write_all(out_fd, &shown);
     SIG_PIPE_W.store(-1, Ordering::SeqCst);
     for &sig in &handled {

@@ -129,6 +129,27 @@ pub const DEC_MODES: &[u32] = &[
     2026, // synchronized output
 ];
 
+/// Private modes put back when the output ends ([`Filter::restore`]), with
+/// their usual state (on: true).
+pub const RESTORE: &[(u32, bool)] = &[
+    (1, false),
+    (9, false),
+    (25, true),
+    (47, false),
+    (66, false),
+    (1000, false),
+    (1002, false),
+    (1003, false),
+    (1004, false),
+    (1005, false),
+    (1006, false),
+    (1015, false),
+    (1016, false),
+    (1047, false),
+    (1049, false),
+    (2004, false),
+];
+
 /// The CSI sequences that pass ([`Mode::Terminal`]); anything else is dropped.
 pub const CSI_RULES: &[CsiRule] = &[
     csi(None, b"", b"m", Params::Any, "SGR: colours and attributes"),
@@ -283,6 +304,11 @@ pub struct Filter {
     state: State,
     buf: Vec<u8>,
     dropped: u64,
+    /// Modes whose leftover would hamper the person's shell, as the program
+    /// last set them (see [`Filter::restore`]).
+    modes: Vec<(u32, bool)>,
+    /// Keyboard protocol pushes not yet popped.
+    kitty: u32,
 }
 
 impl Filter {
@@ -292,6 +318,8 @@ impl Filter {
             state: State::Ground,
             buf: Vec::with_capacity(CSI_MAX),
             dropped: 0,
+            modes: Vec::new(),
+            kitty: 0,
         }
     }
 
@@ -347,7 +375,7 @@ impl Filter {
 
     /// A whole CSI sequence at the start of `b` (the fast path: the same
     /// answer as byte by byte): its length, and whether it passes.
-    fn whole_csi(&self, b: &[u8]) -> Option<(usize, bool)> {
+    fn whole_csi(&mut self, b: &[u8]) -> Option<(usize, bool)> {
         if b.len() < 3 || b[0] != ESC || b[1] != b'[' {
             return None;
         }
@@ -356,12 +384,53 @@ impl Filter {
             match b[j] {
                 0x20..=0x3f => {}
                 0x40..=0x7e => {
-                    return Some((j + 1, self.mode == Mode::Terminal && csi_allowed(&b[2..=j])))
+                    let allowed = self.mode == Mode::Terminal && csi_allowed(&b[2..=j]);
+                    if allowed {
+                        self.track(&b[2..=j]);
+                    }
+                    return Some((j + 1, allowed));
                 }
                 _ => return None,
             }
         }
         None
+    }
+
+    /// Note what an allowed CSI (`body`: after CSI, final included) leaves on.
+    fn track(&mut self, body: &[u8]) {
+        match body {
+            [b'?', params @ .., fin @ (b'h' | b'l')] => {
+                for m in params.split(|&b| b == b';') {
+                    let Some(m) = std::str::from_utf8(m).ok().and_then(|m| m.parse().ok()) else {
+                        continue;
+                    };
+                    if RESTORE.iter().any(|(r, _)| *r == m) {
+                        self.modes.retain(|(x, _)| *x != m);
+                        self.modes.push((m, *fin == b'h'));
+                    }
+                }
+            }
+            [b'>', .., b'u'] => self.kitty = (self.kitty + 1).min(64),
+            [b'<', .., b'u'] => self.kitty = self.kitty.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// What puts the person's terminal back as the program found it, for
+    /// the modes a program that ends abruptly leaves behind: the alternate
+    /// screen, mouse and focus reporting, bracketed paste, application keys,
+    /// a hidden cursor, keyboard protocol flags. Write it when the stream ends.
+    pub fn restore(&self, out: &mut Vec<u8>) {
+        for (m, on) in &self.modes {
+            let default = RESTORE.iter().any(|(r, d)| r == m && d == on);
+            if !default {
+                let fin = if *on { 'l' } else { 'h' };
+                out.extend_from_slice(format!("\x1b[?{m}{fin}").as_bytes());
+            }
+        }
+        if self.kitty > 0 {
+            out.extend_from_slice(format!("\x1b[<{}u", self.kitty).as_bytes());
+        }
     }
 
     fn plain(&self) -> &'static [bool; 128] {
@@ -417,6 +486,9 @@ impl Filter {
                 0x40..=0x7e => {
                     self.buf.push(b);
                     if !c1 && self.mode == Mode::Terminal && csi_allowed(&self.buf[2..]) {
+                        let body = std::mem::take(&mut self.buf);
+                        self.track(&body[2..]);
+                        self.buf = body;
                         out.extend_from_slice(&self.buf);
                         self.reset();
                     } else {
@@ -802,6 +874,33 @@ mod tests {
             assert!(!once.windows(2).any(|w| w == b"\x1b]" || w == b"\x1bP"));
             same_split(&input[..16]);
         }
+    }
+
+    #[test]
+    fn modes_left_on_are_put_back_at_the_end() {
+        let mut f = Filter::new(Mode::Terminal);
+        let mut out = Vec::new();
+        f.push(
+            b"\x1b[?1049h\x1b[?25l\x1b[?1000;1006h\x1b[?2004h\x1b[>1u\x1b[?1000l",
+            &mut out,
+        );
+        f.push(b"\x1b[?1", &mut out);
+        f.push(b"h\x1b[?7l", &mut out);
+        let mut end = Vec::new();
+        f.restore(&mut end);
+        assert_eq!(
+            String::from_utf8(end).unwrap(),
+            "\x1b[?1049l\x1b[?25h\x1b[?1006l\x1b[?2004l\x1b[?1l\x1b[<1u"
+        );
+        // A program that cleaned up leaves nothing to do.
+        let mut f = Filter::new(Mode::Terminal);
+        f.push(
+            b"\x1b[?1049h\x1b[>1u\x1b[?1049l\x1b[<u\x1b[?25l\x1b[?25h",
+            &mut out,
+        );
+        let mut end = Vec::new();
+        f.restore(&mut end);
+        assert!(end.is_empty(), "{end:?}");
     }
 
     #[test]

@@ -78,6 +78,25 @@ fn escapes_that_reach_beyond_the_screen_are_dropped() {
     assert!(dropped >= 14, "{dropped}");
 }
 
+/// A program that ends inside its modes (mouse reporting on, cursor hidden,
+/// alternate screen) does not leave the person's terminal that way.
+#[test]
+fn modes_a_program_leaves_on_are_put_back() {
+    let w = World::new(As::Root);
+    let program = r"import sys; sys.stdout.write('\x1b[?1049h\x1b[?1000;1006h\x1b[?25l\x1b[?2004hREADY'); sys.stdout.flush(); import os; os._exit(3)";
+    let o = through_pty_bytes(
+        &w,
+        &["run", "--", "/usr/bin/python3", "-c", program],
+        b"",
+        b"",
+    );
+    let text = String::from_utf8_lossy(&o);
+    assert!(
+        text.ends_with("READY\x1b[?1049l\x1b[?1000l\x1b[?1006l\x1b[?25h\x1b[?2004l"),
+        "{text:?}"
+    );
+}
+
 /// With stdin redirected, the terminal on stdout and stderr still gets only
 /// what passes the filter (the sandbox never holds the person's terminal),
 /// and the redirected stdin still reaches the program.
@@ -217,15 +236,20 @@ impl Tmux {
 
     /// Wait until the screen shows `what`.
     fn wait_for(&self, target: &str, what: &str) -> String {
+        self.wait_until(target, what, "\0")
+    }
+
+    /// Wait until the screen shows `what` and no longer `gone` (a redraw may be half done).
+    fn wait_until(&self, target: &str, what: &str, gone: &str) -> String {
         let t = Instant::now();
         loop {
             let s = self.screen(target);
-            if s.contains(what) {
+            if s.contains(what) && !s.contains(gone) {
                 return s;
             }
             assert!(
                 t.elapsed() < Duration::from_secs(20),
-                "{what:?} never showed: {s}"
+                "{what:?} never showed (or {gone:?} never went): {s}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -288,12 +312,11 @@ fn a_full_screen_program_still_works() {
     assert!(!first.contains("line-100"), "{first}");
     // Keys reach it and the screen is redrawn: to the end, a search, back to the top.
     tmux.keys(&pane, &["G"]);
-    let end = tmux.wait_for(&pane, "line-500");
-    assert!(!end.contains("line-001"), "{end}");
+    tmux.wait_until(&pane, "line-500", "line-001");
     tmux.keys(&pane, &["?line-250", "Enter"]);
     tmux.wait_for(&pane, "line-250");
     tmux.keys(&pane, &["g"]);
-    tmux.wait_for(&pane, "line-001");
+    tmux.wait_until(&pane, "line-001", "line-250");
     tmux.keys(&pane, &["q"]);
     // less leaves the alternate screen; the run ends with its status.
     let t = Instant::now();
