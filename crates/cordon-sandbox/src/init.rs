@@ -505,7 +505,12 @@ extern "C" fn launch_child(arg: *mut libc::c_void) -> libc::c_int {
             return fail(*libc::__errno_location());
         }
         if let Some(fd) = l.slave {
-            libc::ioctl(fd, libc::TIOCSCTTY, 0);
+            // The controlling terminal only when it receives the person's
+            // input: a program opening /dev/tty to prompt fails rather than
+            // waiting for input that never comes.
+            if l.pty_streams[0] {
+                libc::ioctl(fd, libc::TIOCSCTTY, 0);
+            }
             for (i, on) in l.pty_streams.iter().enumerate() {
                 if *on {
                     libc::dup2(fd, i as libc::c_int);

@@ -44,6 +44,7 @@ mod relay;
 pub mod seccomp;
 mod sys;
 pub mod tables;
+pub mod term;
 
 pub use relay::Outcome;
 
@@ -495,7 +496,11 @@ impl Sandbox {
         } else {
             2
         };
-        let outcome = relay::supervise(self.pid, &self.sock, master, out_fd, until_report)
+        let streams = relay::PtyStreams {
+            stdin: self.pty_streams[0],
+            winsize_from: (0..3).find(|&i| self.pty_streams[i]).unwrap_or(0) as i32,
+        };
+        let outcome = relay::supervise(self.pid, &self.sock, master, streams, out_fd, until_report)
             .map_err(|e| err("supervising", e));
         // Reaped by supervise unless it returned at the report (or failed):
         // then Drop reaps init.

@@ -1,8 +1,10 @@
 //! The supervisor's side while the command runs: forward signals to the
 //! sandbox's init, relay the pseudo-terminal (with window size changes), and
-//! collect the exit status.
+//! collect the exit status. What the command writes to its terminal reaches
+//! the person's only through [`crate::term`]'s allowlist filter.
 use crate::msg::InitMsg;
 use crate::sys;
+use crate::term::{Filter, Mode};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -34,12 +36,22 @@ struct RawMode {
 }
 
 impl RawMode {
-    fn enter(fd: RawFd) -> Option<RawMode> {
+    /// Put the terminal in raw mode. Input already queued in canonical mode
+    /// is handed to `master` first: complete lines as they are, and an
+    /// end-of-file (VEOF typed or sent before cordon started; a harness sends
+    /// it when its stdin ends) as the pty's own VEOF. Left in the queue, the
+    /// kernel would turn that end-of-file mark into a NUL byte at the switch,
+    /// which the pty echoed back as a stray `^@` at the start of the output.
+    fn enter(fd: RawFd, master: RawFd) -> Option<RawMode> {
         // SAFETY: zeroed termios is valid storage for tcgetattr.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };
         // SAFETY: fd is a terminal (checked by caller) and t is valid.
         if unsafe { libc::tcgetattr(fd, &mut t) } != 0 {
             return None;
+        }
+        // (Only in canonical mode is a read of 0 bytes an end-of-file.)
+        if t.c_lflag & libc::ICANON != 0 {
+            pass_queued_lines(fd, master);
         }
         let saved = t;
         // SAFETY: cfmakeraw edits the struct in place.
@@ -49,6 +61,37 @@ impl RawMode {
         Some(RawMode { fd, saved })
     }
 }
+
+/// Hand what a terminal in canonical mode has ready (whole lines, end of
+/// file) to `master`, without waiting for more.
+fn pass_queued_lines(fd: RawFd, master: RawFd) {
+    let mut buf = [0u8; 4096];
+    // Bounded: a stream of input arriving meanwhile is the relay's to carry.
+    for _ in 0..64 {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no wait.
+        if unsafe { libc::poll(&mut p, 1, 0) } != 1 || p.revents & libc::POLLIN == 0 {
+            return;
+        }
+        // SAFETY: valid buffer; canonical mode has a whole line or EOF ready.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+        let passed = match n {
+            0 => sys::write_all(master, &[VEOF]),
+            n if n > 0 => sys::write_all(master, &buf[..n as usize]),
+            _ => return,
+        };
+        if passed.is_err() {
+            return;
+        }
+    }
+}
+
+/// The end-of-file character of a new pty (^D).
+const VEOF: u8 = 0x04;
 
 impl Drop for RawMode {
     fn drop(&mut self) {
@@ -75,6 +118,16 @@ fn set_nonblocking(fd: RawFd) {
     }
 }
 
+/// Write what of the terminal's output `term` lets through.
+fn show(term: &mut Filter, read: &[u8], shown: &mut Vec<u8>, out_fd: RawFd) -> io::Result<()> {
+    shown.clear();
+    term.push(read, shown);
+    if shown.is_empty() {
+        return Ok(());
+    }
+    sys::write_all(out_fd, shown)
+}
+
 /// What the command's run came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -82,6 +135,17 @@ pub struct Outcome {
     pub code: u8,
     /// Why the command could not be executed, if it could not.
     pub exec_error: Option<String>,
+    /// Escape sequences and control characters the terminal filter dropped.
+    pub terminal_dropped: u64,
+}
+
+/// The pty's place: which of the caller's streams are terminals.
+#[derive(Debug, Clone, Copy)]
+pub struct PtyStreams {
+    /// The caller's stdin is a terminal whose input the pty receives.
+    pub stdin: bool,
+    /// A terminal of the caller to take the window size from.
+    pub winsize_from: RawFd,
 }
 
 /// Run the supervisor loop until init exits, or with `until_report` until
@@ -92,6 +156,7 @@ pub fn supervise(
     init: libc::pid_t,
     sock: &OwnedFd,
     master: Option<OwnedFd>,
+    streams: PtyStreams,
     out_fd: RawFd,
     until_report: bool,
 ) -> io::Result<Outcome> {
@@ -113,10 +178,13 @@ pub fn supervise(
         }
     }
 
-    let stdin_tty = master.is_some();
-    let _raw = if stdin_tty { RawMode::enter(0) } else { None };
+    let stdin_tty = master.is_some() && streams.stdin;
+    let _raw = match &master {
+        Some(m) if stdin_tty => RawMode::enter(0, m.as_raw_fd()),
+        _ => None,
+    };
     if let Some(m) = &master {
-        copy_winsize(0, m.as_raw_fd());
+        copy_winsize(streams.winsize_from, m.as_raw_fd());
     }
     let mut stdin_open = stdin_tty;
     let mut master_open = master.is_some();
@@ -125,6 +193,8 @@ pub fn supervise(
     let mut init_status: Option<i32> = None;
     let mut sock_open = true;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut term = Filter::new(Mode::Terminal);
+    let mut shown: Vec<u8> = Vec::with_capacity(buf.len());
 
     loop {
         if init_status.is_none() {
@@ -150,7 +220,9 @@ pub fn supervise(
                     if n <= 0 {
                         break;
                     }
-                    let _ = sys::write_all(out_fd, &buf[..n as usize]);
+                    if show(&mut term, &buf[..n as usize], &mut shown, out_fd).is_err() {
+                        break;
+                    }
                 }
             }
             break;
@@ -207,7 +279,7 @@ pub fn supervise(
                 for &s in sigs.iter().take(n.max(0) as usize) {
                     let s = s as libc::c_int;
                     if s == libc::SIGWINCH && master_open {
-                        copy_winsize(0, master_fd);
+                        copy_winsize(streams.winsize_from, master_fd);
                     } else if FORWARDED.contains(&s) {
                         // SAFETY: signalling our own child (the sandbox's init).
                         unsafe { libc::kill(init, s) };
@@ -220,7 +292,11 @@ pub fn supervise(
                             serde_json::from_slice(&data)
                         {
                             crate::timing::mark("command (until init's report)");
-                            outcome = Some(Outcome { code, exec_error });
+                            outcome = Some(Outcome {
+                                code,
+                                exec_error,
+                                terminal_dropped: 0,
+                            });
                         }
                     }
                     _ => sock_open = false,
@@ -231,7 +307,7 @@ pub fn supervise(
                     libc::read(master_fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len())
                 };
                 // EOF/EIO (every slave closed) or a closed stdout ends the relay.
-                if n <= 0 || sys::write_all(out_fd, &buf[..n as usize]).is_err() {
+                if n <= 0 || show(&mut term, &buf[..n as usize], &mut shown, out_fd).is_err() {
                     master_open = false;
                 }
             } else if p.fd == 0 {
@@ -243,6 +319,11 @@ pub fn supervise(
             }
         }
     }
+    shown.clear();
+    term.finish(&mut shown);
+    // The program may have ended without undoing its modes (mouse, paste, alternate screen).
+    term.restore(&mut shown);
+    let _ = sys::write_all(out_fd, &shown);
     SIG_PIPE_W.store(-1, Ordering::SeqCst);
     for &sig in &handled {
         // SAFETY: restoring default dispositions.
@@ -250,7 +331,10 @@ pub fn supervise(
     }
     drop(sig_w);
     if let Some(o) = outcome {
-        return Ok(o);
+        return Ok(Outcome {
+            terminal_dropped: term.dropped(),
+            ..o
+        });
     }
     let st = init_status.unwrap_or(0);
     let code = if libc::WIFEXITED(st) {
@@ -263,5 +347,6 @@ pub fn supervise(
     Ok(Outcome {
         code,
         exec_error: None,
+        terminal_dropped: term.dropped(),
     })
 }

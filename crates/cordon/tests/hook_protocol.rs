@@ -145,8 +145,8 @@ fn session_events_answer_nothing_and_keep_state() {
     assert_eq!(s["counts"]["prompts"], 1, "{s}");
     assert_eq!(s["counts"]["pre_tool_use"], 1, "{s}");
     assert_eq!(s["counts"]["post_tool_use"], 1, "{s}");
-    // The ask (if any) was followed by the tool running: the user approved it.
-    assert_eq!(s["counts"]["approved_asks"], u64::from(asked), "{s}");
+    // The ask (if any) was followed by the tool running: the agent reports it answered yes.
+    assert_eq!(s["counts"]["reported_asks"], u64::from(asked), "{s}");
     assert!(s["pending_asks"].as_object().unwrap().is_empty(), "{s}");
     let r = env.send("session_end.json");
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");

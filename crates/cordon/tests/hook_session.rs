@@ -143,21 +143,26 @@ fn clean_untrusted_output_taints_without_a_warning() {
     assert_eq!(env.state()["policy"]["tainted"], false);
 }
 
-/// An approved ask is recorded as approved, in the state and the journal.
+/// An ask followed by the tool running is recorded as the agent's report,
+/// never as a person's approval (cordon cannot see the click).
 #[test]
-fn approved_asks_are_recorded() {
+fn asks_the_agent_reports_as_run_are_recorded_as_its_report() {
     let env = Env::new();
-    let r = env.send("pre_bash.json");
-    if r.decision() != "ask" {
-        return;
-    }
-    env.send("post_bash.json");
+    let mut pre = env.event("pre_bash.json");
+    pre["tool_input"]["command"] = json!("git push --force origin main");
+    assert_eq!(env.send_json(&pre).decision(), "ask");
+    let mut post = env.event("post_bash.json");
+    post["tool_input"] = pre["tool_input"].clone();
+    post["tool_use_id"] = pre["tool_use_id"].clone();
+    env.send_json(&post);
     let s = env.state();
-    assert_eq!(s["counts"]["approved_asks"], 1, "{s}");
-    assert_eq!(s["policy"]["approvals"].as_array().unwrap().len(), 1, "{s}");
+    assert_eq!(s["counts"]["reported_asks"], 1, "{s}");
+    assert_eq!(s["policy"]["approvals"], json!([]), "{s}");
     let recs = env.journal();
-    let a = recs.iter().find(|r| r.kind == "hook.ask_answered").unwrap();
-    assert_eq!(a.payload["outcome"], "approved");
+    assert!(!recs.iter().any(|r| r.kind == "hook.ask_answered"));
+    let a = recs.iter().find(|r| r.kind == "hook.ask_reported").unwrap();
+    assert_eq!(a.payload["outcome"], "ran");
+    assert_eq!(a.payload["reported_by"], "agent");
 }
 
 /// MCP results are untrusted: an injected one is quoted and taints.

@@ -259,54 +259,6 @@ fn python_git_and_a_compiled_program_work() {
     }
 }
 
-/// Drive cordon through a real terminal with Python's pty module.
-fn through_pty(w: &World, argv: &[&str], input: &[u8]) -> String {
-    let driver = r#"
-import os, pty, sys, time, select, struct, fcntl, termios
-argv = sys.argv[1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
-data = sys.stdin.buffer.read()
-out = b""
-deadline = time.time() + 20
-sent = False
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    if not sent and b"READY" in out:
-        os.write(fd, data); sent = True
-os.waitpid(pid, 0)
-sys.stdout.buffer.write(out)
-"#;
-    let mut c = std::process::Command::new("/usr/bin/python3");
-    c.arg("-c").arg(driver);
-    if argv.first() == Some(&"sh") {
-        c.arg("/bin/sh").args(&argv[1..]);
-    } else {
-        c.arg(env!("CARGO_BIN_EXE_cordon")).args(argv);
-    }
-    c.env_clear()
-        .env("PATH", PATH)
-        .env("HOME", &w.home)
-        .env("TERM", "xterm")
-        .current_dir(&w.ws)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let o = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn interactive_program_through_a_private_pty() {
     let w = World::new(As::Root);

@@ -958,12 +958,7 @@ impl Run<'_> {
                 .as_ref()
                 .and_then(|id| s.pending_asks.remove(id));
             if approved.is_some() {
-                s.counts.approved_asks += 1;
-                if let Ok(Mapped::Actions(actions)) = &ran {
-                    actions
-                        .iter()
-                        .for_each(|a| engine::approve(&mut s.policy, a));
-                }
+                s.counts.reported_asks += 1;
             }
             (approved, engine::is_tainted(&s.policy))
         })?;
@@ -972,8 +967,10 @@ impl Run<'_> {
             p.insert("tool".into(), json!(call.tool_name));
             p.insert("tool_use_id".into(), json!(call.tool_use_id));
             p.insert("asked".into(), json!(ask.reason));
-            p.insert("outcome".into(), json!("approved"));
-            self.journal("hook.ask_answered", p)?;
+            // The agent says the tool ran after the ask; cordon cannot see the click.
+            p.insert("outcome".into(), json!("ran"));
+            p.insert("reported_by".into(), json!("agent"));
+            self.journal("hook.ask_reported", p)?;
         }
         let mut p = Map::new();
         p.insert("tool".into(), json!(call.tool_name));
@@ -1038,7 +1035,8 @@ impl Run<'_> {
         p.insert("error".into(), call.error.clone().unwrap_or(Value::Null));
         if let Some(ask) = asked {
             p.insert("asked".into(), json!(ask.reason));
-            p.insert("outcome".into(), json!("approved, then failed"));
+            p.insert("outcome".into(), json!("ran, then failed"));
+            p.insert("reported_by".into(), json!("agent"));
         }
         self.journal("hook.post_tool_use_failure", p)?;
         Ok(None)
@@ -1123,8 +1121,8 @@ impl Run<'_> {
         p.insert("reason".into(), json!(s.reason));
         p.insert("counts".into(), json!(counts));
         p.insert("started_ns".into(), json!(started));
-        // Asks never followed by the tool running: declined by the user (or abandoned).
-        p.insert("declined_asks".into(), json!(unanswered));
+        // Asks the agent never reported as run: declined by the user, or abandoned.
+        p.insert("unreported_asks".into(), json!(unanswered));
         p.insert("tainted".into(), json!(tainted));
         self.journal("hook.session_end", p)?;
         self.prune_sessions();

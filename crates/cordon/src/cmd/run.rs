@@ -227,7 +227,11 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("cordon: warning: {h}");
     }
 
-    let stdio = if isatty(0) {
+    // Any stream that is a terminal goes through the pty, whose output
+    // cordon filters: a redirected stdin must not hand the sandbox the
+    // person's terminal as its stdout.
+    let ttys = [isatty(0), isatty(1), isatty(2)];
+    let stdio = if ttys.contains(&true) {
         StdioMode::Pty
     } else {
         StdioMode::Inherit
@@ -246,7 +250,7 @@ pub fn main(args: Args) -> CmdResult {
         },
         stdio,
         // The pty takes the streams that are terminals; redirected ones pass through.
-        pty_streams: [true, isatty(1), isatty(2)],
+        pty_streams: ttys,
         net_listen: net_plan.listen.clone(),
         sockets: relay
             .as_ref()
@@ -407,10 +411,10 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("{s}");
     }
     let outcome = outcome.map_err(|e| Failure::refuse(e.to_string()))?;
-    sink.emit(
-        Event::new(Source::Sandbox, "sandbox.exit", &session)
-            .with(serde_json::json!({"code": outcome.code, "exec_error": outcome.exec_error})),
-    );
+    sink.emit(Event::new(Source::Sandbox, "sandbox.exit", &session).with(
+        serde_json::json!({"code": outcome.code, "exec_error": outcome.exec_error,
+                "terminal_dropped": outcome.terminal_dropped}),
+    ));
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
     }
@@ -499,7 +503,14 @@ impl HookRelay {
 }
 
 impl Drop for HookRelay {
+    /// SIGTERM first: the relay journals its summary of refused requests.
     fn drop(&mut self) {
+        // SAFETY: signalling our own child, not yet reaped.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let t = std::time::Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && t.elapsed().as_secs() < 2 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);

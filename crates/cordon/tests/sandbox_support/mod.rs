@@ -208,3 +208,64 @@ pub fn ok(o: &Output) -> String {
 
 /// Both ways cordon is run in CI.
 pub const BOTH: [As; 2] = [As::Root, As::Nobody];
+
+/// Drive cordon through a real terminal with Python's pty module: `input` is
+/// typed once the output shows READY; the output, as text.
+pub fn through_pty(w: &World, argv: &[&str], input: &[u8]) -> String {
+    String::from_utf8_lossy(&through_pty_bytes(w, argv, b"", input)).into_owned()
+}
+
+/// As [`through_pty`], with `early` written to the terminal right after the
+/// start (while cordon is still starting); the output as bytes.
+pub fn through_pty_bytes(w: &World, argv: &[&str], early: &[u8], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let driver = r#"
+import os, pty, sys, time, select, struct, fcntl, termios
+argv = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+early, data = sys.stdin.buffer.read().split(b"\0EARLY\0", 1)
+if early:
+    os.write(fd, early)
+out = b""
+deadline = time.time() + 20
+sent = False
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if not sent and b"READY" in out:
+        os.write(fd, data); sent = True
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+"#;
+    let mut c = Command::new("/usr/bin/python3");
+    c.arg("-c").arg(driver);
+    if argv.first() == Some(&"sh") {
+        c.arg("/bin/sh").args(&argv[1..]);
+    } else {
+        c.arg(env!("CARGO_BIN_EXE_cordon")).args(argv);
+    }
+    c.env_clear()
+        .env("PATH", PATH)
+        .env("HOME", &w.home)
+        .env("TERM", "xterm")
+        .current_dir(&w.ws)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(early).unwrap();
+    stdin.write_all(b"\0EARLY\0").unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap().stdout
+}

@@ -112,11 +112,6 @@ pub fn taint_summary(st: &SessionState) -> String {
     st.taint_summary()
 }
 
-/// Note that the user approved an action cordon asked about.
-pub fn approve(st: &mut SessionState, a: &Action) {
-    st.approve(a);
-}
-
 /// The audit journal, as the hook uses it: errors are (what happened, how to fix it).
 pub struct Journal(cordon_audit::Journal);
 

@@ -54,8 +54,8 @@ pub struct HookState {
     pub started_ns: u64,
     pub ended_ns: Option<u64>,
     pub counts: Counts,
-    /// Asks sent to Claude Code, by `tool_use_id`, until the tool runs (approved)
-    /// or the session ends (declined or abandoned).
+    /// Asks sent to Claude Code, by `tool_use_id`, until the agent reports
+    /// the tool ran, or the session ends (declined or abandoned).
     pub pending_asks: BTreeMap<String, PendingAsk>,
 }
 
@@ -71,7 +71,11 @@ pub struct Counts {
     pub ask: u64,
     pub deny: u64,
     pub no_opinion: u64,
-    pub approved_asks: u64,
+    /// Asks the agent later reported as run (a PostToolUse or
+    /// PostToolUseFailure for the same `tool_use_id`): a person's yes as the
+    /// agent tells it; cordon cannot see the answer itself.
+    #[serde(alias = "approved_asks")]
+    pub reported_asks: u64,
     pub flagged: u64,
 }
 
@@ -131,6 +135,11 @@ impl Store {
     /// Where a session's state lives.
     pub fn path(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.json"))
+    }
+
+    /// Whether cordon keeps anything for this session (its state or its lock).
+    pub fn known(&self, id: &str) -> bool {
+        self.path(id).exists() || self.dir.join(format!("{id}.lock")).exists()
     }
 
     /// Read, change and write one session's state under its lock.
