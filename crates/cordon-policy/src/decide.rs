@@ -327,7 +327,8 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             egress_ok = false;
         }
         // Rules: the command's own text, plus path and domain rules (deny/ask).
-        let mut rule = policy.rules.bash(&text);
+        let argv: Vec<&str> = cmd.argv.iter().map(|w| w.text.as_str()).collect();
+        let mut rule = policy.rules.bash(&argv);
         for p in &info.reads {
             rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
         }

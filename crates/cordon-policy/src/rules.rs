@@ -19,6 +19,7 @@
 //! (deny and ask only: an allow rule for one tool never allows another).
 //! Deny beats ask beats allow; the first matching rule in that order decides.
 
+use crate::spelling::{self, program_name, RuleShape, Shape};
 use crate::Verdict;
 use std::fmt;
 
@@ -51,8 +52,18 @@ enum Kind {
 }
 
 #[derive(Clone, Debug)]
-enum BashPat {
-    /// `prefix:*`
+struct BashPat {
+    form: BashForm,
+    /// The same pattern with short options normalised ([`normalise_flags`]).
+    normalised: BashForm,
+    /// The pattern read as program, options and operands (deny and ask
+    /// rules only; see [`crate::spelling`]).
+    shape: Option<RuleShape>,
+}
+
+#[derive(Clone, Debug)]
+enum BashForm {
+    /// `prefix:*` (the legacy form)
     Prefix(String),
     /// A `*` glob; `optional_tail` when it ends in a lone ` *`.
     Glob { pat: String, optional_tail: bool },
@@ -78,6 +89,35 @@ impl fmt::Display for RuleError {
 }
 
 impl std::error::Error for RuleError {}
+
+/// A rule that parses but deserves a word to the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleWarning {
+    pub list: &'static str,
+    pub index: usize,
+    pub rule: String,
+    pub kind: RuleWarningKind,
+}
+
+/// What a [`RuleWarning`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleWarningKind {
+    /// `Bash(prefix:*)`, Claude Code's legacy prefix form: it matches
+    /// `prefix` and `prefix ...` at a word boundary, as `Bash(prefix *)` does.
+    LegacyPrefix { prefix: String },
+}
+
+impl fmt::Display for RuleWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RuleWarningKind::LegacyPrefix { prefix } => write!(
+                f,
+                "permissions.{}[{}] `{}`: `:*` is the legacy prefix form, read as `{prefix}` or `{prefix} ...`; write `Bash({prefix} *)`, which means the same",
+                self.list, self.index, self.rule
+            ),
+        }
+    }
+}
 
 /// The allow / ask / deny lists.
 #[derive(Clone, Debug, Default)]
@@ -195,24 +235,57 @@ impl Rule {
 
 fn bash_pattern(spec: &str) -> BashPat {
     let norm = spec.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(prefix) = norm.strip_suffix(":*") {
-        return BashPat::Prefix(prefix.to_string());
-    }
-    let optional_tail = norm.ends_with(" *") && norm.matches('*').count() == 1;
-    BashPat::Glob {
-        pat: norm,
-        optional_tail,
+    let (form, normalised, shape) = match norm.strip_suffix(":*") {
+        Some(prefix) => (
+            BashForm::Prefix(prefix.to_string()),
+            BashForm::Prefix(normalise_flags(prefix)),
+            RuleShape::parse(prefix, true),
+        ),
+        None => {
+            let optional_tail = norm.ends_with(" *") && norm.matches('*').count() == 1;
+            (
+                BashForm::Glob {
+                    pat: norm.clone(),
+                    optional_tail,
+                },
+                BashForm::Glob {
+                    pat: normalise_flags(&norm),
+                    optional_tail,
+                },
+                RuleShape::parse(&norm, false),
+            )
+        }
+    };
+    BashPat {
+        form,
+        normalised,
+        shape,
     }
 }
 
 impl BashPat {
+    /// The text as written (Claude Code's matching; the only one allow rules use).
+    fn matches(&self, cmd: &str) -> bool {
+        self.form.matches(cmd)
+    }
+
+    /// Any spelling of what the pattern names (deny and ask rules).
+    fn matches_spelling(&self, c: &CmdSpellings) -> bool {
+        self.form.matches(&c.text)
+            || self.form.matches(&c.named)
+            || self.normalised.matches(&c.norm)
+            || self.shape.as_ref().is_some_and(|s| s.matches(&c.shape))
+    }
+}
+
+impl BashForm {
     fn matches(&self, cmd: &str) -> bool {
         match self {
-            BashPat::Prefix(p) => {
+            BashForm::Prefix(p) => {
                 cmd == p
                     || (cmd.starts_with(p.as_str()) && cmd.as_bytes().get(p.len()) == Some(&b' '))
             }
-            BashPat::Glob { pat, optional_tail } => {
+            BashForm::Glob { pat, optional_tail } => {
                 wildcard(pat.as_bytes(), cmd.as_bytes())
                     || (*optional_tail && cmd == &pat[..pat.len() - 2])
             }
@@ -220,15 +293,36 @@ impl BashPat {
     }
 }
 
-impl BashPat {
-    /// The same pattern with its short options normalised.
-    fn normalised(&self) -> BashPat {
-        match self {
-            BashPat::Prefix(p) => BashPat::Prefix(normalise_flags(p)),
-            BashPat::Glob { pat, optional_tail } => BashPat::Glob {
-                pat: normalise_flags(pat),
-                optional_tail: *optional_tail,
-            },
+/// One simple command in the forms deny and ask rules are matched against.
+struct CmdSpellings {
+    /// The words joined by single spaces, as written.
+    text: String,
+    /// The same with the program's bare name (`/usr/bin/rm` -> `rm`).
+    named: String,
+    /// `named` with short options normalised.
+    norm: String,
+    shape: Shape,
+}
+
+impl CmdSpellings {
+    fn new(argv: &[&str]) -> CmdSpellings {
+        let text = argv.join(" ");
+        let named = match argv.split_first() {
+            Some((first, rest)) if first.contains('/') => {
+                let mut s = program_name(first).to_string();
+                for w in rest {
+                    s.push(' ');
+                    s.push_str(w);
+                }
+                s
+            }
+            _ => text.clone(),
+        };
+        CmdSpellings {
+            norm: normalise_flags(&named),
+            shape: spelling::shape(argv),
+            named,
+            text,
         }
     }
 }
@@ -418,34 +512,67 @@ impl Rules {
         None
     }
 
-    /// Rules for one simple command's text. Deny and ask rules also match
-    /// with short options normalised (`rm -fr x` and `rm -r -f x` match
-    /// `Bash(rm -rf *)`); allow rules match the text as written.
-    pub(crate) fn bash(&self, text: &str) -> Option<(Verdict, &Rule)> {
-        let norm = normalise_flags(text);
-        let strict = |k: &Kind| match k {
-            Kind::Tool(t) => t == "Bash",
-            Kind::Bash(p) => p.matches(text) || p.normalised().matches(&norm),
-            _ => false,
-        };
-        for r in &self.deny {
-            if strict(&r.kind) {
+    /// Rules for one simple command (its words). Deny and ask rules match
+    /// every spelling of what they name (see [`crate::spelling`]: the
+    /// program by any path, options in any order, bundle or long form,
+    /// supersets of the options); allow rules match the text as written.
+    pub(crate) fn bash(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
+        let is_bash = |r: &&Rule| matches!(&r.kind, Kind::Tool(t) if t == "Bash");
+        let has_strict = self
+            .deny
+            .iter()
+            .chain(&self.ask)
+            .any(|r| matches!(r.kind, Kind::Bash(_)) || is_bash(&r));
+        if has_strict {
+            let c = CmdSpellings::new(argv);
+            let strict = |r: &&Rule| match &r.kind {
+                Kind::Tool(t) => t == "Bash",
+                Kind::Bash(p) => p.matches_spelling(&c),
+                _ => false,
+            };
+            if let Some(r) = self.deny.iter().find(strict) {
                 return Some((Verdict::Deny, r));
             }
-        }
-        for r in &self.ask {
-            if strict(&r.kind) {
+            if let Some(r) = self.ask.iter().find(strict) {
                 return Some((Verdict::Ask, r));
             }
         }
+        let text = argv.join(" ");
         self.allow
             .iter()
             .find(|r| match &r.kind {
                 Kind::Tool(t) => t == "Bash",
-                Kind::Bash(p) => p.matches(text),
+                Kind::Bash(p) => p.matches(&text),
                 _ => false,
             })
             .map(|r| (Verdict::Allow, r))
+    }
+
+    /// What a user should know about rules that parse: each legacy
+    /// `Bash(x:*)` prefix rule, with the form to write instead.
+    pub fn warnings(&self) -> Vec<RuleWarning> {
+        let lists: [(&'static str, &Vec<Rule>); 3] =
+            [("allow", &self.allow), ("ask", &self.ask), ("deny", &self.deny)];
+        let mut out = Vec::new();
+        for (list, rules) in lists {
+            for (index, r) in rules.iter().enumerate() {
+                if let Kind::Bash(BashPat {
+                    form: BashForm::Prefix(prefix),
+                    ..
+                }) = &r.kind
+                {
+                    out.push(RuleWarning {
+                        list,
+                        index,
+                        rule: r.text.clone(),
+                        kind: RuleWarningKind::LegacyPrefix {
+                            prefix: prefix.clone(),
+                        },
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Path rules for a file read (`read`) or written, by a file tool
@@ -527,6 +654,10 @@ impl Rules {
 mod tests {
     use super::*;
 
+    fn w(c: &str) -> Vec<&str> {
+        c.split(' ').collect()
+    }
+
     fn bash(rule: &str, cmd: &str) -> bool {
         match Rule::parse(rule).unwrap().kind {
             Kind::Bash(p) => p.matches(cmd),
@@ -567,12 +698,9 @@ mod tests {
             "rm -f -r /etc",
             "rm -Rrf /etc",
         ] {
-            if c == "rm -Rrf /etc" {
-                continue; // -R is another option; not the same spelling
-            }
-            assert_eq!(r.bash(c).unwrap().0, Verdict::Deny, "{c}");
+            assert_eq!(r.bash(&w(c)).unwrap().0, Verdict::Deny, "{c}");
         }
-        assert_eq!(r.bash("git push -f origin").unwrap().0, Verdict::Ask);
+        assert_eq!(r.bash(&w("git push -f origin")).unwrap().0, Verdict::Ask);
         assert_eq!(
             normalise_flags("tar -xzf a.tgz -C d"),
             "tar -f -x -z a.tgz -C d"
@@ -650,10 +778,10 @@ mod tests {
             &s(&["Bash(git push --force *)"]),
         )
         .unwrap();
-        assert_eq!(r.bash("git status").unwrap().0, Verdict::Allow);
-        assert_eq!(r.bash("git push origin").unwrap().0, Verdict::Ask);
-        assert_eq!(r.bash("git push --force origin").unwrap().0, Verdict::Deny);
-        assert!(r.bash("ls").is_none());
+        assert_eq!(r.bash(&w("git status")).unwrap().0, Verdict::Allow);
+        assert_eq!(r.bash(&w("git push origin")).unwrap().0, Verdict::Ask);
+        assert_eq!(r.bash(&w("git push --force origin")).unwrap().0, Verdict::Deny);
+        assert!(r.bash(&w("ls")).is_none());
     }
 
     #[test]
