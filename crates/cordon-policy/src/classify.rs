@@ -1,6 +1,7 @@
 //! Effect classes of one simple command, from the table in `table.rs`.
 
 use crate::class::{ClassSet, RiskClass};
+use crate::readers::Touch;
 use crate::rules::{host_matches, segs_match, Base};
 use crate::shell::{SimpleCmd, Word};
 use crate::table::{self, Paths, Spec};
@@ -61,7 +62,8 @@ impl Where<'_> {
 const SHELLS: &[&str] = &[
     "bash", "sh", "zsh", "dash", "ksh", "ash", "mksh", "fish", "source", ".",
 ];
-const INTERPRETERS: &[(&str, &[&str])] = &[
+/// Interpreters and the options that take inline code (also read by `readers`).
+pub(crate) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("python", &["-c"]),
     ("python2", &["-c"]),
     ("python3", &["-c"]),
@@ -131,6 +133,20 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         return info;
     }
     let spec = table::command(name);
+    if spec.is_some() && cmd.argv[0].text.contains('/') {
+        // A program named by a path in the workspace is the project's own
+        // file whatever its name (`./git status` is not git): project code.
+        let p = resolve(&cmd.argv[0].text, &w.base);
+        if in_workspace(&p, &w.base) && table_match(w.tables.installed(), &p, w.base.home).is_none()
+        {
+            info.add(
+                RiskClass::RunsCode,
+                format!(
+                    "`{label}` runs {p}, a program in the workspace, not the installed `{name}`"
+                ),
+            );
+        }
+    }
     let Some(spec) = spec else {
         unknown(&mut info, cmd, name, w, &label);
         return info;
@@ -210,6 +226,20 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         );
     }
     special(&mut info, cmd, name, args, w, &label);
+    // Paths read or written in other forms (`git show HEAD:path`, SQL file
+    // functions, inline code): see readers.rs.
+    for a in crate::readers::accesses(cmd, name, &w.base) {
+        match a.touch {
+            Touch::Read => read_path(&mut info, &a.path, w, &label),
+            Touch::Write => write_path(&mut info, &a.path, false, w, &label),
+            Touch::Either => {
+                read_path(&mut info, &a.path, w, &label);
+                if !a.path.dynamic {
+                    info.writes.push(resolve(&a.path.text, &w.base));
+                }
+            }
+        }
+    }
     hosts(&mut info, args);
     if info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend) {
         if let Some(h) = info.hosts.first() {
@@ -617,8 +647,13 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
     let joined = if raw == "~" || raw.starts_with("~/") {
         format!("{}{}", b.home.unwrap_or("~"), &raw[1..])
     } else if let Some(rest) = raw.strip_prefix('~') {
-        // ~user/...
-        format!("/home/{rest}")
+        // ~user/...: the home directory when it is this user's.
+        let (user, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        match b.home {
+            Some(h) if h.rsplit('/').next() == Some(user) => format!("{h}/{tail}"),
+            _ if user == "root" => format!("/root/{tail}"),
+            _ => format!("/home/{rest}"),
+        }
     } else if raw.starts_with('/') {
         raw.to_string()
     } else {
@@ -635,6 +670,15 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
                 }
             }
             s => parts.push(s),
+        }
+        // `/proc/PID/root` is the root directory as that process sees it,
+        // `/proc/self/cwd` the working directory.
+        if !tilde && parts.len() == 3 && parts[0] == "proc" {
+            if parts[2] == "root" {
+                parts.clear();
+            } else if parts[2] == "cwd" && matches!(parts[1], "self" | "thread-self") {
+                parts = b.cwd.split('/').filter(|s| !s.is_empty()).collect();
+            }
         }
     }
     if tilde {

@@ -225,13 +225,18 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
     let parsed = policy.parser.analyse(command);
     // `cd` changes where later relative paths point (`cd / && rm -rf *`):
-    // follow it; after `cd "$x"` the directory is unknown (outside).
+    // follow it; after `cd "$x"` the directory is unknown (outside). A `cd`
+    // inside a shell string (`bash -c 'cd ~ && ...'`) holds for the commands
+    // of that string only (they share its `via`, and come before it).
     let mut infos: Vec<Info> = Vec::with_capacity(parsed.cmds.len());
-    let mut cwd: Option<String> = None;
+    let mut cwds: Vec<(&[String], String)> = Vec::new();
     for c in &parsed.cmds {
-        let info = match &cwd {
+        while cwds.last().is_some_and(|(via, _)| !c.via.starts_with(via)) {
+            cwds.pop();
+        }
+        let info = match cwds.last() {
             None => classify::classify(c, w),
-            Some(dir) => {
+            Some((_, dir)) => {
                 let here = Where {
                     base: Base {
                         cwd: dir,
@@ -246,14 +251,16 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             }
         };
         infos.push(info);
-        if matches!(c.name(), "cd" | "pushd") && c.via.is_empty() {
-            let base_cwd = cwd.clone().unwrap_or_else(|| w.base.cwd.to_string());
+        if matches!(c.name(), "cd" | "pushd") {
+            let base_cwd = cwds
+                .last()
+                .map_or_else(|| w.base.cwd.to_string(), |(_, d)| d.clone());
             let target = c
                 .argv
                 .iter()
                 .skip(1)
                 .find(|a| !a.text.starts_with('-') || a.text == "-");
-            cwd = Some(match target {
+            let dir = match target {
                 None => w.base.home.unwrap_or("/<unknown>").to_string(),
                 Some(a) if a.dynamic || a.text == "-" => "/<unknown>".to_string(),
                 Some(a) => classify::resolve(
@@ -264,7 +271,11 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                         home: w.base.home,
                     },
                 ),
-            });
+            };
+            match cwds.last_mut() {
+                Some((via, d)) if *via == c.via.as_slice() => *d = dir,
+                _ => cwds.push((c.via.as_slice(), dir)),
+            }
         }
     }
     let any_net = infos

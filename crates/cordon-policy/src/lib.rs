@@ -43,6 +43,7 @@
 mod class;
 mod classify;
 mod decide;
+mod readers;
 pub mod rules;
 pub mod shell;
 mod spelling;

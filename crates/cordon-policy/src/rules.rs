@@ -551,8 +551,11 @@ impl Rules {
     /// What a user should know about rules that parse: each legacy
     /// `Bash(x:*)` prefix rule, with the form to write instead.
     pub fn warnings(&self) -> Vec<RuleWarning> {
-        let lists: [(&'static str, &Vec<Rule>); 3] =
-            [("allow", &self.allow), ("ask", &self.ask), ("deny", &self.deny)];
+        let lists: [(&'static str, &Vec<Rule>); 3] = [
+            ("allow", &self.allow),
+            ("ask", &self.ask),
+            ("deny", &self.deny),
+        ];
         let mut out = Vec::new();
         for (list, rules) in lists {
             for (index, r) in rules.iter().enumerate() {
@@ -780,7 +783,10 @@ mod tests {
         .unwrap();
         assert_eq!(r.bash(&w("git status")).unwrap().0, Verdict::Allow);
         assert_eq!(r.bash(&w("git push origin")).unwrap().0, Verdict::Ask);
-        assert_eq!(r.bash(&w("git push --force origin")).unwrap().0, Verdict::Deny);
+        assert_eq!(
+            r.bash(&w("git push --force origin")).unwrap().0,
+            Verdict::Deny
+        );
         assert!(r.bash(&w("ls")).is_none());
     }
 

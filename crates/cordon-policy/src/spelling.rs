@@ -352,9 +352,29 @@ pub(crate) const PROGRAMS: &[Program] = &[
         single_dash_words: true,
         abbrev: false,
         takes_value: &[
-            "-name", "-iname", "-path", "-ipath", "-type", "-newer", "-mtime", "-mmin",
-            "-maxdepth", "-mindepth", "-user", "-group", "-perm", "-size", "-regex", "-exec",
-            "-execdir", "-ok", "-okdir", "-printf", "-fprintf", "-fprint", "-wholename",
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-type",
+            "-newer",
+            "-mtime",
+            "-mmin",
+            "-maxdepth",
+            "-mindepth",
+            "-user",
+            "-group",
+            "-perm",
+            "-size",
+            "-regex",
+            "-exec",
+            "-execdir",
+            "-ok",
+            "-okdir",
+            "-printf",
+            "-fprintf",
+            "-fprint",
+            "-wholename",
         ],
         ..prog("find", &[])
     },
@@ -417,16 +437,81 @@ pub(crate) const PROGRAMS: &[Program] = &[
         )
     },
     Program {
-        takes_value: &["-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "--chdir", "-h", "--host", "-p", "--prompt", "-r", "--role", "-t", "--type", "-T", "--command-timeout", "-U", "--other-user"],
-        ..prog("sudo", &[&["-u", "--user"], &["-i", "--login"], &["-s", "--shell"], &["-E", "--preserve-env"]])
+        takes_value: &[
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-C",
+            "--close-from",
+            "-D",
+            "--chdir",
+            "-h",
+            "--host",
+            "-p",
+            "--prompt",
+            "-r",
+            "--role",
+            "-t",
+            "--type",
+            "-T",
+            "--command-timeout",
+            "-U",
+            "--other-user",
+        ],
+        ..prog(
+            "sudo",
+            &[
+                &["-u", "--user"],
+                &["-i", "--login"],
+                &["-s", "--shell"],
+                &["-E", "--preserve-env"],
+            ],
+        )
     },
     Program {
-        takes_value: &["--prefix", "-w", "--workspace", "--registry", "--otp", "--tag", "--access"],
-        ..prog("npm", &[&["-g", "--global"], &["-f", "--force"], &["-D", "--save-dev"]])
+        takes_value: &[
+            "--prefix",
+            "-w",
+            "--workspace",
+            "--registry",
+            "--otp",
+            "--tag",
+            "--access",
+        ],
+        ..prog(
+            "npm",
+            &[
+                &["-g", "--global"],
+                &["-f", "--force"],
+                &["-D", "--save-dev"],
+            ],
+        )
     },
     Program {
-        takes_value: &["-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-t", "--target", "--prefix", "--root", "-e", "--editable"],
-        ..prog("pip", &[&["-U", "--upgrade"], &["-r", "--requirement"], &["-e", "--editable"]])
+        takes_value: &[
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-t",
+            "--target",
+            "--prefix",
+            "--root",
+            "-e",
+            "--editable",
+        ],
+        ..prog(
+            "pip",
+            &[
+                &["-U", "--upgrade"],
+                &["-r", "--requirement"],
+                &["-e", "--editable"],
+            ],
+        )
     },
 ];
 
@@ -489,7 +574,10 @@ pub(crate) struct Shape {
 /// (`/usr/bin/../bin/rm`, `//bin//rm`, `./rm`): deny and ask rules name the
 /// program, wherever it was found.
 pub(crate) fn program_name(word: &str) -> &str {
-    word.trim_end_matches('/').rsplit('/').next().unwrap_or(word)
+    word.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(word)
 }
 
 /// Read argv as a [`Shape`].
@@ -600,7 +688,10 @@ impl RuleShape {
         if words.is_empty() || words[0].contains('*') {
             return None;
         }
-        if words.iter().any(|w| *w == "*" || (w.starts_with('-') && w.contains('*'))) {
+        if words
+            .iter()
+            .any(|w| *w == "*" || (w.starts_with('-') && w.contains('*')))
+        {
             return None;
         }
         Some(RuleShape {

@@ -1,0 +1,431 @@
+//! Readers and writers of files that do not name the file as a plain path
+//! argument, so `Read(...)` and `Edit(...)` rules see them too:
+//!
+//! | form | reads or writes |
+//! | --- | --- |
+//! | `git show HEAD:path`, `git cat-file -p HEAD:path`, `git diff a:p b:p` | `path` below the top of the repository (any directory from the git directory up) |
+//! | `git show HEAD:./path` | `path` below the git directory (`-C dir`, else the working directory) |
+//! | `git log -p -- path`, `git archive HEAD path`, `git blame path` | the pathspec, below the git directory |
+//! | `git checkout HEAD -- path`, `git restore path` | writes the pathspec |
+//! | `sqlite3 db "select readfile('p')"`, `writefile('p', ...)`, `.read p`, `.output p` | `p` (also in here-docs and here-strings) |
+//! | `mysql -e "select load_file('p')"`, `psql -c "select pg_read_file('p')"`, `duckdb -c "select * from read_text('p')"` | `p` |
+//! | `python3 -c "open('p')"`, `perl -e`, `node -e`, `ruby -e`, `php -r` | every quoted path in the inline code (read, and for rules also written) |
+//!
+//! The caller (`classify`) resolves each path and judges it like any other
+//! path argument.
+
+use crate::classify::{resolve, INTERPRETERS};
+use crate::rules::Base;
+use crate::shell::{SimpleCmd, Word};
+
+/// How a command touches a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Touch {
+    Read,
+    Write,
+    /// Named in code that may read or write it: read for the classes, and
+    /// both for path rules.
+    Either,
+}
+
+/// One path a command touches, absolute or relative to the working directory.
+#[derive(Clone, Debug)]
+pub(crate) struct Access {
+    pub touch: Touch,
+    pub path: Word,
+}
+
+/// Git subcommands whose `x:y` operands are not object paths (refspecs,
+/// remote addresses, config values).
+const GIT_REMOTE_SUBS: &[&str] = &[
+    "push",
+    "fetch",
+    "pull",
+    "clone",
+    "remote",
+    "submodule",
+    "ls-remote",
+    "config",
+    "send-email",
+    "request-pull",
+    "svn",
+    "p4",
+    "daemon",
+];
+/// Git subcommands whose operands (after the revision for `archive`) are
+/// paths read from the repository.
+const GIT_PATH_READERS: &[&str] = &[
+    "show",
+    "log",
+    "diff",
+    "archive",
+    "blame",
+    "annotate",
+    "grep",
+    "whatchanged",
+    "ls-tree",
+    "difftool",
+];
+/// Git subcommands that write their pathspecs from the object store.
+const GIT_PATH_WRITERS: &[&str] = &["checkout", "restore"];
+/// Git options before the subcommand that take a value.
+const GIT_GLOBAL_VALUE: &[&str] = &[
+    "-c",
+    "--namespace",
+    "--config-env",
+    "--super-prefix",
+    "--list-cmds",
+    "--exec-path",
+];
+
+/// Database clients and the SQL functions that read (false) or write (true)
+/// a file named by their first argument.
+const DB_CLIENTS: &[&str] = &[
+    "sqlite3",
+    "sqlite",
+    "mysql",
+    "mariadb",
+    "psql",
+    "duckdb",
+    "clickhouse",
+    "spatialite",
+];
+const SQL_FILE_FUNCS: &[(&str, Touch)] = &[
+    ("readfile", Touch::Read),
+    ("writefile", Touch::Write),
+    ("edit", Touch::Write),
+    ("load_file", Touch::Read),
+    ("pg_read_file", Touch::Read),
+    ("pg_read_binary_file", Touch::Read),
+    ("lo_import", Touch::Read),
+    ("read_text", Touch::Read),
+    ("read_blob", Touch::Read),
+    ("read_csv", Touch::Read),
+    ("read_csv_auto", Touch::Read),
+    ("read_json", Touch::Read),
+    ("read_json_auto", Touch::Read),
+    ("read_parquet", Touch::Read),
+];
+/// SQL clauses followed by a quoted file name.
+const SQL_FILE_CLAUSES: &[(&str, Touch)] = &[
+    ("into outfile", Touch::Write),
+    ("into dumpfile", Touch::Write),
+    ("load data local infile", Touch::Read),
+    ("load data infile", Touch::Read),
+];
+/// sqlite3 dot-commands whose first argument is a file.
+const SQLITE_DOT: &[(&str, Touch)] = &[
+    (".read", Touch::Read),
+    (".import", Touch::Read),
+    (".restore", Touch::Read),
+    (".open", Touch::Either),
+    (".output", Touch::Write),
+    (".once", Touch::Write),
+    (".save", Touch::Write),
+    (".backup", Touch::Write),
+    (".dump", Touch::Read),
+];
+/// The paths `cmd` touches in the forms above.
+pub(crate) fn accesses(cmd: &SimpleCmd, name: &str, b: &Base) -> Vec<Access> {
+    let args: &[Word] = cmd.argv.get(1..).unwrap_or(&[]);
+    let mut out = Vec::new();
+    if name == "git" {
+        git(args, b, &mut out);
+    } else if DB_CLIENTS.contains(&name) {
+        for a in args {
+            sql(&a.text, a.dynamic, &mut out);
+        }
+        if let Some(t) = &cmd.stdin_text {
+            sql(t, false, &mut out);
+        }
+    } else if let Some((_, opts)) = INTERPRETERS.iter().find(|(n, _)| *n == name) {
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text.as_str();
+            let code = if opts.contains(&t) {
+                i += 1;
+                args.get(i).map(|a| a.text.as_str())
+            } else {
+                opts.iter()
+                    .find(|o| o.len() == 2 && t.len() > 2 && t.starts_with(**o))
+                    .map(|_| &t[2..])
+            };
+            let dynamic = args.get(i).is_some_and(|a| a.dynamic);
+            i += 1;
+            for p in code
+                .into_iter()
+                .flat_map(quoted)
+                .filter(|p| looks_like_path(p))
+            {
+                out.push(access(Touch::Either, p, dynamic));
+            }
+        }
+    }
+    out
+}
+
+fn access(touch: Touch, path: &str, dynamic: bool) -> Access {
+    Access {
+        touch,
+        path: Word {
+            text: path.to_string(),
+            dynamic,
+        },
+    }
+}
+
+fn looks_like_path(p: &str) -> bool {
+    (p.starts_with('/') || p.starts_with('~') || p.starts_with("./") || p.starts_with("../"))
+        && !p.contains(['\n', '\'', '"'])
+        && p.len() > 1
+}
+
+/// The directory git works in: `-C` options (each relative to the last),
+/// else the working directory; `--git-dir`/`--work-tree` name the top.
+fn git(args: &[Word], b: &Base, out: &mut Vec<Access>) {
+    let mut dir = b.cwd.to_string();
+    let mut top: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        let at = |d: &str| resolve(d, &Base { cwd: &dir, ..*b });
+        if t == "-C" {
+            if let Some(v) = args.get(i + 1) {
+                dir = at(&v.text);
+            }
+            i += 2;
+        } else if let Some(v) = t.strip_prefix("-C").filter(|v| !v.is_empty()) {
+            dir = at(v);
+            i += 1;
+        } else if let Some((opt, v)) = t
+            .split_once('=')
+            .filter(|(o, _)| *o == "--git-dir" || *o == "--work-tree")
+        {
+            let p = at(v);
+            top = Some(git_top(opt, p));
+            i += 1;
+        } else if t == "--git-dir" || t == "--work-tree" {
+            if let Some(v) = args.get(i + 1) {
+                top = Some(git_top(t, at(&v.text)));
+            }
+            i += 2;
+        } else if GIT_GLOBAL_VALUE.contains(&t) {
+            i += 2;
+        } else if t.starts_with('-') {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(sub) = args.get(i) else { return };
+    let rest = &args[i + 1..];
+    if GIT_REMOTE_SUBS.contains(&sub.text.as_str()) {
+        return;
+    }
+    // `rev:path` object names: relative to the top of the repository, which
+    // is the git directory or one above it (unknown without the disk).
+    let tops: Vec<String> = match &top {
+        Some(t) => vec![t.clone()],
+        None => ancestors(&dir),
+    };
+    let mut dashdash = false;
+    let mut operands = 0;
+    let reads = GIT_PATH_READERS.contains(&sub.text.as_str());
+    let writes = GIT_PATH_WRITERS.contains(&sub.text.as_str());
+    for a in rest {
+        let t = a.text.as_str();
+        if t == "--" {
+            dashdash = true;
+            continue;
+        }
+        if t.starts_with('-') && !dashdash {
+            continue;
+        }
+        operands += 1;
+        if let Some(p) = object_path(t).filter(|_| !dashdash) {
+            if p.starts_with("./") || p.starts_with("../") {
+                out.push(access(Touch::Read, &format!("{dir}/{p}"), a.dynamic));
+            } else {
+                for top in &tops {
+                    out.push(access(Touch::Read, &format!("{top}/{p}"), a.dynamic));
+                }
+            }
+            continue;
+        }
+        // Pathspecs are relative to the git directory.
+        let pathspec = dashdash
+            || (reads && !(sub.text == "archive" && operands == 1))
+            || (writes && sub.text == "restore");
+        if pathspec && (reads || writes) && !t.starts_with('/') && (dashdash || !t.contains(':')) {
+            let touch = if writes { Touch::Write } else { Touch::Read };
+            out.push(access(touch, &format!("{dir}/{t}"), a.dynamic));
+        }
+    }
+}
+
+/// The top of the repository named by `--git-dir` (its parent when it ends
+/// in `.git`) or `--work-tree`.
+fn git_top(opt: &str, p: String) -> String {
+    if opt == "--git-dir" && p.ends_with("/.git") {
+        p[..p.len() - 5].to_string()
+    } else if opt == "--git-dir" {
+        p.rsplit_once('/').map_or(p.clone(), |(d, _)| d.to_string())
+    } else {
+        p
+    }
+}
+
+/// `/a/b/c` -> [`/a/b/c`, `/a/b`, `/a`, ``] (the last one is the root).
+fn ancestors(dir: &str) -> Vec<String> {
+    let mut out = vec![dir.trim_end_matches('/').to_string()];
+    let mut d = dir.trim_end_matches('/');
+    while let Some((parent, _)) = d.rsplit_once('/') {
+        out.push(parent.to_string());
+        d = parent;
+    }
+    out
+}
+
+/// The path of an object name `rev:path`, `:path`, `:N:path`; `None` for
+/// other words (URLs, `:/message`).
+fn object_path(t: &str) -> Option<&str> {
+    if t.contains("://") {
+        return None;
+    }
+    let (_, p) = t.split_once(':')?;
+    let p = match p.split_once(':') {
+        Some((stage, rest)) if t.starts_with(':') && stage.len() == 1 => rest,
+        _ => p,
+    };
+    (!p.is_empty() && !p.starts_with('/')).then_some(p)
+}
+
+/// Files named in SQL text: file functions, `INTO OUTFILE`, dot-commands.
+fn sql(text: &str, dynamic: bool, out: &mut Vec<Access>) {
+    if !text.contains(['(', '.', '\'']) {
+        return;
+    }
+    let lower = text.to_ascii_lowercase();
+    for (f, touch) in SQL_FILE_FUNCS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(f).map(|i| i + from) {
+            from = i + f.len();
+            let word_start = i == 0 || !is_ident(lower.as_bytes()[i - 1]);
+            let rest = lower[from..].trim_start();
+            if !word_start || !rest.starts_with('(') {
+                continue;
+            }
+            let at = text.len() - rest.len() + 1;
+            if let Some(p) = quoted(&text[at..]).next() {
+                out.push(access(*touch, p, dynamic));
+            }
+        }
+    }
+    for (clause, touch) in SQL_FILE_CLAUSES {
+        if let Some(i) = lower.find(clause) {
+            if let Some(p) = quoted(&text[i + clause.len()..]).next() {
+                out.push(access(*touch, p, dynamic));
+            }
+        }
+    }
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let Some(cmd) = words.next() else { continue };
+        if let Some((_, touch)) = SQLITE_DOT.iter().find(|(d, _)| *d == cmd) {
+            if let Some(p) = words.find(|w| !w.starts_with('-')) {
+                let p = p.trim_matches(['\'', '"']);
+                out.push(access(*touch, p, dynamic));
+            }
+        }
+    }
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The contents of quoted strings (`'...'` or `"..."`), in order.
+fn quoted(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let i = rest.find(['\'', '"'])?;
+        let q = rest.as_bytes()[i];
+        let body = &rest[i + 1..];
+        let Some(j) = body.find(q as char) else {
+            rest = "";
+            return None;
+        };
+        rest = &body[j + 1..];
+        Some(&body[..j])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(cmd: &str) -> Vec<(Touch, String)> {
+        let argv: Vec<Word> = cmd
+            .split(' ')
+            .map(|t| Word {
+                text: t.to_string(),
+                dynamic: false,
+            })
+            .collect();
+        let name = argv[0].text.clone();
+        let c = SimpleCmd {
+            argv,
+            ..SimpleCmd::default()
+        };
+        let b = Base {
+            cwd: "/w/app",
+            workspace: "/w/app",
+            home: Some("/home/u"),
+        };
+        accesses(&c, &name, &b)
+            .into_iter()
+            .map(|a| (a.touch, a.path.text))
+            .collect()
+    }
+
+    #[test]
+    fn git_object_paths_are_below_the_repository_top() {
+        let p = paths("git -C /home/u show HEAD:.ssh/id_rsa");
+        assert!(
+            p.contains(&(Touch::Read, "/home/u/.ssh/id_rsa".into())),
+            "{p:?}"
+        );
+        let p = paths("git show :0:.env");
+        assert!(p.contains(&(Touch::Read, "/w/app/.env".into())), "{p:?}");
+        assert!(paths("git push origin a:b").is_empty());
+        assert!(paths("git show :/fix").is_empty());
+        let p = paths("git archive HEAD src");
+        assert_eq!(p, [(Touch::Read, "/w/app/src".into())]);
+        let p = paths("git checkout HEAD -- a.txt");
+        assert_eq!(p, [(Touch::Write, "/w/app/a.txt".into())]);
+    }
+
+    #[test]
+    fn sql_file_functions() {
+        let p = paths("sqlite3 x.db SELECT_READFILE");
+        assert!(p.is_empty());
+        let mut out = Vec::new();
+        sql(
+            "select writefile('/tmp/o', ReadFile(\"/etc/shadow\"))",
+            false,
+            &mut out,
+        );
+        let got: Vec<_> = out
+            .iter()
+            .map(|a| (a.touch, a.path.text.as_str()))
+            .collect();
+        assert!(got.contains(&(Touch::Read, "/etc/shadow")), "{got:?}");
+        assert!(got.contains(&(Touch::Write, "/tmp/o")), "{got:?}");
+        out.clear();
+        sql(".output /tmp/x\n.read ~/.x.sql", false, &mut out);
+        assert_eq!(out.len(), 2);
+        out.clear();
+        sql("select 1 -- ready", false, &mut out);
+        assert!(out.is_empty());
+    }
+}
