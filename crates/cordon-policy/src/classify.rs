@@ -24,9 +24,6 @@ pub(crate) struct Info {
     pub downloads: bool,
     /// Runs a file as a program, or makes one executable.
     pub runs_file: bool,
-    /// A script from outside the workspace that a shell or interpreter runs
-    /// (for a narrow rule suggestion: `Bash(python3 /tmp/x.py *)`).
-    pub foreign_script: Option<String>,
     /// Writes output without end (`yes`, `cat /dev/zero`): harmless only when
     /// a later pipeline stage reads it (and stops), see `decide::bash`.
     pub endless: bool,
@@ -1153,7 +1150,6 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
     };
     if let Some(script) = script.filter(|s| !s.dynamic) {
         if let Some(dir) = foreign_code(&script.text, w) {
-            info.foreign_script = Some(script.text.clone());
             info.add(
                 RiskClass::Unknown,
                 format!(

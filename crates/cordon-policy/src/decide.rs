@@ -328,7 +328,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         }
     }
     let mut egress_ok = w.sandboxed;
-    let mut first_ask: Option<(&SimpleCmd, Option<&str>)> = None;
+    let mut first_ask: Option<&SimpleCmd> = None;
     for (cmd, info) in parsed.cmds.iter().zip(&infos) {
         let text = cmd.text();
         let hosts_allowed = w.hosts_allowed(&info.hosts);
@@ -390,7 +390,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             _ => {
                 add_classes(b, info, w, hosts_allowed, None);
                 if cv == Verdict::Ask && first_ask.is_none() {
-                    first_ask = Some((cmd, info.foreign_script.as_deref()));
+                    first_ask = Some(cmd);
                 }
                 if cv == Verdict::Deny {
                     b.hint_once("cordon refuses this whatever the rules say; if you really mean it, run it yourself outside the agent");
@@ -420,8 +420,8 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         );
     }
     b.egress_allowed = egress_ok;
-    if b.verdict == Verdict::Ask && parsed.notes.is_empty() {
-        if let Some(rule) = first_ask.and_then(|(c, script)| rule_suggestion(c, script)) {
+    if b.verdict == Verdict::Ask && parsed.notes.is_empty() && hint_allowed(b.classes) {
+        if let Some(rule) = first_ask.and_then(rule_suggestion) {
             b.hint_once(format!(
                 "to allow this without asking, add `Bash({rule})` to [permissions] allow"
             ));
@@ -429,27 +429,48 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
 }
 
-/// A rule that would allow commands like this one: the first two words
-/// (skipping options) followed by ` *`; for a script from outside the
-/// workspace, the interpreter and that script (`python3 /tmp/x.py *`), so the
-/// rule does not allow every script.
-fn rule_suggestion(c: &SimpleCmd, script: Option<&str>) -> Option<String> {
-    let first = c.argv.first().filter(|w| {
-        !w.dynamic && !w.text.is_empty() && !w.text.starts_with('-') && !w.text.contains(' ')
-    })?;
-    if let Some(script) = script.filter(|s| !s.contains(' ')) {
-        return Some(format!("{} {script} *", first.text));
-    }
-    let mut s = vec![first.text.as_str()];
-    if let Some(second) = c.argv.get(1) {
-        if !second.dynamic
-            && !second.text.starts_with('-')
-            && !second.text.contains(['/', ' ', '*', '.', '='])
-        {
-            s.push(&second.text);
-        }
-    }
-    Some(format!("{} *", s.join(" ")))
+/// Classes no allow rule should be suggested for: each such action needs a
+/// person every time (item 6 of issue 13: a hint is never wider than the
+/// action, and for these not even the action itself is worth allowing for
+/// good). `net-send` stands for exfiltration.
+const NO_ALLOW_HINT: ClassSet = ClassSet::of(&[
+    RiskClass::Destructive,
+    RiskClass::Credential,
+    RiskClass::RemoteExec,
+    RiskClass::NetSend,
+    RiskClass::Privilege,
+    RiskClass::Persistence,
+    RiskClass::Evasion,
+    RiskClass::Opaque,
+    RiskClass::Exhaust,
+]);
+
+/// May an allow rule be suggested for an action with these classes?
+fn hint_allowed(classes: ClassSet) -> bool {
+    !classes.iter().any(|c| NO_ALLOW_HINT.contains(c))
+}
+
+/// The narrowest rule allowing this command: its exact text. None when the
+/// text would not be read back as itself (a `*` is a wildcard in a rule; a
+/// word only known at run time matches whatever it turns out to be).
+fn rule_suggestion(c: &SimpleCmd) -> Option<String> {
+    let exact = !c.argv.is_empty()
+        && c.argv.iter().all(|w| {
+            !w.dynamic
+                && !w.text.is_empty()
+                && !w.text.contains(['*', '\\', ' '])
+                && !w.text.contains(char::is_control)
+        });
+    exact.then(|| c.text())
+}
+
+/// The narrowest path rule for a file tool: the exact absolute path
+/// (`//abs/path`), unless it holds glob characters.
+fn path_suggestion(tool: &str, resolved: &str) -> Option<String> {
+    (!resolved.contains(['*', '?', '[', ']', '{', '}'])
+        && !resolved.contains(char::is_control)
+        && resolved.starts_with('/'))
+    .then(|| format!("{tool}(/{resolved})"))
 }
 
 fn stronger<'a>(
@@ -536,10 +557,12 @@ fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
         }
         None => {
             b.push(cv, text, None, Some(class));
-            if cv == Verdict::Ask {
-                b.hint_once(format!(
-                    "to allow this without asking, add `Read({path})` to [permissions] allow"
-                ));
+            if cv == Verdict::Ask && hint_allowed(b.classes) {
+                if let Some(rule) = path_suggestion("Read", &p) {
+                    b.hint_once(format!(
+                        "to allow this without asking, add `{rule}` to [permissions] allow"
+                    ));
+                }
             }
         }
     }
@@ -590,10 +613,12 @@ fn write(policy: &Policy, action: &Action, path: &str, w: &Where, b: &mut Builde
         }
         None => {
             add_classes(b, &info, w, false, None);
-            if b.verdict == Verdict::Ask {
-                b.hint_once(format!(
-                    "to allow this without asking, add `{tool}({path})` to [permissions] allow"
-                ));
+            if b.verdict == Verdict::Ask && hint_allowed(b.classes) {
+                if let Some(rule) = path_suggestion(&tool, &p) {
+                    b.hint_once(format!(
+                        "to allow this without asking, add `{rule}` to [permissions] allow"
+                    ));
+                }
             }
         }
     }
@@ -694,7 +719,7 @@ fn mcp(policy: &Policy, server: &str, tool: &str, b: &mut Builder) {
         }
         None => {
             b.push(cv, format!("`{name}` {what}"), None, Some(class));
-            if cv == Verdict::Ask {
+            if cv == Verdict::Ask && hint_allowed(b.classes) {
                 b.hint_once(format!(
                     "to allow it without asking, add `{name}` to [permissions] allow"
                 ));
