@@ -59,6 +59,9 @@ struct BashPat {
     /// The pattern read as program, options and operands (deny and ask
     /// rules only; see [`crate::spelling`]).
     shape: Option<RuleShape>,
+    /// The first word when it has no `*`: a quick test that a command can
+    /// match at all.
+    first: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -256,10 +259,18 @@ fn bash_pattern(spec: &str) -> BashPat {
             )
         }
     };
+    let first = norm
+        .strip_suffix(":*")
+        .unwrap_or(&norm)
+        .split(' ')
+        .next()
+        .filter(|f| !f.contains('*') && !f.is_empty())
+        .map(str::to_string);
     BashPat {
         form,
         normalised,
         shape,
+        first,
     }
 }
 
@@ -267,6 +278,13 @@ impl BashPat {
     /// The text as written (Claude Code's matching; the only one allow rules use).
     fn matches(&self, cmd: &str) -> bool {
         self.form.matches(cmd)
+    }
+
+    /// Can a command run as `argv0` (the program `prog`) match at all?
+    fn may_name(&self, argv0: &str, prog: &str) -> bool {
+        self.first
+            .as_deref()
+            .is_none_or(|f| f == argv0 || program_name(f) == prog)
     }
 
     /// Any spelling of what the pattern names (deny and ask rules).
@@ -517,24 +535,25 @@ impl Rules {
     /// program by any path, options in any order, bundle or long form,
     /// supersets of the options); allow rules match the text as written.
     pub(crate) fn bash(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
-        let is_bash = |r: &&Rule| matches!(&r.kind, Kind::Tool(t) if t == "Bash");
-        let has_strict = self
-            .deny
-            .iter()
-            .chain(&self.ask)
-            .any(|r| matches!(r.kind, Kind::Bash(_)) || is_bash(&r));
-        if has_strict {
-            let c = CmdSpellings::new(argv);
-            let strict = |r: &&Rule| match &r.kind {
-                Kind::Tool(t) => t == "Bash",
-                Kind::Bash(p) => p.matches_spelling(&c),
-                _ => false,
-            };
-            if let Some(r) = self.deny.iter().find(strict) {
-                return Some((Verdict::Deny, r));
-            }
-            if let Some(r) = self.ask.iter().find(strict) {
-                return Some((Verdict::Ask, r));
+        let argv0 = argv.first().copied().unwrap_or("");
+        let prog = spelling::program_of(argv);
+        // Built on the first rule that can match (most commands meet none).
+        let mut spellings: Option<CmdSpellings> = None;
+        for (v, list) in [(Verdict::Deny, &self.deny), (Verdict::Ask, &self.ask)] {
+            for r in list {
+                let hit = match &r.kind {
+                    Kind::Tool(t) => t == "Bash",
+                    Kind::Bash(p) => {
+                        p.may_name(argv0, prog)
+                            && p.matches_spelling(
+                                spellings.get_or_insert_with(|| CmdSpellings::new(argv)),
+                            )
+                    }
+                    _ => false,
+                };
+                if hit {
+                    return Some((v, r));
+                }
             }
         }
         let text = argv.join(" ");
@@ -708,6 +727,81 @@ mod tests {
             normalise_flags("tar -xzf a.tgz -C d"),
             "tar -f -x -z a.tgz -C d"
         );
+    }
+
+    #[test]
+    fn legacy_prefix_rules_are_warned_about() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r = Rules::from_lists(
+            &s(&["Bash(git status)", "Bash(npm run test:*)"]),
+            &s(&["Bash(git push *)"]),
+            &s(&["Read(~/.ssh/**)", "Bash(rm:*)"]),
+        )
+        .unwrap();
+        let w = r.warnings();
+        assert_eq!(
+            w,
+            [
+                RuleWarning {
+                    list: "allow",
+                    index: 1,
+                    rule: "Bash(npm run test:*)".into(),
+                    kind: RuleWarningKind::LegacyPrefix {
+                        prefix: "npm run test".into()
+                    },
+                },
+                RuleWarning {
+                    list: "deny",
+                    index: 1,
+                    rule: "Bash(rm:*)".into(),
+                    kind: RuleWarningKind::LegacyPrefix {
+                        prefix: "rm".into()
+                    },
+                },
+            ]
+        );
+        assert!(w[0].to_string().starts_with(
+            "permissions.allow[1] `Bash(npm run test:*)`: `:*` is the legacy prefix form"
+        ));
+        assert!(w[0].to_string().contains("`Bash(npm run test *)`"));
+        // The legacy form and the `*` form it names match the same commands.
+        let legacy = Rule::parse("Bash(npm run test:*)").unwrap();
+        let modern = Rule::parse("Bash(npm run test *)").unwrap();
+        for c in [
+            "npm run test",
+            "npm run test -- x",
+            "npm run testx",
+            "npm run",
+        ] {
+            let m = |r: &Rule| match &r.kind {
+                Kind::Bash(p) => p.matches(c),
+                _ => unreachable!(),
+            };
+            assert_eq!(m(&legacy), m(&modern), "{c}");
+        }
+        assert!(Rules::from_lists(&s(&["Bash(git *)"]), &[], &[])
+            .unwrap()
+            .warnings()
+            .is_empty());
+    }
+
+    #[test]
+    fn allow_rules_match_the_text_as_written() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r =
+            Rules::from_lists(&s(&["Bash(git status)", "Bash(rm -rf build)"]), &[], &[]).unwrap();
+        assert!(r.bash(&w("git status")).is_some());
+        assert!(r.bash(&w("rm -rf build")).is_some());
+        for c in [
+            "./git status",
+            "/usr/bin/git status",
+            "git -C x status",
+            "rm -fr build",
+            "rm -r -f build",
+            "busybox rm -rf build",
+        ] {
+            assert!(r.bash(&w(c)).is_none(), "{c}");
+        }
     }
 
     #[test]

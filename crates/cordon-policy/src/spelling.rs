@@ -580,6 +580,20 @@ pub(crate) fn program_name(word: &str) -> &str {
         .unwrap_or(word)
 }
 
+/// The program a command runs, without allocating: the bare name of its
+/// first word, or of the applet a multi-call binary runs.
+pub(crate) fn program_of<'a>(argv: &[&'a str]) -> &'a str {
+    let mut i = 0;
+    while argv
+        .get(i)
+        .is_some_and(|w| MULTI_CALL.contains(&program_name(w)))
+        && i + 1 < argv.len()
+    {
+        i += 1;
+    }
+    argv.get(i).map_or("", |w| program_name(w))
+}
+
 /// Read argv as a [`Shape`].
 pub(crate) fn shape<S: AsRef<str>>(argv: &[S]) -> Shape {
     let mut words: Vec<&str> = argv.iter().map(|w| w.as_ref()).collect();
