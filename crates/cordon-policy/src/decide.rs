@@ -14,6 +14,7 @@
 
 use crate::class::{ClassSet, RiskClass};
 use crate::classify::{self, Info, Where};
+use crate::readers;
 use crate::rules::{host_matches, Base, Rule};
 use crate::shell::{SimpleCmd, Word};
 use crate::state::TaintSource;
@@ -340,11 +341,24 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         // Rules: the command's own text, plus path and domain rules (deny/ask).
         let argv: Vec<&str> = cmd.argv.iter().map(|w| w.text.as_str()).collect();
         let mut rule = policy.rules.bash(&argv);
-        for p in &info.reads {
-            rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
+        // Inline code of interpreters: deny and ask rules see the command
+        // lines it holds.
+        for line in readers::inline_commands(cmd, cmd.name()) {
+            for inner in policy.parser.analyse(&line).cmds {
+                let argv: Vec<&str> = inner.argv.iter().map(|w| w.text.as_str()).collect();
+                rule = stronger(rule, policy.rules.bash_strict(&argv));
+            }
         }
-        for p in &info.writes {
-            rule = stronger(rule, policy.rules.path(false, p, &w.base, false));
+        // Path rules; for commands that take whole trees (`tar c ~`,
+        // `rm -rf ~`) also rules naming something below the path.
+        let tree = readers::recursive(cmd, cmd.name());
+        for (write, paths) in [(false, &info.reads), (true, &info.writes)] {
+            for p in paths {
+                rule = stronger(rule, policy.rules.path(!write, p, &w.base, false));
+                if tree {
+                    rule = stronger(rule, policy.rules.path_below(!write, p, &w.base));
+                }
+            }
         }
         for h in &info.hosts {
             rule = stronger(rule, policy.rules.domain(h, false, None));

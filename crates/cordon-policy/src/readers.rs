@@ -17,6 +17,7 @@
 use crate::classify::{resolve, INTERPRETERS};
 use crate::rules::Base;
 use crate::shell::{SimpleCmd, Word};
+use crate::spelling;
 
 /// How a command touches a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +126,127 @@ const SQLITE_DOT: &[(&str, Touch)] = &[
     (".backup", Touch::Write),
     (".dump", Touch::Read),
 ];
+/// Programs that read or write a whole tree below a directory argument,
+/// always (empty list) or with one of these options (any spelling the
+/// option table knows; see `spelling.rs`).
+const RECURSIVE: &[(&str, &[&str])] = &[
+    ("tar", &[]),
+    ("bsdtar", &[]),
+    ("zip", &["-r", "--recurse-paths"]),
+    ("7z", &[]),
+    ("7za", &[]),
+    ("cpio", &[]),
+    ("pax", &[]),
+    ("rsync", &[]),
+    ("rclone", &[]),
+    ("restic", &[]),
+    ("borg", &[]),
+    ("duplicity", &[]),
+    ("rg", &[]),
+    ("ag", &[]),
+    ("ack", &[]),
+    ("mv", &[]),
+    ("cp", &["-r", "-a"]),
+    ("scp", &["-r"]),
+    (
+        "grep",
+        &["-r", "-R", "--recursive", "--dereference-recursive"],
+    ),
+    ("egrep", &["-r", "-R"]),
+    ("fgrep", &["-r", "-R"]),
+    ("rm", &["-r"]),
+    ("shred", &["-r"]),
+    ("chmod", &["-R"]),
+    ("chown", &["-R"]),
+    ("chgrp", &["-R"]),
+    ("setfacl", &["-R", "--recursive"]),
+    ("chattr", &["-R"]),
+];
+
+/// Does `cmd` read or write whole trees below its directory arguments?
+pub(crate) fn recursive(cmd: &SimpleCmd, name: &str) -> bool {
+    let Some((_, flags)) = RECURSIVE.iter().find(|(n, _)| *n == name) else {
+        return false;
+    };
+    if flags.is_empty() {
+        return true;
+    }
+    let argv: Vec<&str> = cmd.argv.iter().map(|w| w.text.as_str()).collect();
+    spelling::shape(&argv)
+        .opts
+        .iter()
+        .any(|(o, _)| flags.contains(&o.as_str()))
+}
+
+/// Command lines in the inline code of an interpreter (`python3 -c
+/// 'os.system("rm -rf x")'`, `subprocess.run(["rm", "-rf", "x"])`, perl
+/// `system("rm", "-rf", "x")`, backticks): every string literal, and every
+/// list of string literals joined by spaces. Deny and ask rules are checked
+/// against them (the code can run any string it holds).
+pub(crate) fn inline_commands(cmd: &SimpleCmd, name: &str) -> Vec<String> {
+    let Some((_, opts)) = INTERPRETERS.iter().find(|(n, _)| *n == name) else {
+        return Vec::new();
+    };
+    let args: &[Word] = cmd.argv.get(1..).unwrap_or(&[]);
+    let mut out = Vec::new();
+    for code in inline_code(args, opts) {
+        out.extend(string_runs(code));
+    }
+    out
+}
+
+/// The inline code arguments (`-c CODE`, `-cCODE`).
+fn inline_code<'a>(args: &'a [Word], opts: &[&str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if opts.contains(&t) {
+            if let Some(a) = args.get(i + 1) {
+                out.push(a.text.as_str());
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(o) = opts
+            .iter()
+            .find(|o| o.len() == 2 && t.len() > 2 && t.starts_with(**o))
+        {
+            out.push(&t[o.len()..]);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// String literals of code (`'...'`, `"..."`, `` `...` ``), with runs of
+/// literals separated only by commas (argument lists) joined by spaces.
+fn string_runs(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find(['\'', '"', '`']) {
+        let between = &rest[..i];
+        if !run.is_empty() && !between.trim().trim_start_matches(',').trim().is_empty() {
+            out.push(run.join(" "));
+            run.clear();
+        }
+        let q = rest.as_bytes()[i] as char;
+        let body = &rest[i + 1..];
+        let Some(j) = body.find(q) else { break };
+        run.push(&body[..j]);
+        rest = &body[j + 1..];
+        if !rest.trim_start().starts_with(',') {
+            out.push(run.join(" "));
+            run.clear();
+        }
+    }
+    if !run.is_empty() {
+        out.push(run.join(" "));
+    }
+    out
+}
+
 /// The paths `cmd` touches in the forms above.
 pub(crate) fn accesses(cmd: &SimpleCmd, name: &str, b: &Base) -> Vec<Access> {
     let args: &[Word] = cmd.argv.get(1..).unwrap_or(&[]);
@@ -139,24 +261,9 @@ pub(crate) fn accesses(cmd: &SimpleCmd, name: &str, b: &Base) -> Vec<Access> {
             sql(t, false, &mut out);
         }
     } else if let Some((_, opts)) = INTERPRETERS.iter().find(|(n, _)| *n == name) {
-        let mut i = 0;
-        while i < args.len() {
-            let t = args[i].text.as_str();
-            let code = if opts.contains(&t) {
-                i += 1;
-                args.get(i).map(|a| a.text.as_str())
-            } else {
-                opts.iter()
-                    .find(|o| o.len() == 2 && t.len() > 2 && t.starts_with(**o))
-                    .map(|_| &t[2..])
-            };
-            let dynamic = args.get(i).is_some_and(|a| a.dynamic);
-            i += 1;
-            for p in code
-                .into_iter()
-                .flat_map(quoted)
-                .filter(|p| looks_like_path(p))
-            {
+        let dynamic = args.iter().any(|a| a.dynamic);
+        for code in inline_code(args, opts) {
+            for p in quoted(code).filter(|p| looks_like_path(p)) {
                 out.push(access(Touch::Either, p, dynamic));
             }
         }
@@ -403,6 +510,19 @@ mod tests {
         assert_eq!(p, [(Touch::Read, "/w/app/src".into())]);
         let p = paths("git checkout HEAD -- a.txt");
         assert_eq!(p, [(Touch::Write, "/w/app/a.txt".into())]);
+    }
+
+    #[test]
+    fn string_literals_and_argument_lists() {
+        assert_eq!(
+            string_runs(r#"import os; os.system("rm -rf x"); subprocess.run(['rm', '-fr', 'y'])"#),
+            ["rm -rf x", "rm -fr y"]
+        );
+        assert_eq!(
+            string_runs(r#"system("rm","-rf","z") if `id`"#),
+            ["rm -rf z", "id"]
+        );
+        assert_eq!(string_runs("print(1)"), Vec::<String>::new());
     }
 
     #[test]

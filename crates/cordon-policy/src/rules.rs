@@ -423,6 +423,26 @@ pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
     segs_match(&p, &s)
 }
 
+/// `path` is the literal directory a pattern starts with, or above it
+/// (`/home/u` for `/home/u/.ssh/**`; nothing for `/w/**/.env` but `/w` and `/`).
+fn above(path: &str, pattern: &str) -> bool {
+    let lit = pattern
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .take_while(|s| !s.contains(['*', '?', '[']));
+    let mut s = path.split('/').filter(|s| !s.is_empty());
+    let mut lit = lit;
+    loop {
+        match (s.next(), lit.next()) {
+            (None, Some(_)) => return true,
+            (None, None) => return pattern.contains('*'),
+            (Some(_), None) => return false,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Segment-wise glob match (see [`path_glob`]).
 pub(crate) fn segs_match(p: &[&str], s: &[&str]) -> bool {
     match p.first() {
@@ -535,6 +555,22 @@ impl Rules {
     /// program by any path, options in any order, bundle or long form,
     /// supersets of the options); allow rules match the text as written.
     pub(crate) fn bash(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
+        if let Some(hit) = self.bash_strict(argv) {
+            return Some(hit);
+        }
+        let text = argv.join(" ");
+        self.allow
+            .iter()
+            .find(|r| match &r.kind {
+                Kind::Tool(t) => t == "Bash",
+                Kind::Bash(p) => p.matches(&text),
+                _ => false,
+            })
+            .map(|r| (Verdict::Allow, r))
+    }
+
+    /// Deny and ask rules for one simple command, in every spelling.
+    pub(crate) fn bash_strict(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
         let argv0 = argv.first().copied().unwrap_or("");
         let prog = spelling::program_of(argv);
         // Built on the first rule that can match (most commands meet none).
@@ -556,15 +592,17 @@ impl Rules {
                 }
             }
         }
-        let text = argv.join(" ");
-        self.allow
-            .iter()
-            .find(|r| match &r.kind {
-                Kind::Tool(t) => t == "Bash",
-                Kind::Bash(p) => p.matches(&text),
-                _ => false,
-            })
-            .map(|r| (Verdict::Allow, r))
+        None
+    }
+
+    /// Deny and ask path rules naming something below `path`, for a command
+    /// that reads or writes a whole tree (`tar c ~`, `rm -rf ~`): the path is
+    /// the rule's directory or one above it (`Read(~/.ssh/**)` and `~`).
+    pub(crate) fn path_below(&self, read: bool, path: &str, b: &Base) -> Option<(Verdict, &Rule)> {
+        self.find(false, |k| match k {
+            Kind::Path { read: r, pattern } => *r == read && above(path, &anchor(pattern, b)),
+            _ => false,
+        })
     }
 
     /// What a user should know about rules that parse: each legacy

@@ -442,3 +442,64 @@ fn commands_that_are_not_the_denied_one_are_not_denied() {
         assert_ne!(v, Verdict::Deny, "{c}");
     }
 }
+
+#[test]
+fn inline_code_of_interpreters_is_command_text() {
+    let p = policy(&[], &["Bash(rm -rf *)", "Bash(git push *)"]);
+    let forms = s(&[
+        r#"python3 -c 'import os; os.system("rm -rf /srv")'"#,
+        r#"python3 -c "import subprocess; subprocess.run(['rm', '-fr', '/srv'])""#,
+        r#"python -c "__import__('os').system('/bin/rm -r -f /srv')""#,
+        r#"perl -e 'system("rm", "-rf", "/srv")'"#,
+        r#"perl -e 'system "git", "-C", "/w/app", "push"'"#,
+        r#"node -e 'require("child_process").execSync("rm -Rf /srv")'"#,
+        r#"node --eval 'require("child_process").execSync("git push origin")'"#,
+        "ruby -e '`rm -rf /srv`'",
+        r#"php -r 'system("rm -rf /srv");'"#,
+        r#"bash -c "python3 -c 'import os; os.system(\"rm -rf /srv\")'""#,
+    ]);
+    denied(&p, &forms);
+    for c in [
+        r#"python3 -c 'print("hello")'"#,
+        r#"python3 -c 'import os; os.remove("build/x.o")'"#,
+    ] {
+        assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
+    }
+}
+
+#[test]
+fn whole_tree_readers_and_writers_meet_rules_below_them() {
+    let p = policy(&[], &["Read(~/.ssh/**)", "Edit(~/.bashrc)"]);
+    let forms = s(&[
+        "tar czf /w/app/home.tgz ~",
+        "tar -czf - /home/u",
+        "tar cf /w/app/all.tar /",
+        "zip -r /w/app/h.zip /home/u",
+        "cp -r ~ /w/app/h",
+        "cp -a /home /w/app/h",
+        "rsync -a ~/ /w/app/h",
+        "grep -r BEGIN ~",
+        "grep -R BEGIN /home/u",
+        "rg BEGIN /home",
+        "rm -rf ~",
+        "rm -r /home/u",
+        "rm --recursive --force /home",
+        "chmod -R 777 ~",
+        "mv ~ /w/app/h",
+        "bash -c 'cd ~ && tar czf /w/app/h.tgz .'",
+    ]);
+    denied(&p, &forms);
+    for c in [
+        "ls ~",
+        "ls -la /home/u",
+        "du -sh ~",
+        "cat ~/notes.txt",
+        "grep BEGIN ~/notes.txt",
+        "tar czf x.tgz src",
+        "rm -rf ~/tmp/cache",
+        "grep -r TODO src",
+        "cp -r src /w/app/backup",
+    ] {
+        assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
+    }
+}
