@@ -231,10 +231,13 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     // of that string only (they share its `via`, and come before it).
     let mut infos: Vec<Info> = Vec::with_capacity(parsed.cmds.len());
     let mut cwds: Vec<(&[String], String)> = Vec::new();
+    // The directory each command runs in, when a `cd` changed it.
+    let mut dirs: Vec<Option<String>> = Vec::with_capacity(parsed.cmds.len());
     for c in &parsed.cmds {
         while cwds.last().is_some_and(|(via, _)| !c.via.starts_with(via)) {
             cwds.pop();
         }
+        dirs.push(cwds.last().map(|(_, d)| d.clone()));
         let info = match cwds.last() {
             None => classify::classify(c, w),
             Some((_, dir)) => {
@@ -330,7 +333,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
     let mut egress_ok = w.sandboxed;
     let mut first_ask: Option<&SimpleCmd> = None;
-    for (cmd, info) in parsed.cmds.iter().zip(&infos) {
+    for ((cmd, info), dir) in parsed.cmds.iter().zip(&infos).zip(&dirs) {
         let text = cmd.text();
         let hosts_allowed = w.hosts_allowed(&info.hosts);
         if info.classes.any_egress()
@@ -350,14 +353,30 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             }
         }
         // Path rules; for commands that take whole trees (`tar c ~`,
-        // `rm -rf ~`) also rules naming something below the path.
+        // `rm -rf ~`) also rules naming something below the path. Deny and
+        // ask `Read` rules also meet files written (an editor, `gzip -c`,
+        // `zip` read them first) and every path the command names, however
+        // the command was classified (`openssl rsa -in KEY`).
         let tree = readers::recursive(cmd, cmd.name());
         for (write, paths) in [(false, &info.reads), (true, &info.writes)] {
             for p in paths {
                 rule = stronger(rule, policy.rules.path(!write, p, &w.base, false));
+                if write {
+                    rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
+                }
                 if tree {
                     rule = stronger(rule, policy.rules.path_below(!write, p, &w.base));
                 }
+            }
+        }
+        if policy.rules.has_strict_read_rules() {
+            let base = Base {
+                cwd: dir.as_deref().unwrap_or(w.base.cwd),
+                ..w.base
+            };
+            for p in readers::named_paths(cmd) {
+                let p = classify::resolve(p, &base);
+                rule = stronger(rule, policy.rules.path(true, &p, &w.base, false));
             }
         }
         for h in &info.hosts {

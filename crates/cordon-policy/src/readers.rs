@@ -184,6 +184,9 @@ pub(crate) fn recursive(cmd: &SimpleCmd, name: &str) -> bool {
 /// list of string literals joined by spaces. Deny and ask rules are checked
 /// against them (the code can run any string it holds).
 pub(crate) fn inline_commands(cmd: &SimpleCmd, name: &str) -> Vec<String> {
+    if name == "git" {
+        return git_shell_aliases(cmd);
+    }
     let Some((_, opts)) = INTERPRETERS.iter().find(|(n, _)| *n == name) else {
         return Vec::new();
     };
@@ -193,6 +196,19 @@ pub(crate) fn inline_commands(cmd: &SimpleCmd, name: &str) -> Vec<String> {
         out.extend(string_runs(code));
     }
     out
+}
+
+/// Shell commands of git aliases defined on the command line
+/// (`git -c alias.x='!rm -rf y' x`).
+fn git_shell_aliases(cmd: &SimpleCmd) -> Vec<String> {
+    cmd.argv
+        .windows(2)
+        .filter(|w| w[0].text == "-c")
+        .filter_map(|w| w[1].text.split_once('='))
+        .filter(|(k, _)| k.to_ascii_lowercase().starts_with("alias."))
+        .filter_map(|(_, v)| v.strip_prefix('!'))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The inline code arguments (`-c CODE`, `-cCODE`).
@@ -245,6 +261,27 @@ fn string_runs(code: &str) -> Vec<String> {
         out.push(run.join(" "));
     }
     out
+}
+
+/// Every path a command names in its arguments, as written: words that look
+/// like paths, `--opt=PATH` and `key=PATH` values, `@PATH` (curl). Deny and
+/// ask `Read` rules are checked against them whatever the command does with
+/// them (the table may not know that `openssl rsa -in KEY` reads KEY).
+pub(crate) fn named_paths(cmd: &SimpleCmd) -> impl Iterator<Item = &str> {
+    cmd.argv
+        .iter()
+        .skip(1)
+        .filter(|w| !w.dynamic)
+        .flat_map(|w| {
+            let t = w.text.as_str();
+            let value = t.split_once('=').map(|(_, v)| v);
+            let at = t.split_once('@').map(|(_, v)| v);
+            [Some(t), value, at]
+        })
+        .flatten()
+        .filter(|t| {
+            (looks_like_path(t) || t.starts_with('.') || t.contains('/')) && !t.contains("://")
+        })
 }
 
 /// The paths `cmd` touches in the forms above.

@@ -423,6 +423,35 @@ pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
     segs_match(&p, &s)
 }
 
+/// Characters the shell expands in a path word at run time.
+const GLOB_CHARS: [char; 3] = ['*', '?', '['];
+
+/// Can a path the shell expands from `glob` (`~/.s*/id_rsa`) be one the
+/// rule pattern matches? Segment by segment: a literal against a pattern
+/// is matched; two patterns in one segment are taken to meet.
+fn globs_meet(pattern: &str, glob: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let s: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
+    segs_meet(&p, &s)
+}
+
+fn segs_meet(p: &[&str], s: &[&str]) -> bool {
+    match (p.first(), s.first()) {
+        (None, _) => true,
+        (Some(&"**"), _) => (0..=s.len()).any(|k| segs_meet(&p[1..], &s[k..])),
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => {
+            let meet = match (a.contains(GLOB_CHARS), b.contains(GLOB_CHARS)) {
+                (_, false) => seg_match(a.as_bytes(), b.as_bytes()),
+                (false, true) if !b.contains('[') => seg_match(b.as_bytes(), a.as_bytes()),
+                (false, true) => true,
+                (true, true) => true,
+            };
+            meet && segs_meet(&p[1..], &s[1..])
+        }
+    }
+}
+
 /// `path` is the literal directory a pattern starts with, or above it
 /// (`/home/u` for `/home/u/.ssh/**`; nothing for `/w/**/.env` but `/w` and `/`).
 fn above(path: &str, pattern: &str) -> bool {
@@ -651,9 +680,24 @@ impl Rules {
         };
         self.find(allow_too, |k| match k {
             Kind::Tool(t) => allow_too && tools.contains(&t.as_str()),
-            Kind::Path { read: r, pattern } => *r == read && path_glob(&anchor(pattern, b), path),
+            Kind::Path { read: r, pattern } => {
+                *r == read && {
+                    let pat = anchor(pattern, b);
+                    path_glob(&pat, path)
+                        || (!allow_too && path.contains(GLOB_CHARS) && globs_meet(&pat, path))
+                }
+            }
             _ => false,
         })
+    }
+
+    /// Are there deny or ask `Read(...)` rules (worth checking every path a
+    /// command names)?
+    pub(crate) fn has_strict_read_rules(&self) -> bool {
+        self.deny
+            .iter()
+            .chain(&self.ask)
+            .any(|r| matches!(r.kind, Kind::Path { read: true, .. }))
     }
 
     /// Domain rules for a host; `tool` (`WebFetch`) also matches the bare tool rule.
@@ -893,6 +937,22 @@ mod tests {
         assert!(!m("src/*.rs", "/w/sub/src/a/b.rs"));
         assert!(m("src/**/*.rs", "/w/sub/src/a/b.rs"));
         assert!(m("src/?.rs", "/w/sub/src/a.rs"));
+    }
+
+    #[test]
+    fn globs_and_trees_meet_path_patterns() {
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.s*/id_rsa"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/*/.ssh/id_rsa"));
+        assert!(globs_meet("/home/u/.ssh/id_*", "/home/u/.ssh/*"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.ss[h]/x"));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.x*/id_rsa"));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/*.txt"));
+        assert!(above("/home/u", "/home/u/.ssh/**"));
+        assert!(above("/", "/home/u/.ssh/**"));
+        assert!(above("/w/app", "/w/app/**/.env"));
+        assert!(!above("/w/app/build", "/w/app/**/.env"));
+        assert!(!above("/home/u/tmp", "/home/u/.ssh/**"));
+        assert!(!above("/home/u/.ssh/id_rsa", "/home/u/.ssh/id_rsa"));
     }
 
     #[test]

@@ -574,10 +574,33 @@ pub(crate) struct Shape {
 /// (`/usr/bin/../bin/rm`, `//bin//rm`, `./rm`): deny and ask rules name the
 /// program, wherever it was found.
 pub(crate) fn program_name(word: &str) -> &str {
+    let word = looked_up(word).unwrap_or(word);
     word.trim_end_matches('/')
         .rsplit('/')
         .next()
         .unwrap_or(word)
+}
+
+/// Commands that print where a program is: `$(which rm)` runs `rm`.
+const LOOKUPS: &[&[&str]] = &[
+    &["which"],
+    &["command", "-v"],
+    &["command", "-V"],
+    &["type", "-P"],
+    &["type", "-p"],
+    &["whereis", "-b"],
+];
+
+/// The program named by a lookup substitution (`$(which rm)`,
+/// `` `command -v rm` ``).
+fn looked_up(word: &str) -> Option<&str> {
+    let inner = word
+        .strip_prefix("$(")
+        .and_then(|w| w.strip_suffix(')'))
+        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')))?;
+    let words: Vec<&str> = inner.split_whitespace().collect();
+    let (name, lookup) = words.split_last()?;
+    LOOKUPS.contains(&lookup).then_some(*name)
 }
 
 /// The program a command runs, without allocating: the bare name of its
@@ -644,7 +667,34 @@ pub(crate) fn shape<S: AsRef<str>>(argv: &[S]) -> Shape {
             i = cluster(prog, a, args, i, &mut out);
         }
     }
+    if out.program == "git" {
+        if let Some(argv) = git_alias(&out) {
+            let mut expanded = shape(&argv);
+            expanded.opts.append(&mut out.opts);
+            return expanded;
+        }
+    }
     out
+}
+
+/// `git -c alias.p=push p` runs `git push`: the alias's words in place of
+/// the subcommand (shell aliases, `!cmd`, are command lines: see readers.rs).
+fn git_alias(s: &Shape) -> Option<Vec<String>> {
+    let sub = s.operands.first()?;
+    let value = s.opts.iter().rev().find_map(|(o, v)| {
+        let (k, val) = v.as_deref().filter(|_| o == "-c")?.split_once('=')?;
+        let name = k
+            .get(6..)
+            .filter(|_| k[..6].eq_ignore_ascii_case("alias."))?;
+        name.eq_ignore_ascii_case(sub).then_some(val)
+    })?;
+    if value.starts_with('!') {
+        return None;
+    }
+    let mut argv = vec!["git".to_string()];
+    argv.extend(value.split_whitespace().map(str::to_string));
+    argv.extend(s.operands[1..].iter().cloned());
+    Some(argv)
 }
 
 /// A short-option cluster `-abc` (already known to start with `-`); returns
