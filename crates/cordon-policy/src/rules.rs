@@ -18,6 +18,14 @@
 //! files they write, and `WebFetch(domain:...)` rules to hosts they contact
 //! (deny and ask only: an allow rule for one tool never allows another).
 //! Deny beats ask beats allow; the first matching rule in that order decides.
+//!
+//! Allow rules match the command text as written (Claude Code's semantics).
+//! Deny and ask rules match every spelling of what they name: the program by
+//! any path, options in any order, bundle or long form, supersets of the
+//! options (`spelling.rs`); `Read`/`Edit` deny and ask rules also meet
+//! the other readers and writers of a path (`readers.rs`), globs, and
+//! commands that take the whole tree above it. `Bash(x:*)` is the legacy
+//! prefix form, reported by [`Rules::warnings`].
 
 use crate::spelling::{self, program_name, RuleShape, Shape};
 use crate::Verdict;
