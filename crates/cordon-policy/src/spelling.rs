@@ -641,7 +641,7 @@ pub(crate) fn shape<S: AsRef<str>>(argv: &[S]) -> Shape {
                 i = cluster(prog, &format!("-{a}"), args, i, &mut out);
                 continue;
             }
-            out.operands.push(a.to_string());
+            out.operands.push(norm_operand(a));
             continue;
         }
         if a == "--" {
@@ -673,8 +673,109 @@ pub(crate) fn shape<S: AsRef<str>>(argv: &[S]) -> Shape {
             expanded.opts.append(&mut out.opts);
             return expanded;
         }
+        git_push_refspecs(&mut out);
     }
+    alias_subcommand(&mut out);
     out
+}
+
+/// Subcommands spelled another way: (program, words, the words they mean).
+const SUB_ALIASES: &[(&str, &[&str], &[&str])] = &[
+    ("docker", &["container", "run"], &["run"]),
+    ("docker", &["container", "exec"], &["exec"]),
+    ("docker", &["container", "create"], &["create"]),
+    ("docker", &["container", "rm"], &["rm"]),
+    ("docker", &["container", "kill"], &["kill"]),
+    ("docker", &["image", "rm"], &["rmi"]),
+    ("docker", &["image", "push"], &["push"]),
+    ("docker", &["image", "build"], &["build"]),
+    ("docker", &["builder", "build"], &["build"]),
+    ("podman", &["container", "run"], &["run"]),
+    ("podman", &["container", "exec"], &["exec"]),
+    ("npm", &["i"], &["install"]),
+    ("npm", &["add"], &["install"]),
+    ("npm", &["isntall"], &["install"]),
+    ("npm", &["in"], &["install"]),
+    ("npm", &["rm"], &["uninstall"]),
+    ("npm", &["r"], &["uninstall"]),
+    ("npm", &["un"], &["uninstall"]),
+    ("npm", &["remove"], &["uninstall"]),
+    ("npm", &["run-script"], &["run"]),
+    ("npm", &["rum"], &["run"]),
+    ("npm", &["urn"], &["run"]),
+    ("npm", &["x"], &["exec"]),
+    ("npm", &["t"], &["test"]),
+    ("npm", &["tst"], &["test"]),
+    ("cargo", &["b"], &["build"]),
+    ("cargo", &["c"], &["check"]),
+    ("cargo", &["t"], &["test"]),
+    ("cargo", &["r"], &["run"]),
+    ("cargo", &["d"], &["doc"]),
+    ("kubectl", &["del"], &["delete"]),
+];
+
+/// The canonical words of an aliased subcommand (`docker container run` ->
+/// `docker run`, `npm i` -> `npm install`).
+fn alias_subcommand(s: &mut Shape) {
+    let hit = SUB_ALIASES.iter().find(|(p, from, _)| {
+        *p == s.program
+            && s.operands.len() >= from.len()
+            && from.iter().zip(&s.operands).all(|(a, b)| a == b)
+    });
+    if let Some((_, from, to)) = hit {
+        s.operands
+            .splice(..from.len(), to.iter().map(|t| t.to_string()));
+    }
+}
+
+/// `git push origin +main` forces like `--force` (so do `--force-with-lease`
+/// and `--force-if-includes`); `git push origin :main` deletes like
+/// `--delete`.
+fn git_push_refspecs(s: &mut Shape) {
+    if s.operands.first().map(String::as_str) != Some("push") {
+        return;
+    }
+    let lease = s
+        .opts
+        .iter()
+        .any(|(o, _)| o.starts_with("--force-with-lease") || o.starts_with("--force-if-includes"));
+    let plus = s.operands[1..].iter().any(|o| o.starts_with('+'));
+    let colon = s.operands[1..]
+        .iter()
+        .any(|o| o.starts_with(':') && o.len() > 1);
+    if lease || plus {
+        s.opts.push(("-f".to_string(), None));
+    }
+    if colon {
+        s.opts.push(("-d".to_string(), None));
+    }
+}
+
+/// An operand with a path in it, lexically normalised (`//`, `/./`, `a/..`,
+/// a trailing `/`, a leading `./`), so `rm -rf //` and `rm -rf /tmp/..` are
+/// `rm -rf /`.
+fn norm_operand(a: &str) -> String {
+    if !a.contains('/') || a.contains("://") {
+        return a.to_string();
+    }
+    let abs = a.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in a.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if abs => {}
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (abs, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
 }
 
 /// `git -c alias.p=push p` runs `git push`: the alias's words in place of
@@ -850,6 +951,25 @@ mod tests {
         let r = RuleShape::parse("tar -xf *", false).unwrap();
         assert!(r.matches(&shape(&["tar", "xzf", "a.tgz"])));
         assert!(r.matches(&shape(&["tar", "--extract", "--file=a.tgz"])));
+        let r = RuleShape::parse("git push --force *", false).unwrap();
+        assert!(r.matches(&shape(&["git", "push", "origin", "+main"])));
+        assert!(r.matches(&shape(&["git", "push", "--force-with-lease"])));
+        assert!(!r.matches(&shape(&["git", "push", "origin", "main"])));
+        let r = RuleShape::parse("docker run --privileged *", false).unwrap();
+        assert!(r.matches(&shape(&[
+            "docker",
+            "container",
+            "run",
+            "--privileged=true",
+            "x"
+        ])));
+        let r = RuleShape::parse("rm -rf /", false).unwrap();
+        for op in ["//", "/.", "/tmp/..", "///", "/./"] {
+            assert!(r.matches(&shape(&["rm", "-rf", op])), "{op}");
+        }
+        assert!(!r.matches(&shape(&["rm", "-rf", "/tmp"])));
+        assert_eq!(norm_operand("./a//b/../c/"), "a/c");
+        assert_eq!(norm_operand("../x"), "../x");
         let r = RuleShape::parse("kill -9 *", false).unwrap();
         assert!(r.matches(&shape(&["kill", "-KILL", "1"])));
     }

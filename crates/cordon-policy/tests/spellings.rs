@@ -560,3 +560,62 @@ fn read_rules_meet_globs_editors_and_any_named_path() {
         assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
     }
 }
+
+#[test]
+fn force_push_and_operand_spellings() {
+    let p = policy(
+        &[],
+        &[
+            "Bash(git push --force *)",
+            "Bash(rm -rf /)",
+            "Bash(docker run --privileged *)",
+            "Bash(npm publish *)",
+        ],
+    );
+    let mut forms = Vec::new();
+    for push in [
+        "git push -f",
+        "git push --force origin main",
+        "git push origin main --force",
+        "git push origin +main",
+        "git push origin +HEAD:main",
+        "git push --forc origin",
+        "git push --force-with-lease",
+        "git push --force-with-lease=main:abc origin",
+        "git push --force-if-includes origin",
+        "git -C /w/app --no-pager push -fu origin main",
+        "git -c alias.fp='push -f' fp",
+    ] {
+        forms.extend(wrappers(push));
+    }
+    for rm in [
+        "rm -rf /",
+        "rm -rf //",
+        "rm -fr /.",
+        "rm -r -f /tmp/..",
+        "rm --recursive --force ///",
+        "rm -rf --no-preserve-root /",
+    ] {
+        for name in program_paths("rm") {
+            forms.push(rm.replacen("rm", &name, 1));
+        }
+    }
+    forms.extend(s(&[
+        "docker run --privileged alpine",
+        "docker container run --privileged=true alpine",
+        "docker -H unix:///var/run/docker.sock run --privileged alpine",
+        "npm publish",
+        "npm --registry https://r.example publish --access public",
+    ]));
+    denied(&p, &forms);
+    for c in [
+        "git push origin main",
+        "git push origin main:main",
+        "rm -rf /w/app/build",
+        "rm -rf ./build/",
+        "docker run alpine",
+        "npm pack",
+    ] {
+        assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
+    }
+}
