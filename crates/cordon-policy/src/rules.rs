@@ -48,6 +48,8 @@ enum Kind {
     Path {
         read: bool,
         pattern: String,
+        /// A segment every matching path contains (a cheap first test).
+        lit: String,
     },
     Domain(String),
     WebSearch(String),
@@ -225,10 +227,12 @@ impl Rule {
                 t if PATH_READ_TOOLS.contains(&t) => Kind::Path {
                     read: true,
                     pattern: spec.to_string(),
+                    lit: literal_segment(spec),
                 },
                 t if PATH_EDIT_TOOLS.contains(&t) => Kind::Path {
                     read: false,
                     pattern: spec.to_string(),
+                    lit: literal_segment(spec),
                 },
                 "WebFetch" => match spec.strip_prefix("domain:") {
                     Some(d) if !d.trim().is_empty() => Kind::Domain(d.trim().to_ascii_lowercase()),
@@ -429,6 +433,17 @@ pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
     let s: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     segs_match(&p, &s)
+}
+
+/// The last segment of a path pattern that has no wildcard and is not an
+/// anchor: every path the pattern matches contains it (empty when none).
+fn literal_segment(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .filter(|s| !matches!(*s, "" | "~" | "." | ".." | "**") && !s.contains(GLOB_CHARS))
+        .last()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Characters the shell expands in a path word at run time.
@@ -637,7 +652,9 @@ impl Rules {
     /// the rule's directory or one above it (`Read(~/.ssh/**)` and `~`).
     pub(crate) fn path_below(&self, read: bool, path: &str, b: &Base) -> Option<(Verdict, &Rule)> {
         self.find(false, |k| match k {
-            Kind::Path { read: r, pattern } => *r == read && above(path, &anchor(pattern, b)),
+            Kind::Path {
+                read: r, pattern, ..
+            } => *r == read && above(path, &anchor(pattern, b)),
             _ => false,
         })
     }
@@ -688,8 +705,12 @@ impl Rules {
         };
         self.find(allow_too, |k| match k {
             Kind::Tool(t) => allow_too && tools.contains(&t.as_str()),
-            Kind::Path { read: r, pattern } => {
-                *r == read && {
+            Kind::Path {
+                read: r,
+                pattern,
+                lit,
+            } => {
+                *r == read && (path.contains(lit.as_str()) || path.contains(GLOB_CHARS)) && {
                     let pat = anchor(pattern, b);
                     path_glob(&pat, path)
                         || (!allow_too && path.contains(GLOB_CHARS) && globs_meet(&pat, path))
