@@ -439,9 +439,8 @@ pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
 /// anchor: every path the pattern matches contains it (empty when none).
 fn literal_segment(pattern: &str) -> String {
     pattern
-        .split('/')
-        .filter(|s| !matches!(*s, "" | "~" | "." | ".." | "**") && !s.contains(GLOB_CHARS))
-        .last()
+        .rsplit('/')
+        .find(|s| !matches!(*s, "" | "~" | "." | ".." | "**") && !s.contains(GLOB_CHARS))
         .unwrap_or("")
         .to_string()
 }
