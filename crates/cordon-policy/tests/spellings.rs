@@ -619,3 +619,33 @@ fn force_push_and_operand_spellings() {
         assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
     }
 }
+
+#[test]
+fn file_tools_resolve_proc_roots_and_user_homes() {
+    let p = policy(&[], &["Read(~/.ssh/**)", "Edit(~/.bashrc)"]);
+    let c = ctx(false);
+    let st = SessionState::default();
+    for path in [
+        "/proc/self/root/home/u/.ssh/id_rsa",
+        "/proc/42/root/home/u/.ssh/id_rsa",
+        "~u/.ssh/id_rsa",
+        "/home/u/../u/.ssh/id_rsa",
+    ] {
+        let d = p.decide(&Action::Read { path: path.into() }, &c, &st);
+        assert_eq!(d.verdict, Verdict::Deny, "{path}");
+    }
+    for path in ["/proc/self/root/home/u/.bashrc", "~u/.bashrc"] {
+        let d = p.decide(&Action::Write { path: path.into() }, &c, &st);
+        assert_eq!(d.verdict, Verdict::Deny, "{path}");
+    }
+    // Another user's home is not this one's.
+    let d = p.decide(
+        &Action::Read {
+            path: "~root/.ssh/id_rsa".into(),
+        },
+        &c,
+        &st,
+    );
+    assert_ne!(d.verdict, Verdict::Deny);
+    assert_ne!(d.verdict, Verdict::Allow);
+}
