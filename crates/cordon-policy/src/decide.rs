@@ -347,6 +347,9 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         // Inline code of interpreters: deny and ask rules see the command
         // lines it holds.
         for line in readers::inline_commands(cmd, cmd.name()) {
+            if !policy.rules.strict_bash_may_match(&line) {
+                continue;
+            }
             for inner in policy.parser.analyse(&line).cmds {
                 let argv: Vec<&str> = inner.argv.iter().map(|w| w.text.as_str()).collect();
                 rule = stronger(rule, policy.rules.bash_strict(&argv));

@@ -239,7 +239,7 @@ fn inline_code<'a>(args: &'a [Word], opts: &[&str]) -> Vec<&'a str> {
 /// literals separated only by commas (argument lists) joined by spaces.
 fn string_runs(code: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut run: Vec<&str> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
     let mut rest = code;
     while let Some(i) = rest.find(['\'', '"', '`']) {
         let between = &rest[..i];
@@ -247,11 +247,12 @@ fn string_runs(code: &str) -> Vec<String> {
             out.push(run.join(" "));
             run.clear();
         }
-        let q = rest.as_bytes()[i] as char;
-        let body = &rest[i + 1..];
-        let Some(j) = body.find(q) else { break };
-        run.push(&body[..j]);
-        rest = &body[j + 1..];
+        let q = rest.as_bytes()[i];
+        let Some((lit, after)) = literal(&rest[i + 1..], q) else {
+            break;
+        };
+        run.push(lit);
+        rest = after;
         if !rest.trim_start().starts_with(',') {
             out.push(run.join(" "));
             run.clear();
@@ -261,6 +262,30 @@ fn string_runs(code: &str) -> Vec<String> {
         out.push(run.join(" "));
     }
     out
+}
+
+/// A string literal's text up to the closing quote `q`, with backslash
+/// escapes taken (`\"` is `"`), and the code after it.
+fn literal(body: &str, q: u8) -> Option<(String, &str)> {
+    let b = body.as_bytes();
+    let mut text = Vec::with_capacity(b.len().min(256));
+    let mut k = 0;
+    while k < b.len() {
+        match b[k] {
+            b'\\' if k + 1 < b.len() => {
+                text.push(b[k + 1]);
+                k += 2;
+            }
+            c if c == q => {
+                return Some((String::from_utf8_lossy(&text).into_owned(), &body[k + 1..]))
+            }
+            c => {
+                text.push(c);
+                k += 1;
+            }
+        }
+    }
+    None
 }
 
 /// Every path a command names in its arguments, as written: words that look
@@ -560,6 +585,10 @@ mod tests {
             ["rm -rf z", "id"]
         );
         assert_eq!(string_runs("print(1)"), Vec::<String>::new());
+        assert_eq!(
+            string_runs(r#"os.system("\"r\"m -rf /srv")"#),
+            [r#""r"m -rf /srv"#]
+        );
     }
 
     #[test]

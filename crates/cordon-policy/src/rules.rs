@@ -646,6 +646,23 @@ impl Rules {
         None
     }
 
+    /// Could a deny or ask Bash rule match a command line in `text`? False
+    /// when no such rule's program name appears in it (quotes and
+    /// backslashes aside): a cheap filter before parsing strings of code.
+    pub(crate) fn strict_bash_may_match(&self, text: &str) -> bool {
+        let mut plain: Option<String> = None;
+        self.deny.iter().chain(&self.ask).any(|r| match &r.kind {
+            Kind::Tool(t) => t == "Bash",
+            Kind::Bash(p) => match &p.first {
+                None => true,
+                Some(f) => plain
+                    .get_or_insert_with(|| text.replace(['\'', '"', '\\'], ""))
+                    .contains(program_name(f)),
+            },
+            _ => false,
+        })
+    }
+
     /// Deny and ask path rules naming something below `path`, for a command
     /// that reads or writes a whole tree (`tar c ~`, `rm -rf ~`): the path is
     /// the rule's directory or one above it (`Read(~/.ssh/**)` and `~`).

@@ -455,6 +455,8 @@ fn inline_code_of_interpreters_is_command_text() {
         r#"node -e 'require("child_process").execSync("rm -Rf /srv")'"#,
         r#"node --eval 'require("child_process").execSync("git push origin")'"#,
         "ruby -e '`rm -rf /srv`'",
+        r#"python3 -c 'import os; os.system("\"r\"m -rf /srv")'"#,
+        r#"python3 -c 'import os; os.system("r\\m -rf /srv")'"#,
         r#"php -r 'system("rm -rf /srv");'"#,
         r#"bash -c "python3 -c 'import os; os.system(\"rm -rf /srv\")'""#,
     ]);
