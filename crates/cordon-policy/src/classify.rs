@@ -72,7 +72,7 @@ pub(crate) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("osascript", &["-e"]),
     ("deno", &["eval"]),
 ];
-const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
+pub(crate) const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 const PRIV_WRAPPERS: &[&str] = &["doas", "runuser", "pkexec", "sudo", "su"];
 const ENV_DUMPS: &[&str] = &["env", "printenv", "set", "export", "declare", "typeset"];
 const VAR_COMMANDS: &[&str] = &[
@@ -350,6 +350,10 @@ fn flag_matches(flag: &str, arg: &str) -> bool {
     }
     if flag.len() == 2 && flag.starts_with('-') {
         let letter = flag.as_bytes()[1];
+        // `-i.bak`, `-i~`, `-o/x`: the flag with a value attached.
+        if arg.len() > 2 && arg.starts_with(flag) && !arg.as_bytes()[2].is_ascii_alphanumeric() {
+            return true;
+        }
         return arg.len() > 2
             && arg.starts_with('-')
             && !arg.starts_with("--")
@@ -619,7 +623,8 @@ fn access_spec(name: &str, t: &str) -> bool {
 
 const REMOTE_COPY: &[&str] = &["rsync", "scp", "sftp"];
 
-fn is_remote(t: &str) -> bool {
+/// `host:path`, `user@host:path`, a URL: not a local path.
+pub(crate) fn is_remote(t: &str) -> bool {
     t.contains("://")
         || t.split_once(':')
             .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))

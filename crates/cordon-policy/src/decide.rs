@@ -372,14 +372,25 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                 }
             }
         }
-        if policy.rules.has_strict_read_rules() {
+        // A program whose effects cordon cannot tell (project code, an
+        // unknown command) may also write any path it names: `Edit` rules too.
+        let opaque =
+            info.classes.contains(RiskClass::RunsCode) || info.classes.contains(RiskClass::Unknown);
+        let check_read = policy.rules.has_strict_path_rules(true);
+        let check_edit = opaque && policy.rules.has_strict_path_rules(false);
+        if check_read || check_edit {
             let base = Base {
                 cwd: dir.as_deref().unwrap_or(w.base.cwd),
                 ..w.base
             };
             for p in readers::named_paths(cmd) {
                 let p = classify::resolve(p, &base);
-                rule = stronger(rule, policy.rules.path(true, &p, &w.base, false));
+                if check_read {
+                    rule = stronger(rule, policy.rules.path(true, &p, &w.base, false));
+                }
+                if check_edit {
+                    rule = stronger(rule, policy.rules.path(false, &p, &w.base, false));
+                }
             }
         }
         for h in &info.hosts {

@@ -14,7 +14,7 @@
 //! The caller (`classify`) resolves each path and judges it like any other
 //! path argument.
 
-use crate::classify::{resolve, INTERPRETERS};
+use crate::classify::{is_remote, resolve, AWKS, INTERPRETERS};
 use crate::rules::Base;
 use crate::shell::{SimpleCmd, Word};
 use crate::spelling;
@@ -133,6 +133,7 @@ const RECURSIVE: &[(&str, &[&str])] = &[
     ("tar", &[]),
     ("bsdtar", &[]),
     ("zip", &["-r", "--recurse-paths"]),
+    ("unzip", &[]),
     ("7z", &[]),
     ("7za", &[]),
     ("cpio", &[]),
@@ -325,12 +326,141 @@ pub(crate) fn accesses(cmd: &SimpleCmd, name: &str, b: &Base) -> Vec<Access> {
     } else if let Some((_, opts)) = INTERPRETERS.iter().find(|(n, _)| *n == name) {
         let dynamic = args.iter().any(|a| a.dynamic);
         for code in inline_code(args, opts) {
-            for p in quoted(code).filter(|p| looks_like_path(p)) {
-                out.push(access(Touch::Either, p, dynamic));
+            code_paths(code, dynamic, &mut out);
+        }
+    } else if AWKS.contains(&name) {
+        // The program is the first word that is not an option (or `-f FILE`).
+        if let Some(code) = awk_program(args) {
+            code_paths(&code.text, code.dynamic, &mut out);
+        }
+    } else if name == "tar" {
+        tar(args, &mut out);
+    } else if let Some((_, opt)) = EXTRACT_DIR.iter().find(|(n, _)| *n == name) {
+        for d in option_values(args, opt) {
+            out.push(access(Touch::Write, d, false));
+        }
+    } else if COPIERS.contains(&name) {
+        copy_targets(args, &mut out);
+    }
+    out
+}
+
+/// Paths quoted in code: read, and for path rules also written.
+fn code_paths(code: &str, dynamic: bool, out: &mut Vec<Access>) {
+    for p in quoted(code).filter(|p| looks_like_path(p)) {
+        out.push(access(Touch::Either, p, dynamic));
+    }
+}
+
+fn awk_program(args: &[Word]) -> Option<&Word> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.text.as_str() {
+            "-f" | "--file" => return None,
+            "-v" | "-F" | "--assign" | "--field-separator" => {
+                it.next();
             }
+            "--" => return it.next(),
+            t if t.starts_with('-') => {}
+            _ => return Some(a),
+        }
+    }
+    None
+}
+
+/// Extractors and the option naming the directory they write a tree into.
+const EXTRACT_DIR: &[(&str, &str)] = &[
+    ("unzip", "-d"),
+    ("7z", "-o"),
+    ("7za", "-o"),
+    ("cpio", "-D"),
+    ("bsdtar", "-C"),
+];
+
+/// Values of an option: `-d DIR`, `-dDIR`, `--opt=DIR`.
+fn option_values<'a>(args: &'a [Word], opt: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let t = a.text.as_str();
+        if t == opt {
+            if let Some(v) = args.get(i + 1).filter(|v| !v.dynamic) {
+                out.push(v.text.as_str());
+            }
+        } else if let Some(v) = t.strip_prefix(opt).filter(|v| !v.is_empty() && !a.dynamic) {
+            out.push(v.strip_prefix('=').unwrap_or(v));
         }
     }
     out
+}
+
+/// `tar -C DIR`: when extracting, DIR takes the tree and members land
+/// below it; when creating, members are read from below it.
+fn tar(args: &[Word], out: &mut Vec<Access>) {
+    let argv: Vec<&str> = std::iter::once("tar")
+        .chain(args.iter().map(|w| w.text.as_str()))
+        .collect();
+    let s = spelling::shape(&argv);
+    let Some(dir) = s
+        .opts
+        .iter()
+        .rev()
+        .find_map(|(o, v)| v.as_deref().filter(|_| o == "-C"))
+    else {
+        return;
+    };
+    let has = |o: &str| s.opts.iter().any(|(x, _)| x == o);
+    if has("-x") {
+        out.push(access(Touch::Write, dir, false));
+        for m in &s.operands {
+            out.push(access(Touch::Write, &format!("{dir}/{m}"), false));
+        }
+    } else if has("-c") || has("-r") || has("-u") {
+        for m in &s.operands {
+            out.push(access(Touch::Read, &format!("{dir}/{m}"), false));
+        }
+    }
+}
+
+/// Programs that copy or link sources into a target (`cp A B DIR`,
+/// `cp -t DIR A B`).
+const COPIERS: &[&str] = &["cp", "mv", "install", "ln", "rsync", "scp"];
+
+/// What a copy writes when its target is a directory: `DIR/NAME` for each
+/// source (as well as the target itself, which `classify` already sees).
+fn copy_targets(args: &[Word], out: &mut Vec<Access>) {
+    if args.iter().any(|a| a.dynamic) {
+        return;
+    }
+    let mut target: Option<&str> = None;
+    let mut sources: Vec<&str> = Vec::new();
+    let mut it = args.iter().map(|a| a.text.as_str());
+    let mut end = false;
+    while let Some(t) = it.next() {
+        if !end && (t == "-t" || t == "--target-directory") {
+            target = it.next();
+        } else if let Some(v) = t.strip_prefix("--target-directory=").filter(|_| !end) {
+            target = Some(v);
+        } else if t == "--" {
+            end = true;
+        } else if end || !t.starts_with('-') {
+            sources.push(t);
+        }
+    }
+    let target = match target {
+        Some(t) => t,
+        None if sources.len() >= 2 => sources.pop().unwrap_or_default(),
+        None => return,
+    };
+    if is_remote(target) {
+        return;
+    }
+    for src in sources {
+        let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+        if !name.is_empty() && name != "." && name != ".." && !is_remote(src) {
+            let dir = target.trim_end_matches('/');
+            out.push(access(Touch::Write, &format!("{dir}/{name}"), false));
+        }
+    }
 }
 
 fn access(touch: Touch, path: &str, dynamic: bool) -> Access {

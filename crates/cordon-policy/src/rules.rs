@@ -736,13 +736,13 @@ impl Rules {
         })
     }
 
-    /// Are there deny or ask `Read(...)` rules (worth checking every path a
-    /// command names)?
-    pub(crate) fn has_strict_read_rules(&self) -> bool {
+    /// Are there deny or ask `Read(...)` (`read`) or `Edit(...)` rules
+    /// (worth checking every path a command names)?
+    pub(crate) fn has_strict_path_rules(&self, read: bool) -> bool {
         self.deny
             .iter()
             .chain(&self.ask)
-            .any(|r| matches!(r.kind, Kind::Path { read: true, .. }))
+            .any(|r| matches!(r.kind, Kind::Path { read: r, .. } if r == read))
     }
 
     /// Domain rules for a host; `tool` (`WebFetch`) also matches the bare tool rule.

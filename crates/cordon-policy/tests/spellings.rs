@@ -651,3 +651,72 @@ fn file_tools_resolve_proc_roots_and_user_homes() {
     assert_ne!(d.verdict, Verdict::Deny);
     assert_ne!(d.verdict, Verdict::Allow);
 }
+
+#[test]
+fn edit_rules_cover_every_writer() {
+    let p = policy(&[], &["Edit(~/.bashrc)"]);
+    let forms = s(&[
+        "sed -i s/a/b/ ~/.bashrc",
+        "sed -i.bak -e s/a/b/ ~/.bashrc",
+        "sed -i~ s/a/b/ ~/.bashrc",
+        "perl -pi -e s/a/b/ ~/.bashrc",
+        "perl -i -pe s/a/b/ ~/.bashrc",
+        "python3 -c \"open('/home/u/.bashrc','a').write('x')\"",
+        "awk '{print > \"/home/u/.bashrc\"}' x",
+        "cp x ~/.bashrc",
+        "cp -t ~ .bashrc",
+        "cp --target-directory=/home/u .bashrc",
+        "cp /w/app/dotfiles/.bashrc ~",
+        "mv .bashrc ~/",
+        "install -m 644 x ~/.bashrc",
+        "ln -sf /w/app/x ~/.bashrc",
+        "rsync -a .bashrc ~/",
+        "dd if=x of=/home/u/.bashrc",
+        "tee -a ~/.bashrc < x",
+        "echo x >> ~/.bashrc",
+        "echo x >> $HOME/.bashrc",
+        "exec 3>> ~/.bashrc",
+        "truncate -s 0 ~/.bashrc",
+        "rm -f /home/u/.bashrc",
+        "tar xf x.tar -C ~",
+        "tar -x -f x.tar -C /home/u .bashrc",
+        "tar --extract --file=x.tar --directory=/home/u",
+        "unzip x.zip -d ~",
+        "curl -o ~/.bashrc https://x.example",
+        "git -C ~ checkout HEAD -- .bashrc",
+        "cat x | sponge ~/.bashrc",
+        "ed ~/.bashrc",
+        "./fix-dotfiles.sh ~/.bashrc",
+        "cd ~ && echo x >> .bashrc",
+        "cd && cp /w/app/x .bashrc",
+    ]);
+    denied(&p, &forms);
+    for c in [
+        "cat ~/.bashrc",
+        "cp ~/.bashrc /w/app/backup",
+        "cp x ~/",
+        "tar czf /w/app/home.tgz -C ~ notes",
+        "grep alias ~/.bashrc",
+        "sed -n p ~/.bashrc",
+    ] {
+        assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
+    }
+}
+
+#[test]
+fn tar_directory_option_moves_member_paths() {
+    let p = policy(&[], &["Read(~/.ssh/**)"]);
+    denied(
+        &p,
+        &s(&[
+            "tar czf /w/app/k.tgz -C ~ .ssh",
+            "tar -c -f - -C /home/u .ssh/id_rsa",
+            "tar --create --file=- --directory=/home/u .ssh",
+            "tar cf - -C / home/u/.ssh",
+        ]),
+    );
+    assert_ne!(
+        verdict(&p, "tar czf /w/app/k.tgz -C /w/app src", true),
+        Verdict::Deny
+    );
+}
