@@ -357,14 +357,16 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         }
         // Path rules; for commands that take whole trees (`tar c ~`,
         // `rm -rf ~`) also rules naming something below the path. Deny and
-        // ask `Read` rules also meet files written (an editor, `gzip -c`,
-        // `zip` read them first) and every path the command names, however
-        // the command was classified (`openssl rsa -in KEY`).
+        // ask `Read` rules also meet files written by programs that read them
+        // first (editors, `sed -i`, compressors) and every path the command
+        // names that it does not only write, however the command was
+        // classified (`openssl rsa -in KEY`).
         let tree = readers::recursive(cmd, cmd.name());
+        let in_place = readers::reads_what_it_writes(cmd.name());
         for (write, paths) in [(false, &info.reads), (true, &info.writes)] {
             for p in paths {
                 rule = stronger(rule, policy.rules.path(!write, p, &w.base, false));
-                if write {
+                if write && in_place {
                     rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
                 }
                 if tree {
@@ -385,7 +387,9 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             };
             for p in readers::named_paths(cmd) {
                 let p = classify::resolve(p, &base);
-                if check_read {
+                // A file the command only writes (`cp .env.example .env`,
+                // `touch .env`) is not read.
+                if check_read && (in_place || !info.writes.contains(&p)) {
                     rule = stronger(rule, policy.rules.path(true, &p, &w.base, false));
                 }
                 if check_edit {

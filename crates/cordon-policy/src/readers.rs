@@ -164,6 +164,56 @@ const RECURSIVE: &[(&str, &[&str])] = &[
     ("chattr", &["-R"]),
 ];
 
+/// Programs that read the files they write (editors, in-place filters,
+/// compressors and key tools): their written paths are also read.
+const READS_WHAT_IT_WRITES: &[&str] = &[
+    "vim",
+    "vi",
+    "nvim",
+    "view",
+    "vimdiff",
+    "gvim",
+    "nano",
+    "pico",
+    "micro",
+    "emacs",
+    "emacsclient",
+    "ed",
+    "ex",
+    "joe",
+    "mcedit",
+    "kak",
+    "hx",
+    "sed",
+    "perl",
+    "ruby",
+    "gzip",
+    "gunzip",
+    "bzip2",
+    "bunzip2",
+    "xz",
+    "unxz",
+    "zstd",
+    "lz4",
+    "compress",
+    "zip",
+    "7z",
+    "7za",
+    "dos2unix",
+    "unix2dos",
+    "ssh-keygen",
+    "gpg",
+    "openssl",
+    "patch",
+    "sort",
+    "iconv",
+    "crontab",
+];
+
+pub(crate) fn reads_what_it_writes(name: &str) -> bool {
+    READS_WHAT_IT_WRITES.contains(&name)
+}
+
 /// Does `cmd` read or write whole trees below its directory arguments?
 pub(crate) fn recursive(cmd: &SimpleCmd, name: &str) -> bool {
     let Some((_, flags)) = RECURSIVE.iter().find(|(n, _)| *n == name) else {

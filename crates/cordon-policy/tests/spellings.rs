@@ -720,3 +720,33 @@ fn tar_directory_option_moves_member_paths() {
         Verdict::Deny
     );
 }
+
+/// A `Read` rule is about reading: commands that only write, create or
+/// remove the file are not denied by it (they are `Edit` rules' business).
+#[test]
+fn read_rules_do_not_deny_pure_writers() {
+    let p = policy(&[], &["Read(./.env)", "Read(~/.ssh/**)"]);
+    for c in [
+        "cp .env.example .env",
+        "touch .env",
+        "echo KEY=1 >> .env",
+        "rm -f .env",
+        "chmod 600 .env",
+        "mv .env.new .env",
+    ] {
+        assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
+    }
+    denied(
+        &p,
+        &s(&[
+            "cat .env",
+            "cp .env /tmp/x",
+            "vim .env",
+            "sed -i s/a/b/ .env",
+            "gzip -k .env",
+            "grep KEY .env",
+            "source .env",
+            "mv .env /tmp/x",
+        ]),
+    );
+}
