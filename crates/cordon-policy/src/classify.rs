@@ -535,6 +535,12 @@ fn paths(
     {
         path_args.remove(0);
     }
+    // The script of sed, the pattern of grep (first operand): not a path.
+    for script in crate::readers::script_words(spec.name, args) {
+        if let Some(i) = path_args.iter().position(|a| a.text == script) {
+            path_args.remove(i);
+        }
+    }
     // Subcommand words are not paths.
     if !spec.subs.is_empty() {
         let n = positional.len().min(2);

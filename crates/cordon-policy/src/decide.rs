@@ -369,7 +369,9 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                 if write && in_place {
                     rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
                 }
-                if tree {
+                // Inside the workspace a tree command is judged by the files
+                // it names (`grep -rn x .` is not a read of every `.env`).
+                if tree && !inside(p, &w.base) {
                     rule = stronger(rule, policy.rules.path_below(!write, p, &w.base));
                 }
             }
@@ -390,10 +392,10 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                 // A file the command only writes (`cp .env.example .env`,
                 // `touch .env`) is not read.
                 if check_read && (in_place || !info.writes.contains(&p)) {
-                    rule = stronger(rule, policy.rules.path(true, &p, &w.base, false));
+                    rule = stronger(rule, policy.rules.path_named(true, &p, &w.base));
                 }
                 if check_edit {
-                    rule = stronger(rule, policy.rules.path(false, &p, &w.base, false));
+                    rule = stronger(rule, policy.rules.path_named(false, &p, &w.base));
                 }
             }
         }
@@ -522,6 +524,12 @@ fn path_suggestion(tool: &str, resolved: &str) -> Option<String> {
         && !resolved.contains(char::is_control)
         && resolved.starts_with('/'))
     .then(|| format!("{tool}(/{resolved})"))
+}
+
+/// Is the resolved path the workspace or inside it?
+fn inside(p: &str, b: &Base) -> bool {
+    let ws = b.workspace.trim_end_matches('/');
+    p == ws || p.strip_prefix(ws).is_some_and(|r| r.starts_with('/'))
 }
 
 fn stronger<'a>(

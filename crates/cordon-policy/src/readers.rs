@@ -164,6 +164,86 @@ const RECURSIVE: &[(&str, &[&str])] = &[
     ("chattr", &["-R"]),
 ];
 
+/// Programs whose first operand is a script or pattern, not a file, unless
+/// an option gave one: (program, options giving a script as text, options
+/// giving it as a file).
+const SCRIPT_FIRST: &[(&str, &[&str], &[&str])] = &[
+    ("sed", &["-e"], &["-f"]),
+    ("grep", &["-e"], &["-f"]),
+    ("egrep", &["-e"], &["-f"]),
+    ("fgrep", &["-e"], &["-f"]),
+    ("zgrep", &["-e"], &["-f"]),
+    ("rg", &["-e"], &["-f"]),
+];
+
+/// The words of `name` that are its script or pattern, not files (`sed
+/// 's/a/b/' f`, `grep '.*' f`, `grep -e '.*' f`), read with the program's
+/// option table so option values (`grep -m 1`) are not taken for them.
+pub(crate) fn script_words<'a>(name: &str, args: &'a [Word]) -> Vec<&'a str> {
+    let Some((_, text_opts, file_opts)) = SCRIPT_FIRST.iter().find(|(n, _, _)| *n == name) else {
+        return Vec::new();
+    };
+    let argv: Vec<&str> = std::iter::once(name)
+        .chain(args.iter().map(|w| w.text.as_str()))
+        .collect();
+    let s = spelling::shape(&argv);
+    let raw = |v: &str| {
+        args.iter()
+            .map(|w| w.text.as_str())
+            .find(|t| *t == v || spelling::norm_operand(t) == v)
+    };
+    let given: Vec<&str> = s
+        .opts
+        .iter()
+        .filter(|(o, _)| text_opts.contains(&o.as_str()))
+        .filter_map(|(_, v)| v.as_deref().and_then(raw))
+        .collect();
+    let by_file = s.opts.iter().any(|(o, _)| file_opts.contains(&o.as_str()));
+    if !given.is_empty() || by_file {
+        return given;
+    }
+    s.operands
+        .first()
+        .and_then(|f| raw(f))
+        .into_iter()
+        .collect()
+}
+
+/// Files a sed script reads (`r FILE`, `R FILE`) or writes (`w FILE`,
+/// `W FILE`, `s/a/b/w FILE`), after any address (`1r f`, `/x/w f`).
+fn sed_files(script: &str, out: &mut Vec<Access>) {
+    for cmd in script.split(['\n', ';']) {
+        let mut c = cmd.trim_start();
+        // Skip an address: line numbers, `$`, `/regex/`, ranges, `!`.
+        loop {
+            c = c.trim_start_matches(|ch: char| ch.is_ascii_digit() || "$,!~+ ".contains(ch));
+            match c.strip_prefix('/') {
+                Some(rest) => c = rest.split_once('/').map_or("", |(_, r)| r),
+                None => break,
+            }
+        }
+        let file = |rest: &str| rest.trim().to_string();
+        let mut chars = c.chars();
+        match (chars.next(), chars.next()) {
+            (Some('r' | 'R'), Some(' ')) => out.push(access(Touch::Read, &file(&c[2..]), false)),
+            (Some('w' | 'W'), Some(' ')) => out.push(access(Touch::Write, &file(&c[2..]), false)),
+            (Some('s'), Some(d)) if !d.is_alphanumeric() && d != ' ' => {
+                // s/a/b/FLAGS: a `w FILE` flag writes.
+                let parts: Vec<&str> = c[1 + d.len_utf8()..].splitn(3, d).collect();
+                if let Some(flags) = parts.get(2) {
+                    if let Some(i) = flags.find('w') {
+                        let f = file(&flags[i + 1..]);
+                        if !f.is_empty() {
+                            out.push(access(Touch::Write, &f, false));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Programs that read the files they write (editors, in-place filters,
 /// compressors and key tools): their written paths are also read.
 const READS_WHAT_IT_WRITES: &[&str] = &[
@@ -382,6 +462,10 @@ pub(crate) fn accesses(cmd: &SimpleCmd, name: &str, b: &Base) -> Vec<Access> {
         // The program is the first word that is not an option (or `-f FILE`).
         if let Some(code) = awk_program(args) {
             code_paths(&code.text, code.dynamic, &mut out);
+        }
+    } else if name == "sed" {
+        for script in script_words(name, args) {
+            sed_files(script, &mut out);
         }
     } else if name == "tar" {
         tar(args, &mut out);
@@ -769,6 +853,48 @@ mod tests {
             string_runs(r#"os.system("\"r\"m -rf /srv")"#),
             [r#""r"m -rf /srv"#]
         );
+    }
+
+    #[test]
+    fn scripts_and_patterns_are_not_files() {
+        let w = |c: &str| -> Vec<Word> {
+            c.split(' ')
+                .map(|t| Word {
+                    text: t.to_string(),
+                    dynamic: false,
+                })
+                .collect()
+        };
+        assert_eq!(script_words("sed", &w("s/.*/x/ f")), ["s/.*/x/"]);
+        assert_eq!(script_words("sed", &w("-n -e p f")), ["p"]);
+        assert_eq!(script_words("grep", &w("-m 1 .* f")), [".*"]);
+        assert_eq!(script_words("grep", &w("--color .* f")), [".*"]);
+        assert_eq!(script_words("grep", &w("-e .* -e x f")), [".*", "x"]);
+        assert!(script_words("grep", &w("-f pats f")).is_empty());
+        assert!(script_words("cat", &w("f")).is_empty());
+    }
+
+    #[test]
+    fn sed_scripts_name_files() {
+        let got = |script: &str| {
+            let mut out = Vec::new();
+            sed_files(script, &mut out);
+            out.into_iter()
+                .map(|a| (a.touch, a.path.text))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(got("r /etc/shadow"), [(Touch::Read, "/etc/shadow".into())]);
+        assert_eq!(
+            got("1r ~/.ssh/id_rsa"),
+            [(Touch::Read, "~/.ssh/id_rsa".into())]
+        );
+        assert_eq!(got("/x/w /tmp/o"), [(Touch::Write, "/tmp/o".into())]);
+        assert_eq!(
+            got("s/a/b/w ~/.bashrc"),
+            [(Touch::Write, "~/.bashrc".into())]
+        );
+        assert_eq!(got("s|a|b|gw /tmp/o"), [(Touch::Write, "/tmp/o".into())]);
+        assert!(got("s/w x/y/g; p").is_empty());
     }
 
     #[test]

@@ -465,12 +465,55 @@ fn segs_meet(p: &[&str], s: &[&str]) -> bool {
         (Some(a), Some(b)) => {
             let meet = match (a.contains(GLOB_CHARS), b.contains(GLOB_CHARS)) {
                 (_, false) => seg_match(a.as_bytes(), b.as_bytes()),
-                (false, true) if !b.contains('[') => seg_match(b.as_bytes(), a.as_bytes()),
-                (false, true) => true,
-                (true, true) => true,
+                (false, true) => shell_glob(b.as_bytes(), a.as_bytes()),
+                // Two patterns: taken to meet, unless the shell's glob
+                // cannot name a dot file the rule names.
+                (true, true) => !a.starts_with('.') || b.starts_with('.'),
             };
             meet && segs_meet(&p[1..], &s[1..])
         }
+    }
+}
+
+/// Does the shell's glob segment `g` (`*`, `?`, `[...]`) expand to the
+/// name `n`? A leading `.` is matched only by a leading `.` (`*` does not
+/// name dot files).
+fn shell_glob(g: &[u8], n: &[u8]) -> bool {
+    if n.first() == Some(&b'.') && g.first() != Some(&b'.') {
+        return false;
+    }
+    glob_bytes(g, n)
+}
+
+fn glob_bytes(g: &[u8], n: &[u8]) -> bool {
+    match g.first() {
+        None => n.is_empty(),
+        Some(b'*') => (0..=n.len()).any(|k| glob_bytes(&g[1..], &n[k..])),
+        Some(b'?') => !n.is_empty() && glob_bytes(&g[1..], &n[1..]),
+        Some(b'[') => match (g.iter().skip(2).position(|&c| c == b']'), n.first()) {
+            (Some(end), Some(&c)) => {
+                let class = &g[1..end + 2];
+                let (neg, class) = match class.first() {
+                    Some(b'!' | b'^') => (true, &class[1..]),
+                    _ => (false, class),
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == b'-' {
+                        hit |= class[i] <= c && c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != neg && glob_bytes(&g[end + 3..], &n[1..])
+            }
+            (None, Some(&c)) => c == b'[' && glob_bytes(&g[1..], &n[1..]),
+            (_, None) => false,
+        },
+        Some(&c) => n.first() == Some(&c) && glob_bytes(&g[1..], &n[1..]),
     }
 }
 
@@ -736,6 +779,20 @@ impl Rules {
         })
     }
 
+    /// Deny and ask path rules for a path a command names without saying
+    /// what it does with it: the path as written, globs not expanded (a word
+    /// like `s/.*/x/` is more likely a sed script than a glob).
+    pub(crate) fn path_named(&self, read: bool, path: &str, b: &Base) -> Option<(Verdict, &Rule)> {
+        self.find(false, |k| match k {
+            Kind::Path {
+                read: r,
+                pattern,
+                lit,
+            } => *r == read && path.contains(lit.as_str()) && path_glob(&anchor(pattern, b), path),
+            _ => false,
+        })
+    }
+
     /// Are there deny or ask `Read(...)` (`read`) or `Edit(...)` rules
     /// (worth checking every path a command names)?
     pub(crate) fn has_strict_path_rules(&self, read: bool) -> bool {
@@ -990,6 +1047,13 @@ mod tests {
         assert!(globs_meet("/home/u/.ssh/**", "/home/*/.ssh/id_rsa"));
         assert!(globs_meet("/home/u/.ssh/id_*", "/home/u/.ssh/*"));
         assert!(globs_meet("/home/u/.ssh/**", "/home/u/.ss[h]/x"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.ss[a-z]/x"));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.ss[!h]/x"));
+        assert!(!globs_meet("/w/**/.env", "/w/[zZ]"));
+        assert!(!globs_meet("/w/**/.env", "/w/*"));
+        assert!(!globs_meet("/home/u/.bashrc", "/home/u/*"));
+        assert!(globs_meet("/home/u/.bashrc", "/home/u/.*"));
+        assert!(globs_meet("/w/**/.env", "/w/.e?v"));
         assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.x*/id_rsa"));
         assert!(!globs_meet("/home/u/.ssh/**", "/home/u/*.txt"));
         assert!(above("/home/u", "/home/u/.ssh/**"));

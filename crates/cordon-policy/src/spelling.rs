@@ -331,6 +331,39 @@ pub(crate) const PROGRAMS: &[Program] = &[
         )
     },
     Program {
+        takes_value: GREP_VALUES,
+        ..prog("grep", GREP_SAME)
+    },
+    Program {
+        takes_value: &[
+            "-e",
+            "--regexp",
+            "-f",
+            "--file",
+            "-g",
+            "--glob",
+            "-t",
+            "--type",
+            "-T",
+            "--type-not",
+            "-m",
+            "--max-count",
+            "-A",
+            "-B",
+            "-C",
+            "--context",
+            "-j",
+            "--threads",
+            "-M",
+            "--max-columns",
+            "--max-depth",
+            "-r",
+            "--replace",
+        ],
+        abbrev: false,
+        ..prog("rg", &[&["-e", "--regexp"], &["-f", "--file"]])
+    },
+    Program {
         single_dash_words: true,
         abbrev: false,
         takes_value: &["-s", "-n"],
@@ -515,10 +548,49 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
 ];
 
+const GREP_SAME: &[&[&str]] = &[
+    &["-e", "--regexp"],
+    &["-f", "--file"],
+    &["-r", "--recursive"],
+    &["-R", "--dereference-recursive"],
+    &["-i", "--ignore-case"],
+    &["-m", "--max-count"],
+];
+const GREP_VALUES: &[&str] = &[
+    "-e",
+    "--regexp",
+    "-f",
+    "--file",
+    "-m",
+    "--max-count",
+    "-A",
+    "--after-context",
+    "-B",
+    "--before-context",
+    "-C",
+    "--context",
+    "-d",
+    "--directories",
+    "-D",
+    "--devices",
+    "--include",
+    "--exclude",
+    "--exclude-dir",
+    "--exclude-from",
+    "--label",
+];
+
 /// Multi-call binaries: the first argument names the program that runs.
 const MULTI_CALL: &[&str] = &["busybox", "toybox"];
 
+/// Programs that read their options as another does.
+const SAME_OPTIONS_AS: &[(&str, &str)] = &[("egrep", "grep"), ("fgrep", "grep"), ("zgrep", "grep")];
+
 pub(crate) fn program(name: &str) -> Option<&'static Program> {
+    let name = SAME_OPTIONS_AS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, as_)| as_);
     PROGRAMS.iter().find(|p| p.name == name)
 }
 
@@ -754,7 +826,7 @@ fn git_push_refspecs(s: &mut Shape) {
 /// An operand with a path in it, lexically normalised (`//`, `/./`, `a/..`,
 /// a trailing `/`, a leading `./`), so `rm -rf //` and `rm -rf /tmp/..` are
 /// `rm -rf /`.
-fn norm_operand(a: &str) -> String {
+pub(crate) fn norm_operand(a: &str) -> String {
     if !a.contains('/') || a.contains("://") {
         return a.to_string();
     }
