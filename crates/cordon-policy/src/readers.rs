@@ -198,7 +198,11 @@ pub(crate) fn script_words<'a>(name: &str, args: &'a [Word]) -> Vec<&'a str> {
         .filter(|(o, _)| text_opts.contains(&o.as_str()))
         .filter_map(|(_, v)| v.as_deref().and_then(raw))
         .collect();
-    let by_file = s.opts.iter().any(|(o, _)| file_opts.contains(&o.as_str()));
+    // `rg --files` takes no pattern: every operand is a path.
+    let by_file = s
+        .opts
+        .iter()
+        .any(|(o, _)| file_opts.contains(&o.as_str()) || o == "--files");
     if !given.is_empty() || by_file {
         return given;
     }
@@ -872,6 +876,7 @@ mod tests {
         assert_eq!(script_words("grep", &w("-e .* -e x f")), [".*", "x"]);
         assert!(script_words("grep", &w("-f pats f")).is_empty());
         assert!(script_words("cat", &w("f")).is_empty());
+        assert!(script_words("rg", &w("--files ~/.ssh")).is_empty());
     }
 
     #[test]
