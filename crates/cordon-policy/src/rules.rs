@@ -485,18 +485,21 @@ fn shell_glob(g: &[u8], n: &[u8]) -> bool {
     glob_bytes(g, n)
 }
 
-fn glob_bytes(g: &[u8], n: &[u8]) -> bool {
-    match g.first() {
-        None => n.is_empty(),
-        Some(b'*') => (0..=n.len()).any(|k| glob_bytes(&g[1..], &n[k..])),
-        Some(b'?') => !n.is_empty() && glob_bytes(&g[1..], &n[1..]),
-        Some(b'[') => match (g.iter().skip(2).position(|&c| c == b']'), n.first()) {
-            (Some(end), Some(&c)) => {
-                let class = &g[1..end + 2];
-                let (neg, class) = match class.first() {
-                    Some(b'!' | b'^') => (true, &class[1..]),
-                    _ => (false, class),
-                };
+/// One element of a shell glob.
+enum Tok<'a> {
+    Star,
+    Any,
+    /// `[...]`: the bytes between the brackets, negated with `!` or `^`.
+    Class(&'a [u8], bool),
+    Lit(u8),
+}
+
+impl Tok<'_> {
+    fn hit(&self, c: u8) -> bool {
+        match self {
+            Tok::Star | Tok::Any => true,
+            Tok::Lit(l) => *l == c,
+            Tok::Class(class, neg) => {
                 let mut hit = false;
                 let mut i = 0;
                 while i < class.len() {
@@ -508,13 +511,65 @@ fn glob_bytes(g: &[u8], n: &[u8]) -> bool {
                         i += 1;
                     }
                 }
-                hit != neg && glob_bytes(&g[end + 3..], &n[1..])
+                hit != *neg
             }
-            (None, Some(&c)) => c == b'[' && glob_bytes(&g[1..], &n[1..]),
-            (_, None) => false,
-        },
-        Some(&c) => n.first() == Some(&c) && glob_bytes(&g[1..], &n[1..]),
+        }
     }
+}
+
+fn glob_tokens(g: &[u8]) -> Vec<Tok<'_>> {
+    let mut out = Vec::with_capacity(g.len());
+    let mut i = 0;
+    while i < g.len() {
+        match g[i] {
+            b'*' => out.push(Tok::Star),
+            b'?' => out.push(Tok::Any),
+            b'[' => {
+                if let Some(end) = g.iter().skip(i + 2).position(|&c| c == b']') {
+                    let body = &g[i + 1..i + 2 + end];
+                    let (neg, body) = match body.first() {
+                        Some(b'!' | b'^') => (true, &body[1..]),
+                        _ => (false, body),
+                    };
+                    out.push(Tok::Class(body, neg));
+                    i += end + 3;
+                    continue;
+                }
+                out.push(Tok::Lit(b'['));
+            }
+            c => out.push(Tok::Lit(c)),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Glob match in O(len(g) * len(n)): one backtrack point at the last `*`
+/// (the glob is the command's, so it may be made to be slow).
+fn glob_bytes(g: &[u8], n: &[u8]) -> bool {
+    let t = glob_tokens(g);
+    let (mut ti, mut ni) = (0, 0);
+    let (mut star, mut mark) = (usize::MAX, 0);
+    while ni < n.len() {
+        match t.get(ti) {
+            Some(Tok::Star) => {
+                star = ti;
+                mark = ni;
+                ti += 1;
+            }
+            Some(tok) if tok.hit(n[ni]) => {
+                ti += 1;
+                ni += 1;
+            }
+            _ if star != usize::MAX => {
+                ti = star + 1;
+                mark += 1;
+                ni = mark;
+            }
+            _ => return false,
+        }
+    }
+    t[ti..].iter().all(|tok| matches!(tok, Tok::Star))
 }
 
 /// `path` is the literal directory a pattern starts with, or above it
@@ -1054,6 +1109,16 @@ mod tests {
         assert!(!globs_meet("/home/u/.bashrc", "/home/u/*"));
         assert!(globs_meet("/home/u/.bashrc", "/home/u/.*"));
         assert!(globs_meet("/w/**/.env", "/w/.e?v"));
+        assert!(glob_bytes(b"*a*[b-c]?", b"xxaxbz"));
+        assert!(!glob_bytes(b"*a*[!b]?", b"ab"));
+        // A glob with many stars stays fast (the command's glob is untrusted).
+        let many = "*a".repeat(5000) + "b";
+        let t = std::time::Instant::now();
+        assert!(!glob_bytes(
+            many.as_bytes(),
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
         assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.x*/id_rsa"));
         assert!(!globs_meet("/home/u/.ssh/**", "/home/u/*.txt"));
         assert!(above("/home/u", "/home/u/.ssh/**"));

@@ -791,3 +791,41 @@ fn typical_deny_rules_leave_ordinary_work_alone() {
         assert_ne!(verdict(&p, c, true), Verdict::Deny, "{c}");
     }
 }
+
+/// The extra readers and spellings stay linear on hostile sizes.
+#[test]
+fn large_inputs_stay_fast_under_rules() {
+    let p = policy(
+        &["Bash(git status)"],
+        &[
+            "Bash(rm -rf *)",
+            "Bash(git push *)",
+            "Read(~/.ssh/**)",
+            "Read(./.env)",
+            "Edit(~/.bashrc)",
+        ],
+    );
+    let code = "os.system('echo x'), ".repeat(20_000);
+    let inputs = [
+        format!("python3 -c \"import os; {code}\""),
+        format!("cat ~/{}b", "*a".repeat(20_000)),
+        format!("git show {}", "HEAD:a/b/c ".repeat(10_000)),
+        format!(
+            "sqlite3 x.db \"{}\"",
+            "select readfile('/x'); ".repeat(10_000)
+        ),
+        format!("sed '{}' f", "1r /x\n".repeat(10_000)),
+        format!("rm {} x", "-rfv ".repeat(20_000)),
+        format!("cp {} ~/", "a ".repeat(20_000)),
+    ];
+    for cmd in &inputs {
+        let t = std::time::Instant::now();
+        let _ = verdict(&p, cmd, false);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{} bytes took {:?}",
+            cmd.len(),
+            t.elapsed()
+        );
+    }
+}
