@@ -2,6 +2,7 @@
 
 use crate::class::{ClassSet, RiskClass};
 use crate::exec::Found;
+use crate::readers::Touch;
 use crate::rules::{host_matches, segs_match, Base};
 use crate::shell::{SimpleCmd, Word};
 use crate::table::{self, Paths, Runs, Spec};
@@ -24,9 +25,6 @@ pub(crate) struct Info {
     pub downloads: bool,
     /// Runs a file as a program, or makes one executable.
     pub runs_file: bool,
-    /// A script from outside the workspace that a shell or interpreter runs
-    /// (for a narrow rule suggestion: `Bash(python3 /tmp/x.py *)`).
-    pub foreign_script: Option<String>,
     /// Writes output without end (`yes`, `cat /dev/zero`): harmless only when
     /// a later pipeline stage reads it (and stops), see `decide::bash`.
     pub endless: bool,
@@ -67,7 +65,8 @@ impl Where<'_> {
 const SHELLS: &[&str] = &[
     "bash", "sh", "zsh", "dash", "ksh", "ash", "mksh", "fish", "source", ".",
 ];
-const INTERPRETERS: &[(&str, &[&str])] = &[
+/// Interpreters and the options that take inline code (also read by `readers`).
+pub(crate) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("python", &["-c"]),
     ("python2", &["-c"]),
     ("python3", &["-c"]),
@@ -79,7 +78,7 @@ const INTERPRETERS: &[(&str, &[&str])] = &[
     ("osascript", &["-e"]),
     ("deno", &["eval"]),
 ];
-const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
+pub(crate) const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 const PRIV_WRAPPERS: &[&str] = &["doas", "runuser", "pkexec", "sudo", "su"];
 const ENV_DUMPS: &[&str] = &["env", "printenv", "set", "export", "declare", "typeset"];
 
@@ -130,6 +129,20 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         return info;
     }
     let spec = table::command(name);
+    if spec.is_some() && cmd.argv[0].text.contains('/') {
+        // A program named by a path in the workspace is the project's own
+        // file whatever its name (`./git status` is not git): project code.
+        let p = resolve(&cmd.argv[0].text, &w.base);
+        if in_workspace(&p, &w.base) && table_match(w.tables.installed(), &p, w.base.home).is_none()
+        {
+            info.add(
+                RiskClass::RunsCode,
+                format!(
+                    "`{label}` runs {p}, a program in the workspace, not the installed `{name}`"
+                ),
+            );
+        }
+    }
     let Some(spec) = spec else {
         unknown(&mut info, cmd, name, w, &label);
         return info;
@@ -209,6 +222,20 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         );
     }
     special(&mut info, cmd, name, args, w, &label);
+    // Paths read or written in other forms (`git show HEAD:path`, SQL file
+    // functions, inline code): see readers.rs.
+    for a in crate::readers::accesses(cmd, name, &w.base) {
+        match a.touch {
+            Touch::Read => read_path(&mut info, &a.path, w, &label),
+            Touch::Write => write_path(&mut info, &a.path, false, w, &label),
+            Touch::Either => {
+                read_path(&mut info, &a.path, w, &label);
+                if !a.path.dynamic {
+                    info.writes.push(resolve(&a.path.text, &w.base));
+                }
+            }
+        }
+    }
     hosts(&mut info, args);
     if info.classes.contains(RiskClass::NetRead) || info.classes.contains(RiskClass::NetSend) {
         if let Some(h) = info.hosts.first() {
@@ -369,6 +396,10 @@ fn flag_matches(flag: &str, arg: &str) -> bool {
     }
     if flag.len() == 2 && flag.starts_with('-') {
         let letter = flag.as_bytes()[1];
+        // `-i.bak`, `-i~`, `-o/x`: the flag with a value attached.
+        if arg.len() > 2 && arg.starts_with(flag) && !arg.as_bytes()[2].is_ascii_alphanumeric() {
+            return true;
+        }
         return arg.len() > 2
             && arg.starts_with('-')
             && !arg.starts_with("--")
@@ -550,8 +581,16 @@ fn paths(
     {
         path_args.remove(0);
     }
-    // A searcher's pattern or a sed/awk script is not a path.
-    if !path_args.is_empty() && first_operand_is_text(spec, args) {
+    // A searcher's pattern or a sed/awk script is not a path: read with the
+    // program's option table where there is one (`grep -m 1 P f`, `grep -e P
+    // f`), else the first operand of a program whose first operand is text.
+    if crate::readers::knows_script(spec.name) {
+        for script in crate::readers::script_words(spec.name, args) {
+            if let Some(i) = path_args.iter().position(|a| a.text == script) {
+                path_args.remove(i);
+            }
+        }
+    } else if !path_args.is_empty() && first_operand_is_text(spec, args) {
         path_args.remove(0);
     }
     // Subcommand words are not paths.
@@ -658,7 +697,8 @@ fn access_spec(name: &str, t: &str) -> bool {
 
 const REMOTE_COPY: &[&str] = &["rsync", "scp", "sftp"];
 
-fn is_remote(t: &str) -> bool {
+/// `host:path`, `user@host:path`, a URL: not a local path.
+pub(crate) fn is_remote(t: &str) -> bool {
     t.contains("://")
         || t.split_once(':')
             .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
@@ -683,8 +723,13 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
     let joined = if raw == "~" || raw.starts_with("~/") {
         format!("{}{}", b.home.unwrap_or("~"), &raw[1..])
     } else if let Some(rest) = raw.strip_prefix('~') {
-        // ~user/...
-        format!("/home/{rest}")
+        // ~user/...: the home directory when it is this user's.
+        let (user, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        match b.home {
+            Some(h) if h.rsplit('/').next() == Some(user) => format!("{h}/{tail}"),
+            _ if user == "root" => format!("/root/{tail}"),
+            _ => format!("/home/{rest}"),
+        }
     } else if raw.starts_with('/') {
         raw.to_string()
     } else {
@@ -701,6 +746,15 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
                 }
             }
             s => parts.push(s),
+        }
+        // `/proc/PID/root` is the root directory as that process sees it,
+        // `/proc/self/cwd` the working directory.
+        if !tilde && parts.len() == 3 && parts[0] == "proc" {
+            if parts[2] == "root" {
+                parts.clear();
+            } else if parts[2] == "cwd" && matches!(parts[1], "self" | "thread-self") {
+                parts = b.cwd.split('/').filter(|s| !s.is_empty()).collect();
+            }
         }
     }
     if tilde {
@@ -1205,7 +1259,6 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
     };
     if let Some(script) = script.filter(|s| !s.dynamic) {
         if let Some(dir) = foreign_code(&script.text, w) {
-            info.foreign_script = Some(script.text.clone());
             info.add(
                 RiskClass::Unknown,
                 format!(

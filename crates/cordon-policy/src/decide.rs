@@ -14,6 +14,7 @@
 
 use crate::class::{ClassSet, RiskClass};
 use crate::classify::{self, Info, Where};
+use crate::readers;
 use crate::rules::{host_matches, Base, Rule};
 use crate::shell::{SimpleCmd, Word};
 use crate::state::TaintSource;
@@ -225,13 +226,21 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
     let parsed = policy.parser.analyse(command);
     // `cd` changes where later relative paths point (`cd / && rm -rf *`):
-    // follow it; after `cd "$x"` the directory is unknown (outside).
+    // follow it; after `cd "$x"` the directory is unknown (outside). A `cd`
+    // inside a shell string (`bash -c 'cd ~ && ...'`) holds for the commands
+    // of that string only (they share its `via`, and come before it).
     let mut infos: Vec<Info> = Vec::with_capacity(parsed.cmds.len());
-    let mut cwd: Option<String> = None;
+    let mut cwds: Vec<(&[String], String)> = Vec::new();
+    // The directory each command runs in, when a `cd` changed it.
+    let mut dirs: Vec<Option<String>> = Vec::with_capacity(parsed.cmds.len());
     for c in &parsed.cmds {
-        let info = match &cwd {
+        while cwds.last().is_some_and(|(via, _)| !c.via.starts_with(via)) {
+            cwds.pop();
+        }
+        dirs.push(cwds.last().map(|(_, d)| d.clone()));
+        let info = match cwds.last() {
             None => classify::classify(c, w),
-            Some(dir) => {
+            Some((_, dir)) => {
                 let here = Where {
                     base: Base {
                         cwd: dir,
@@ -246,14 +255,16 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             }
         };
         infos.push(info);
-        if matches!(c.name(), "cd" | "pushd") && c.via.is_empty() {
-            let base_cwd = cwd.clone().unwrap_or_else(|| w.base.cwd.to_string());
+        if matches!(c.name(), "cd" | "pushd") {
+            let base_cwd = cwds
+                .last()
+                .map_or_else(|| w.base.cwd.to_string(), |(_, d)| d.clone());
             let target = c
                 .argv
                 .iter()
                 .skip(1)
                 .find(|a| !a.text.starts_with('-') || a.text == "-");
-            cwd = Some(match target {
+            let dir = match target {
                 None => w.base.home.unwrap_or("/<unknown>").to_string(),
                 Some(a) if a.dynamic || a.text == "-" => "/<unknown>".to_string(),
                 Some(a) => classify::resolve(
@@ -264,7 +275,11 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                         home: w.base.home,
                     },
                 ),
-            });
+            };
+            match cwds.last_mut() {
+                Some((via, d)) if *via == c.via.as_slice() => *d = dir,
+                _ => cwds.push((c.via.as_slice(), dir)),
+            }
         }
     }
     let any_net = infos
@@ -317,8 +332,8 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         }
     }
     let mut egress_ok = w.sandboxed;
-    let mut first_ask: Option<(&SimpleCmd, Option<&str>)> = None;
-    for (cmd, info) in parsed.cmds.iter().zip(&infos) {
+    let mut first_ask: Option<&SimpleCmd> = None;
+    for ((cmd, info), dir) in parsed.cmds.iter().zip(&infos).zip(&dirs) {
         let text = cmd.text();
         let hosts_allowed = w.hosts_allowed(&info.hosts);
         if info.classes.any_egress()
@@ -327,12 +342,62 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             egress_ok = false;
         }
         // Rules: the command's own text, plus path and domain rules (deny/ask).
-        let mut rule = policy.rules.bash(&text);
-        for p in &info.reads {
-            rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
+        let argv: Vec<&str> = cmd.argv.iter().map(|w| w.text.as_str()).collect();
+        let mut rule = policy.rules.bash(&argv);
+        // Inline code of interpreters: deny and ask rules see the command
+        // lines it holds.
+        for line in readers::inline_commands(cmd, cmd.name()) {
+            if !policy.rules.strict_bash_may_match(&line) {
+                continue;
+            }
+            for inner in policy.parser.analyse(&line).cmds {
+                let argv: Vec<&str> = inner.argv.iter().map(|w| w.text.as_str()).collect();
+                rule = stronger(rule, policy.rules.bash_strict(&argv));
+            }
         }
-        for p in &info.writes {
-            rule = stronger(rule, policy.rules.path(false, p, &w.base, false));
+        // Path rules; for commands that take whole trees (`tar c ~`,
+        // `rm -rf ~`) also rules naming something below the path. Deny and
+        // ask `Read` rules also meet files written by programs that read them
+        // first (editors, `sed -i`, compressors) and every path the command
+        // names that it does not only write, however the command was
+        // classified (`openssl rsa -in KEY`).
+        let tree = readers::recursive(cmd, cmd.name());
+        let in_place = readers::reads_what_it_writes(cmd.name());
+        for (write, paths) in [(false, &info.reads), (true, &info.writes)] {
+            for p in paths {
+                rule = stronger(rule, policy.rules.path(!write, p, &w.base, false));
+                if write && in_place {
+                    rule = stronger(rule, policy.rules.path(true, p, &w.base, false));
+                }
+                // Inside the workspace a tree command is judged by the files
+                // it names (`grep -rn x .` is not a read of every `.env`).
+                if tree && !inside(p, &w.base) {
+                    rule = stronger(rule, policy.rules.path_below(!write, p, &w.base));
+                }
+            }
+        }
+        // A program whose effects cordon cannot tell (project code, an
+        // unknown command) may also write any path it names: `Edit` rules too.
+        let opaque =
+            info.classes.contains(RiskClass::RunsCode) || info.classes.contains(RiskClass::Unknown);
+        let check_read = policy.rules.has_strict_path_rules(true);
+        let check_edit = opaque && policy.rules.has_strict_path_rules(false);
+        if check_read || check_edit {
+            let base = Base {
+                cwd: dir.as_deref().unwrap_or(w.base.cwd),
+                ..w.base
+            };
+            for p in readers::named_paths(cmd) {
+                let p = classify::resolve(p, &base);
+                // A file the command only writes (`cp .env.example .env`,
+                // `touch .env`) is not read.
+                if check_read && (in_place || !info.writes.contains(&p)) {
+                    rule = stronger(rule, policy.rules.path_named(true, &p, &w.base));
+                }
+                if check_edit {
+                    rule = stronger(rule, policy.rules.path_named(false, &p, &w.base));
+                }
+            }
         }
         for h in &info.hosts {
             rule = stronger(rule, policy.rules.domain(h, false, None));
@@ -378,7 +443,7 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
             _ => {
                 add_classes(b, info, w, hosts_allowed, None);
                 if cv == Verdict::Ask && first_ask.is_none() {
-                    first_ask = Some((cmd, info.foreign_script.as_deref()));
+                    first_ask = Some(cmd);
                 }
                 if cv == Verdict::Deny {
                     b.hint_once("cordon refuses this whatever the rules say; if you really mean it, run it yourself outside the agent");
@@ -408,8 +473,8 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
         );
     }
     b.egress_allowed = egress_ok;
-    if b.verdict == Verdict::Ask && parsed.notes.is_empty() {
-        if let Some(rule) = first_ask.and_then(|(c, script)| rule_suggestion(c, script)) {
+    if b.verdict == Verdict::Ask && parsed.notes.is_empty() && hint_allowed(b.classes) {
+        if let Some(rule) = first_ask.and_then(rule_suggestion) {
             b.hint_once(format!(
                 "to allow this without asking, add `Bash({rule})` to [permissions] allow"
             ));
@@ -417,27 +482,54 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
     }
 }
 
-/// A rule that would allow commands like this one: the first two words
-/// (skipping options) followed by ` *`; for a script from outside the
-/// workspace, the interpreter and that script (`python3 /tmp/x.py *`), so the
-/// rule does not allow every script.
-fn rule_suggestion(c: &SimpleCmd, script: Option<&str>) -> Option<String> {
-    let first = c.argv.first().filter(|w| {
-        !w.dynamic && !w.text.is_empty() && !w.text.starts_with('-') && !w.text.contains(' ')
-    })?;
-    if let Some(script) = script.filter(|s| !s.contains(' ')) {
-        return Some(format!("{} {script} *", first.text));
-    }
-    let mut s = vec![first.text.as_str()];
-    if let Some(second) = c.argv.get(1) {
-        if !second.dynamic
-            && !second.text.starts_with('-')
-            && !second.text.contains(['/', ' ', '*', '.', '='])
-        {
-            s.push(&second.text);
-        }
-    }
-    Some(format!("{} *", s.join(" ")))
+/// Classes no allow rule should be suggested for: each such action needs a
+/// person every time (item 6 of issue 13: a hint is never wider than the
+/// action, and for these not even the action itself is worth allowing for
+/// good). `net-send` stands for exfiltration.
+const NO_ALLOW_HINT: ClassSet = ClassSet::of(&[
+    RiskClass::Destructive,
+    RiskClass::Credential,
+    RiskClass::RemoteExec,
+    RiskClass::NetSend,
+    RiskClass::Privilege,
+    RiskClass::Persistence,
+    RiskClass::Evasion,
+    RiskClass::Opaque,
+    RiskClass::Exhaust,
+]);
+
+/// May an allow rule be suggested for an action with these classes?
+fn hint_allowed(classes: ClassSet) -> bool {
+    !classes.iter().any(|c| NO_ALLOW_HINT.contains(c))
+}
+
+/// The narrowest rule allowing this command: its exact text. None when the
+/// text would not be read back as itself (a `*` is a wildcard in a rule; a
+/// word only known at run time matches whatever it turns out to be).
+fn rule_suggestion(c: &SimpleCmd) -> Option<String> {
+    let exact = !c.argv.is_empty()
+        && c.argv.iter().all(|w| {
+            !w.dynamic
+                && !w.text.is_empty()
+                && !w.text.contains(['*', '\\', ' '])
+                && !w.text.contains(char::is_control)
+        });
+    exact.then(|| c.text())
+}
+
+/// The narrowest path rule for a file tool: the exact absolute path
+/// (`//abs/path`), unless it holds glob characters.
+fn path_suggestion(tool: &str, resolved: &str) -> Option<String> {
+    (!resolved.contains(['*', '?', '[', ']', '{', '}'])
+        && !resolved.contains(char::is_control)
+        && resolved.starts_with('/'))
+    .then(|| format!("{tool}(/{resolved})"))
+}
+
+/// Is the resolved path the workspace or inside it?
+fn inside(p: &str, b: &Base) -> bool {
+    let ws = b.workspace.trim_end_matches('/');
+    p == ws || p.strip_prefix(ws).is_some_and(|r| r.starts_with('/'))
 }
 
 fn stronger<'a>(
@@ -524,10 +616,12 @@ fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
         }
         None => {
             b.push(cv, text, None, Some(class));
-            if cv == Verdict::Ask {
-                b.hint_once(format!(
-                    "to allow this without asking, add `Read({path})` to [permissions] allow"
-                ));
+            if cv == Verdict::Ask && hint_allowed(b.classes) {
+                if let Some(rule) = path_suggestion("Read", &p) {
+                    b.hint_once(format!(
+                        "to allow this without asking, add `{rule}` to [permissions] allow"
+                    ));
+                }
             }
         }
     }
@@ -578,10 +672,12 @@ fn write(policy: &Policy, action: &Action, path: &str, w: &Where, b: &mut Builde
         }
         None => {
             add_classes(b, &info, w, false, None);
-            if b.verdict == Verdict::Ask {
-                b.hint_once(format!(
-                    "to allow this without asking, add `{tool}({path})` to [permissions] allow"
-                ));
+            if b.verdict == Verdict::Ask && hint_allowed(b.classes) {
+                if let Some(rule) = path_suggestion(&tool, &p) {
+                    b.hint_once(format!(
+                        "to allow this without asking, add `{rule}` to [permissions] allow"
+                    ));
+                }
             }
         }
     }
@@ -682,7 +778,7 @@ fn mcp(policy: &Policy, server: &str, tool: &str, b: &mut Builder) {
         }
         None => {
             b.push(cv, format!("`{name}` {what}"), None, Some(class));
-            if cv == Verdict::Ask {
+            if cv == Verdict::Ask && hint_allowed(b.classes) {
                 b.hint_once(format!(
                     "to allow it without asking, add `{name}` to [permissions] allow"
                 ));

@@ -44,13 +44,15 @@ mod class;
 mod classify;
 mod decide;
 mod exec;
+mod readers;
 pub mod rules;
 pub mod shell;
+mod spelling;
 mod state;
 mod table;
 
 pub use class::{ClassSet, RiskClass};
-pub use rules::{host_matches, RuleError, Rules};
+pub use rules::{host_matches, RuleError, RuleWarning, RuleWarningKind, Rules};
 pub use state::{Counters, SessionState, TaintSource};
 
 use serde::{Deserialize, Serialize};

@@ -18,7 +18,16 @@
 //! files they write, and `WebFetch(domain:...)` rules to hosts they contact
 //! (deny and ask only: an allow rule for one tool never allows another).
 //! Deny beats ask beats allow; the first matching rule in that order decides.
+//!
+//! Allow rules match the command text as written (Claude Code's semantics).
+//! Deny and ask rules match every spelling of what they name: the program by
+//! any path, options in any order, bundle or long form, supersets of the
+//! options (`spelling.rs`); `Read`/`Edit` deny and ask rules also meet
+//! the other readers and writers of a path (`readers.rs`), globs, and
+//! commands that take the whole tree above it. `Bash(x:*)` is the legacy
+//! prefix form, reported by [`Rules::warnings`].
 
+use crate::spelling::{self, program_name, RuleShape, Shape};
 use crate::Verdict;
 use std::fmt;
 
@@ -39,6 +48,8 @@ enum Kind {
     Path {
         read: bool,
         pattern: String,
+        /// A segment every matching path contains (a cheap first test).
+        lit: String,
     },
     Domain(String),
     WebSearch(String),
@@ -51,8 +62,21 @@ enum Kind {
 }
 
 #[derive(Clone, Debug)]
-enum BashPat {
-    /// `prefix:*`
+struct BashPat {
+    form: BashForm,
+    /// The same pattern with short options normalised ([`normalise_flags`]).
+    normalised: BashForm,
+    /// The pattern read as program, options and operands (deny and ask
+    /// rules only; see [`crate::spelling`]).
+    shape: Option<RuleShape>,
+    /// The first word when it has no `*`: a quick test that a command can
+    /// match at all.
+    first: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum BashForm {
+    /// `prefix:*` (the legacy form)
     Prefix(String),
     /// A `*` glob; `optional_tail` when it ends in a lone ` *`.
     Glob { pat: String, optional_tail: bool },
@@ -78,6 +102,35 @@ impl fmt::Display for RuleError {
 }
 
 impl std::error::Error for RuleError {}
+
+/// A rule that parses but deserves a word to the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleWarning {
+    pub list: &'static str,
+    pub index: usize,
+    pub rule: String,
+    pub kind: RuleWarningKind,
+}
+
+/// What a [`RuleWarning`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleWarningKind {
+    /// `Bash(prefix:*)`, Claude Code's legacy prefix form: it matches
+    /// `prefix` and `prefix ...` at a word boundary, as `Bash(prefix *)` does.
+    LegacyPrefix { prefix: String },
+}
+
+impl fmt::Display for RuleWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RuleWarningKind::LegacyPrefix { prefix } => write!(
+                f,
+                "permissions.{}[{}] `{}`: `:*` is the legacy prefix form, read as `{prefix}` or `{prefix} ...`; write `Bash({prefix} *)`, which means the same",
+                self.list, self.index, self.rule
+            ),
+        }
+    }
+}
 
 /// The allow / ask / deny lists.
 #[derive(Clone, Debug, Default)]
@@ -174,10 +227,12 @@ impl Rule {
                 t if PATH_READ_TOOLS.contains(&t) => Kind::Path {
                     read: true,
                     pattern: spec.to_string(),
+                    lit: literal_segment(spec),
                 },
                 t if PATH_EDIT_TOOLS.contains(&t) => Kind::Path {
                     read: false,
                     pattern: spec.to_string(),
+                    lit: literal_segment(spec),
                 },
                 "WebFetch" => match spec.strip_prefix("domain:") {
                     Some(d) if !d.trim().is_empty() => Kind::Domain(d.trim().to_ascii_lowercase()),
@@ -195,24 +250,72 @@ impl Rule {
 
 fn bash_pattern(spec: &str) -> BashPat {
     let norm = spec.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(prefix) = norm.strip_suffix(":*") {
-        return BashPat::Prefix(prefix.to_string());
-    }
-    let optional_tail = norm.ends_with(" *") && norm.matches('*').count() == 1;
-    BashPat::Glob {
-        pat: norm,
-        optional_tail,
+    let (form, normalised, shape) = match norm.strip_suffix(":*") {
+        Some(prefix) => (
+            BashForm::Prefix(prefix.to_string()),
+            BashForm::Prefix(normalise_flags(prefix)),
+            RuleShape::parse(prefix, true),
+        ),
+        None => {
+            let optional_tail = norm.ends_with(" *") && norm.matches('*').count() == 1;
+            (
+                BashForm::Glob {
+                    pat: norm.clone(),
+                    optional_tail,
+                },
+                BashForm::Glob {
+                    pat: normalise_flags(&norm),
+                    optional_tail,
+                },
+                RuleShape::parse(&norm, false),
+            )
+        }
+    };
+    let first = norm
+        .strip_suffix(":*")
+        .unwrap_or(&norm)
+        .split(' ')
+        .next()
+        .filter(|f| !f.contains('*') && !f.is_empty())
+        .map(str::to_string);
+    BashPat {
+        form,
+        normalised,
+        shape,
+        first,
     }
 }
 
 impl BashPat {
+    /// The text as written (Claude Code's matching; the only one allow rules use).
+    fn matches(&self, cmd: &str) -> bool {
+        self.form.matches(cmd)
+    }
+
+    /// Can a command run as `argv0` (the program `prog`) match at all?
+    fn may_name(&self, argv0: &str, prog: &str) -> bool {
+        self.first
+            .as_deref()
+            .is_none_or(|f| f == argv0 || program_name(f) == prog)
+    }
+
+    /// Any spelling of what the pattern names (deny and ask rules).
+    fn matches_spelling(&self, c: &CmdSpellings) -> bool {
+        self.form.matches(&c.text)
+            || self.form.matches(&c.named)
+            || self.normalised.matches(&c.norm)
+            || self.shape.as_ref().is_some_and(|s| s.matches(&c.shape))
+    }
+}
+
+impl BashForm {
     fn matches(&self, cmd: &str) -> bool {
         match self {
-            BashPat::Prefix(p) => {
+            BashForm::Prefix(p) => {
                 cmd == p
                     || (cmd.starts_with(p.as_str()) && cmd.as_bytes().get(p.len()) == Some(&b' '))
             }
-            BashPat::Glob { pat, optional_tail } => {
+            BashForm::Glob { pat, optional_tail } => {
                 wildcard(pat.as_bytes(), cmd.as_bytes())
                     || (*optional_tail && cmd == &pat[..pat.len() - 2])
             }
@@ -220,15 +323,36 @@ impl BashPat {
     }
 }
 
-impl BashPat {
-    /// The same pattern with its short options normalised.
-    fn normalised(&self) -> BashPat {
-        match self {
-            BashPat::Prefix(p) => BashPat::Prefix(normalise_flags(p)),
-            BashPat::Glob { pat, optional_tail } => BashPat::Glob {
-                pat: normalise_flags(pat),
-                optional_tail: *optional_tail,
-            },
+/// One simple command in the forms deny and ask rules are matched against.
+struct CmdSpellings {
+    /// The words joined by single spaces, as written.
+    text: String,
+    /// The same with the program's bare name (`/usr/bin/rm` -> `rm`).
+    named: String,
+    /// `named` with short options normalised.
+    norm: String,
+    shape: Shape,
+}
+
+impl CmdSpellings {
+    fn new(argv: &[&str]) -> CmdSpellings {
+        let text = argv.join(" ");
+        let named = match argv.split_first() {
+            Some((first, rest)) if first.contains('/') => {
+                let mut s = program_name(first).to_string();
+                for w in rest {
+                    s.push(' ');
+                    s.push_str(w);
+                }
+                s
+            }
+            _ => text.clone(),
+        };
+        CmdSpellings {
+            norm: normalise_flags(&named),
+            shape: spelling::shape(argv),
+            named,
+            text,
         }
     }
 }
@@ -287,18 +411,13 @@ pub(crate) fn wildcard(p: &[u8], s: &[u8]) -> bool {
     pi == p.len()
 }
 
-/// Match one path segment against a segment pattern with `*` and `?`.
+/// Match one path segment against a segment pattern with `*`, `?` and
+/// `[...]`. Iterative: the segment may be a command's, of any length.
 fn seg_match(p: &[u8], s: &[u8]) -> bool {
-    if !p.contains(&b'?') {
+    if !p.contains(&b'?') && !p.contains(&b'[') {
         return wildcard(p, s);
     }
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => seg_match(&p[1..], s) || (!s.is_empty() && seg_match(p, &s[1..])),
-        (Some(b'?'), Some(_)) => seg_match(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a == b => seg_match(&p[1..], &s[1..]),
-        _ => false,
-    }
+    glob_bytes(p, s)
 }
 
 /// Gitignore-style match of an absolute pattern against an absolute path:
@@ -309,6 +428,163 @@ pub(crate) fn path_glob(pattern: &str, path: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
     let s: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     segs_match(&p, &s)
+}
+
+/// The last segment of a path pattern that has no wildcard and is not an
+/// anchor: every path the pattern matches contains it (empty when none).
+fn literal_segment(pattern: &str) -> String {
+    pattern
+        .rsplit('/')
+        .find(|s| !matches!(*s, "" | "~" | "." | ".." | "**") && !s.contains(GLOB_CHARS))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Characters the shell expands in a path word at run time.
+const GLOB_CHARS: [char; 3] = ['*', '?', '['];
+
+/// Can a path the shell expands from `glob` (`~/.s*/id_rsa`) be one the
+/// rule pattern matches? Segment by segment: a literal against a pattern
+/// is matched; two patterns in one segment are taken to meet.
+fn globs_meet(pattern: &str, glob: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let s: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
+    segs_meet(&p, &s)
+}
+
+fn segs_meet(p: &[&str], s: &[&str]) -> bool {
+    match (p.first(), s.first()) {
+        (None, _) => true,
+        (Some(&"**"), _) => (0..=s.len()).any(|k| segs_meet(&p[1..], &s[k..])),
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => {
+            let meet = match (a.contains(GLOB_CHARS), b.contains(GLOB_CHARS)) {
+                (_, false) => seg_match(a.as_bytes(), b.as_bytes()),
+                (false, true) => shell_glob(b.as_bytes(), a.as_bytes()),
+                // Two patterns: taken to meet, unless the shell's glob
+                // cannot name a dot file the rule names.
+                (true, true) => !a.starts_with('.') || b.starts_with('.'),
+            };
+            meet && segs_meet(&p[1..], &s[1..])
+        }
+    }
+}
+
+/// Does the shell's glob segment `g` (`*`, `?`, `[...]`) expand to the
+/// name `n`? A leading `.` is matched only by a leading `.` (`*` does not
+/// name dot files).
+fn shell_glob(g: &[u8], n: &[u8]) -> bool {
+    if n.first() == Some(&b'.') && g.first() != Some(&b'.') {
+        return false;
+    }
+    glob_bytes(g, n)
+}
+
+/// One element of a shell glob.
+enum Tok<'a> {
+    Star,
+    Any,
+    /// `[...]`: the bytes between the brackets, negated with `!` or `^`.
+    Class(&'a [u8], bool),
+    Lit(u8),
+}
+
+impl Tok<'_> {
+    fn hit(&self, c: u8) -> bool {
+        match self {
+            Tok::Star | Tok::Any => true,
+            Tok::Lit(l) => *l == c,
+            Tok::Class(class, neg) => {
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == b'-' {
+                        hit |= class[i] <= c && c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != *neg
+            }
+        }
+    }
+}
+
+fn glob_tokens(g: &[u8]) -> Vec<Tok<'_>> {
+    let mut out = Vec::with_capacity(g.len());
+    let mut i = 0;
+    while i < g.len() {
+        match g[i] {
+            b'*' => out.push(Tok::Star),
+            b'?' => out.push(Tok::Any),
+            b'[' => {
+                if let Some(end) = g.iter().skip(i + 2).position(|&c| c == b']') {
+                    let body = &g[i + 1..i + 2 + end];
+                    let (neg, body) = match body.first() {
+                        Some(b'!' | b'^') => (true, &body[1..]),
+                        _ => (false, body),
+                    };
+                    out.push(Tok::Class(body, neg));
+                    i += end + 3;
+                    continue;
+                }
+                out.push(Tok::Lit(b'['));
+            }
+            c => out.push(Tok::Lit(c)),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Glob match in O(len(g) * len(n)): one backtrack point at the last `*`
+/// (the glob is the command's, so it may be made to be slow).
+fn glob_bytes(g: &[u8], n: &[u8]) -> bool {
+    let t = glob_tokens(g);
+    let (mut ti, mut ni) = (0, 0);
+    let (mut star, mut mark) = (usize::MAX, 0);
+    while ni < n.len() {
+        match t.get(ti) {
+            Some(Tok::Star) => {
+                star = ti;
+                mark = ni;
+                ti += 1;
+            }
+            Some(tok) if tok.hit(n[ni]) => {
+                ti += 1;
+                ni += 1;
+            }
+            _ if star != usize::MAX => {
+                ti = star + 1;
+                mark += 1;
+                ni = mark;
+            }
+            _ => return false,
+        }
+    }
+    t[ti..].iter().all(|tok| matches!(tok, Tok::Star))
+}
+
+/// `path` is the literal directory a pattern starts with, or above it
+/// (`/home/u` for `/home/u/.ssh/**`; nothing for `/w/**/.env` but `/w` and `/`).
+fn above(path: &str, pattern: &str) -> bool {
+    let lit = pattern
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .take_while(|s| !s.contains(['*', '?', '[']));
+    let mut s = path.split('/').filter(|s| !s.is_empty());
+    let mut lit = lit;
+    loop {
+        match (s.next(), lit.next()) {
+            (None, Some(_)) => return true,
+            (None, None) => return pattern.contains('*'),
+            (Some(_), None) => return false,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Segment-wise glob match (see [`path_glob`]).
@@ -418,34 +694,108 @@ impl Rules {
         None
     }
 
-    /// Rules for one simple command's text. Deny and ask rules also match
-    /// with short options normalised (`rm -fr x` and `rm -r -f x` match
-    /// `Bash(rm -rf *)`); allow rules match the text as written.
-    pub(crate) fn bash(&self, text: &str) -> Option<(Verdict, &Rule)> {
-        let norm = normalise_flags(text);
-        let strict = |k: &Kind| match k {
-            Kind::Tool(t) => t == "Bash",
-            Kind::Bash(p) => p.matches(text) || p.normalised().matches(&norm),
-            _ => false,
-        };
-        for r in &self.deny {
-            if strict(&r.kind) {
-                return Some((Verdict::Deny, r));
-            }
+    /// Rules for one simple command (its words). Deny and ask rules match
+    /// every spelling of what they name (see [`crate::spelling`]: the
+    /// program by any path, options in any order, bundle or long form,
+    /// supersets of the options); allow rules match the text as written.
+    pub(crate) fn bash(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
+        if let Some(hit) = self.bash_strict(argv) {
+            return Some(hit);
         }
-        for r in &self.ask {
-            if strict(&r.kind) {
-                return Some((Verdict::Ask, r));
-            }
-        }
+        let text = argv.join(" ");
         self.allow
             .iter()
             .find(|r| match &r.kind {
                 Kind::Tool(t) => t == "Bash",
-                Kind::Bash(p) => p.matches(text),
+                Kind::Bash(p) => p.matches(&text),
                 _ => false,
             })
             .map(|r| (Verdict::Allow, r))
+    }
+
+    /// Deny and ask rules for one simple command, in every spelling.
+    pub(crate) fn bash_strict(&self, argv: &[&str]) -> Option<(Verdict, &Rule)> {
+        let argv0 = argv.first().copied().unwrap_or("");
+        let prog = spelling::program_of(argv);
+        // Built on the first rule that can match (most commands meet none).
+        let mut spellings: Option<CmdSpellings> = None;
+        for (v, list) in [(Verdict::Deny, &self.deny), (Verdict::Ask, &self.ask)] {
+            for r in list {
+                let hit = match &r.kind {
+                    Kind::Tool(t) => t == "Bash",
+                    Kind::Bash(p) => {
+                        p.may_name(argv0, prog)
+                            && p.matches_spelling(
+                                spellings.get_or_insert_with(|| CmdSpellings::new(argv)),
+                            )
+                    }
+                    _ => false,
+                };
+                if hit {
+                    return Some((v, r));
+                }
+            }
+        }
+        None
+    }
+
+    /// Could a deny or ask Bash rule match a command line in `text`? False
+    /// when no such rule's program name appears in it (quotes and
+    /// backslashes aside): a cheap filter before parsing strings of code.
+    pub(crate) fn strict_bash_may_match(&self, text: &str) -> bool {
+        let mut plain: Option<String> = None;
+        self.deny.iter().chain(&self.ask).any(|r| match &r.kind {
+            Kind::Tool(t) => t == "Bash",
+            Kind::Bash(p) => match &p.first {
+                None => true,
+                Some(f) => plain
+                    .get_or_insert_with(|| text.replace(['\'', '"', '\\'], ""))
+                    .contains(program_name(f)),
+            },
+            _ => false,
+        })
+    }
+
+    /// Deny and ask path rules naming something below `path`, for a command
+    /// that reads or writes a whole tree (`tar c ~`, `rm -rf ~`): the path is
+    /// the rule's directory or one above it (`Read(~/.ssh/**)` and `~`).
+    pub(crate) fn path_below(&self, read: bool, path: &str, b: &Base) -> Option<(Verdict, &Rule)> {
+        self.find(false, |k| match k {
+            Kind::Path {
+                read: r, pattern, ..
+            } => *r == read && above(path, &anchor(pattern, b)),
+            _ => false,
+        })
+    }
+
+    /// What a user should know about rules that parse: each legacy
+    /// `Bash(x:*)` prefix rule, with the form to write instead.
+    pub fn warnings(&self) -> Vec<RuleWarning> {
+        let lists: [(&'static str, &Vec<Rule>); 3] = [
+            ("allow", &self.allow),
+            ("ask", &self.ask),
+            ("deny", &self.deny),
+        ];
+        let mut out = Vec::new();
+        for (list, rules) in lists {
+            for (index, r) in rules.iter().enumerate() {
+                if let Kind::Bash(BashPat {
+                    form: BashForm::Prefix(prefix),
+                    ..
+                }) = &r.kind
+                {
+                    out.push(RuleWarning {
+                        list,
+                        index,
+                        rule: r.text.clone(),
+                        kind: RuleWarningKind::LegacyPrefix {
+                            prefix: prefix.clone(),
+                        },
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Path rules for a file read (`read`) or written, by a file tool
@@ -464,9 +814,42 @@ impl Rules {
         };
         self.find(allow_too, |k| match k {
             Kind::Tool(t) => allow_too && tools.contains(&t.as_str()),
-            Kind::Path { read: r, pattern } => *r == read && path_glob(&anchor(pattern, b), path),
+            Kind::Path {
+                read: r,
+                pattern,
+                lit,
+            } => {
+                *r == read && (path.contains(lit.as_str()) || path.contains(GLOB_CHARS)) && {
+                    let pat = anchor(pattern, b);
+                    path_glob(&pat, path)
+                        || (!allow_too && path.contains(GLOB_CHARS) && globs_meet(&pat, path))
+                }
+            }
             _ => false,
         })
+    }
+
+    /// Deny and ask path rules for a path a command names without saying
+    /// what it does with it: the path as written, globs not expanded (a word
+    /// like `s/.*/x/` is more likely a sed script than a glob).
+    pub(crate) fn path_named(&self, read: bool, path: &str, b: &Base) -> Option<(Verdict, &Rule)> {
+        self.find(false, |k| match k {
+            Kind::Path {
+                read: r,
+                pattern,
+                lit,
+            } => *r == read && path.contains(lit.as_str()) && path_glob(&anchor(pattern, b), path),
+            _ => false,
+        })
+    }
+
+    /// Are there deny or ask `Read(...)` (`read`) or `Edit(...)` rules
+    /// (worth checking every path a command names)?
+    pub(crate) fn has_strict_path_rules(&self, read: bool) -> bool {
+        self.deny
+            .iter()
+            .chain(&self.ask)
+            .any(|r| matches!(r.kind, Kind::Path { read: r, .. } if r == read))
     }
 
     /// Domain rules for a host; `tool` (`WebFetch`) also matches the bare tool rule.
@@ -527,6 +910,10 @@ impl Rules {
 mod tests {
     use super::*;
 
+    fn w(c: &str) -> Vec<&str> {
+        c.split(' ').collect()
+    }
+
     fn bash(rule: &str, cmd: &str) -> bool {
         match Rule::parse(rule).unwrap().kind {
             Kind::Bash(p) => p.matches(cmd),
@@ -567,16 +954,88 @@ mod tests {
             "rm -f -r /etc",
             "rm -Rrf /etc",
         ] {
-            if c == "rm -Rrf /etc" {
-                continue; // -R is another option; not the same spelling
-            }
-            assert_eq!(r.bash(c).unwrap().0, Verdict::Deny, "{c}");
+            assert_eq!(r.bash(&w(c)).unwrap().0, Verdict::Deny, "{c}");
         }
-        assert_eq!(r.bash("git push -f origin").unwrap().0, Verdict::Ask);
+        assert_eq!(r.bash(&w("git push -f origin")).unwrap().0, Verdict::Ask);
         assert_eq!(
             normalise_flags("tar -xzf a.tgz -C d"),
             "tar -f -x -z a.tgz -C d"
         );
+    }
+
+    #[test]
+    fn legacy_prefix_rules_are_warned_about() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r = Rules::from_lists(
+            &s(&["Bash(git status)", "Bash(npm run test:*)"]),
+            &s(&["Bash(git push *)"]),
+            &s(&["Read(~/.ssh/**)", "Bash(rm:*)"]),
+        )
+        .unwrap();
+        let w = r.warnings();
+        assert_eq!(
+            w,
+            [
+                RuleWarning {
+                    list: "allow",
+                    index: 1,
+                    rule: "Bash(npm run test:*)".into(),
+                    kind: RuleWarningKind::LegacyPrefix {
+                        prefix: "npm run test".into()
+                    },
+                },
+                RuleWarning {
+                    list: "deny",
+                    index: 1,
+                    rule: "Bash(rm:*)".into(),
+                    kind: RuleWarningKind::LegacyPrefix {
+                        prefix: "rm".into()
+                    },
+                },
+            ]
+        );
+        assert!(w[0].to_string().starts_with(
+            "permissions.allow[1] `Bash(npm run test:*)`: `:*` is the legacy prefix form"
+        ));
+        assert!(w[0].to_string().contains("`Bash(npm run test *)`"));
+        // The legacy form and the `*` form it names match the same commands.
+        let legacy = Rule::parse("Bash(npm run test:*)").unwrap();
+        let modern = Rule::parse("Bash(npm run test *)").unwrap();
+        for c in [
+            "npm run test",
+            "npm run test -- x",
+            "npm run testx",
+            "npm run",
+        ] {
+            let m = |r: &Rule| match &r.kind {
+                Kind::Bash(p) => p.matches(c),
+                _ => unreachable!(),
+            };
+            assert_eq!(m(&legacy), m(&modern), "{c}");
+        }
+        assert!(Rules::from_lists(&s(&["Bash(git *)"]), &[], &[])
+            .unwrap()
+            .warnings()
+            .is_empty());
+    }
+
+    #[test]
+    fn allow_rules_match_the_text_as_written() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let r =
+            Rules::from_lists(&s(&["Bash(git status)", "Bash(rm -rf build)"]), &[], &[]).unwrap();
+        assert!(r.bash(&w("git status")).is_some());
+        assert!(r.bash(&w("rm -rf build")).is_some());
+        for c in [
+            "./git status",
+            "/usr/bin/git status",
+            "git -C x status",
+            "rm -fr build",
+            "rm -r -f build",
+            "busybox rm -rf build",
+        ] {
+            assert!(r.bash(&w(c)).is_none(), "{c}");
+        }
     }
 
     #[test]
@@ -630,6 +1089,42 @@ mod tests {
         assert!(!m("src/*.rs", "/w/sub/src/a/b.rs"));
         assert!(m("src/**/*.rs", "/w/sub/src/a/b.rs"));
         assert!(m("src/?.rs", "/w/sub/src/a.rs"));
+        // A long segment against a `?` pattern: no recursion to overflow.
+        let long = format!("/w/sub/src/{}.rs", "a".repeat(1_000_000));
+        assert!(!m("src/?.rs", &long));
+    }
+
+    #[test]
+    fn globs_and_trees_meet_path_patterns() {
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.s*/id_rsa"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/*/.ssh/id_rsa"));
+        assert!(globs_meet("/home/u/.ssh/id_*", "/home/u/.ssh/*"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.ss[h]/x"));
+        assert!(globs_meet("/home/u/.ssh/**", "/home/u/.ss[a-z]/x"));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.ss[!h]/x"));
+        assert!(!globs_meet("/w/**/.env", "/w/[zZ]"));
+        assert!(!globs_meet("/w/**/.env", "/w/*"));
+        assert!(!globs_meet("/home/u/.bashrc", "/home/u/*"));
+        assert!(globs_meet("/home/u/.bashrc", "/home/u/.*"));
+        assert!(globs_meet("/w/**/.env", "/w/.e?v"));
+        assert!(glob_bytes(b"*a*[b-c]?", b"xxaxbz"));
+        assert!(!glob_bytes(b"*a*[!b]?", b"ab"));
+        // A glob with many stars stays fast (the command's glob is untrusted).
+        let many = "*a".repeat(5000) + "b";
+        let t = std::time::Instant::now();
+        assert!(!glob_bytes(
+            many.as_bytes(),
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/.x*/id_rsa"));
+        assert!(!globs_meet("/home/u/.ssh/**", "/home/u/*.txt"));
+        assert!(above("/home/u", "/home/u/.ssh/**"));
+        assert!(above("/", "/home/u/.ssh/**"));
+        assert!(above("/w/app", "/w/app/**/.env"));
+        assert!(!above("/w/app/build", "/w/app/**/.env"));
+        assert!(!above("/home/u/tmp", "/home/u/.ssh/**"));
+        assert!(!above("/home/u/.ssh/id_rsa", "/home/u/.ssh/id_rsa"));
     }
 
     #[test]
@@ -650,10 +1145,13 @@ mod tests {
             &s(&["Bash(git push --force *)"]),
         )
         .unwrap();
-        assert_eq!(r.bash("git status").unwrap().0, Verdict::Allow);
-        assert_eq!(r.bash("git push origin").unwrap().0, Verdict::Ask);
-        assert_eq!(r.bash("git push --force origin").unwrap().0, Verdict::Deny);
-        assert!(r.bash("ls").is_none());
+        assert_eq!(r.bash(&w("git status")).unwrap().0, Verdict::Allow);
+        assert_eq!(r.bash(&w("git push origin")).unwrap().0, Verdict::Ask);
+        assert_eq!(
+            r.bash(&w("git push --force origin")).unwrap().0,
+            Verdict::Deny
+        );
+        assert!(r.bash(&w("ls")).is_none());
     }
 
     #[test]

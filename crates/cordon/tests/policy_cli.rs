@@ -72,7 +72,7 @@ fn sandboxed_and_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["decision"], "ask");
     assert!(
-        v["hint"].as_str().unwrap().contains("Bash(cargo test *)"),
+        v["hint"].as_str().unwrap().contains("Bash(cargo test)"),
         "{v}"
     );
 }

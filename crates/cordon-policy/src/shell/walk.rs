@@ -1115,9 +1115,18 @@ impl<'a> Walker<'a> {
             "~+" => Some("PWD"),
             _ => None, // `~user`, `~-`, `~2`
         };
+        // `~name`: a user's home, fixed by the password database. Kept as
+        // written for the path resolution, which knows this user's home and
+        // places any other outside the workspace (`/root`, `/home/NAME`).
+        let user = prefix.len() > 1
+            && prefix[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            && prefix.as_bytes()[1].is_ascii_alphabetic();
         parts.push(match var.and_then(|v| self.vars.get(v)) {
             Some(Val::Ctx(c)) => Part::Ctx(c, prefix.to_string()),
             Some(Val::Known(h)) => Part::Lit(h.clone()),
+            None if user => Part::Lit(prefix.to_string()),
             _ => Part::Dyn(prefix.to_string()),
         });
         if !rest.is_empty() {
