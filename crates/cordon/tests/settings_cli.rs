@@ -350,3 +350,32 @@ fn bad_limit_flags_name_the_flag() {
     let o = w.run(&["--allow-degraded", "seccomp"], "true");
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
+
+#[test]
+fn a_legacy_prefix_rule_is_read_as_a_prefix_with_a_warning_naming_its_line() {
+    let w = World::new(As::Root);
+    let cfg = w.outside.join("legacy.toml");
+    std::fs::write(
+        &cfg,
+        "[permissions]\n\nallow = [\"Bash(npm run test:*)\"]\n",
+    )
+    .unwrap();
+    let o = w
+        .cordon()
+        .args([
+            "check",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--",
+            "npm run test -- --watch",
+        ])
+        .output()
+        .unwrap();
+    assert!(out(&o).starts_with("allow"), "{}", out(&o));
+    let e = err(&o);
+    assert!(e.contains(&format!("{}:3:", cfg.display())), "{e}");
+    assert!(
+        e.contains("legacy prefix form") && e.contains("Bash(npm run test *)"),
+        "{e}"
+    );
+}

@@ -155,24 +155,25 @@ impl Settings {
 
 /// Warnings about rules that parse but may not do what they seem to (the
 /// legacy `Bash(x:*)` prefix form), each naming the rule's `FILE:LINE`: the
-/// one place that prints them for every command. The typed API
-/// (`Rules::warnings()`, a `RuleWarning { list, index, .. }` that displays
-/// itself) comes with the `rules` branch; once both are merged the body is:
-///
-/// ```ignore
-/// let p = &settings.permissions;
-/// rules.warnings().into_iter().map(|w| {
-///     let (list, key) = match w.list {
-///         "allow" => (&p.allow, Key::RuleAllow),
-///         "ask" => (&p.ask, Key::RuleAsk),
-///         _ => (&p.deny, Key::RuleDeny),
-///     };
-///     let place = list.get(w.index).map(|s| s.place.clone()).unwrap_or(Place::Builtin);
-///     located(&place, key, w)
-/// }).collect()
-/// ```
-fn rule_warnings(_rules: &Rules, _settings: &Settings) -> Vec<String> {
-    Vec::new()
+/// one place that prints them for every command.
+fn rule_warnings(rules: &Rules, settings: &Settings) -> Vec<String> {
+    let p = &settings.permissions;
+    rules
+        .warnings()
+        .into_iter()
+        .map(|w| {
+            let (list, key) = match w.list {
+                "allow" => (&p.allow, Key::RuleAllow),
+                "ask" => (&p.ask, Key::RuleAsk),
+                _ => (&p.deny, Key::RuleDeny),
+            };
+            let place = list
+                .get(w.index)
+                .map(|s| s.place.clone())
+                .unwrap_or(Place::Builtin);
+            located(&place, key, w)
+        })
+        .collect()
 }
 
 /// Builds the decision engine the same way for every command: `check`, the
