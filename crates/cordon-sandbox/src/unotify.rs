@@ -43,7 +43,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 
 /// `struct seccomp_data`.
 #[repr(C)]
@@ -171,10 +171,14 @@ impl Server {
             allowed: policy.allowed.clone(),
             refused: Mutex::new(Vec::new()),
         });
-        let c = ctx.clone();
-        std::thread::Builder::new()
-            .name("cordon-unotify".into())
-            .spawn(move || dispatch(c))?;
+        let pool = Arc::new(Pool {
+            ctx: ctx.clone(),
+            leader: Mutex::new(()),
+            idle: AtomicUsize::new(0),
+            threads: AtomicUsize::new(0),
+            done: std::sync::atomic::AtomicBool::new(false),
+        });
+        spawn_worker(&pool)?;
         Ok(Server { ctx })
     }
 
@@ -194,14 +198,66 @@ pub fn take_fd(pid: libc::pid_t, fd: RawFd) -> io::Result<OwnedFd> {
     getfd(&pidfd, fd as u64)
 }
 
-fn dispatch(ctx: Arc<Ctx>) {
-    let (tx, rx) = mpsc::channel::<Notif>();
-    let rx = Arc::new(Mutex::new(rx));
-    let idle = Arc::new(AtomicUsize::new(0));
-    let mut workers = 0;
+/// Leader and followers: one idle thread at a time waits for the next
+/// notification and, once it has one, hands the waiting over to another idle
+/// thread (made if none is left) and performs the call itself. So a call
+/// that blocks (a blocking connect, a send to a full buffer) never holds up
+/// the others, and no notification changes threads on its way.
+struct Pool {
+    ctx: Arc<Ctx>,
+    leader: Mutex<()>,
+    idle: AtomicUsize,
+    threads: AtomicUsize,
+    done: std::sync::atomic::AtomicBool,
+}
+
+fn spawn_worker(pool: &Arc<Pool>) -> io::Result<()> {
+    pool.threads.fetch_add(1, Ordering::SeqCst);
+    pool.idle.fetch_add(1, Ordering::SeqCst);
+    let p = pool.clone();
+    let r = std::thread::Builder::new()
+        .name("cordon-unotify".into())
+        .spawn(move || work(p));
+    if r.is_err() {
+        pool.threads.fetch_sub(1, Ordering::SeqCst);
+        pool.idle.fetch_sub(1, Ordering::SeqCst);
+    }
+    r.map(|_| ())
+}
+
+fn work(pool: Arc<Pool>) {
+    loop {
+        let n = {
+            let Ok(_lead) = pool.leader.lock() else {
+                return;
+            };
+            if pool.done.load(Ordering::SeqCst) {
+                return;
+            }
+            match next(&pool.ctx.listener) {
+                Some(n) => n,
+                None => {
+                    pool.done.store(true, Ordering::SeqCst);
+                    return;
+                }
+            }
+        };
+        if pool.idle.fetch_sub(1, Ordering::SeqCst) == 1
+            && pool.threads.load(Ordering::SeqCst) < MAX_WORKERS
+        {
+            let _ = spawn_worker(&pool);
+        }
+        let r = handle(&pool.ctx, &n);
+        answer(&pool.ctx.listener, n.id, r);
+        pool.idle.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The next notification; `None` once no process of the sandbox is left.
+fn next(listener: &OwnedFd) -> Option<Notif> {
     loop {
         let mut p = libc::pollfd {
-            fd: ctx.listener.as_raw_fd(),
+            fd: listener.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
@@ -210,47 +266,18 @@ fn dispatch(ctx: Arc<Ctx>) {
             if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
                 continue;
             }
-            break;
+            return None;
         }
         if p.revents & libc::POLLIN == 0 {
-            break; // POLLHUP: no process of the sandbox is left
+            return None; // POLLHUP: the filter has no task left
         }
         let mut n = Notif::default();
-        // SAFETY: RECV fills a zeroed seccomp_notif.
-        if unsafe { libc::ioctl(ctx.listener.as_raw_fd(), NOTIF_RECV, &mut n) } < 0 {
-            continue; // ENOENT: the caller went away before we read it
+        // SAFETY: RECV fills a zeroed seccomp_notif. Only the leader calls
+        // it, after poll said one is pending, so it does not block for long.
+        if unsafe { libc::ioctl(listener.as_raw_fd(), NOTIF_RECV, &mut n) } == 0 {
+            return Some(n);
         }
-        if idle.load(Ordering::SeqCst) == 0 && workers < MAX_WORKERS {
-            workers += 1;
-            let (c, r, i) = (ctx.clone(), rx.clone(), idle.clone());
-            let spawned = std::thread::Builder::new()
-                .name("cordon-unotify-worker".into())
-                .spawn(move || work(c, r, i));
-            if spawned.is_err() {
-                workers -= 1;
-                if workers == 0 {
-                    answer(&ctx.listener, n.id, Err(libc::EAGAIN));
-                    continue;
-                }
-            }
-        }
-        if tx.send(n).is_err() {
-            break;
-        }
-    }
-}
-
-fn work(ctx: Arc<Ctx>, rx: Arc<Mutex<mpsc::Receiver<Notif>>>, idle: Arc<AtomicUsize>) {
-    loop {
-        idle.fetch_add(1, Ordering::SeqCst);
-        let n = match rx.lock() {
-            Ok(r) => r.recv(),
-            Err(_) => return,
-        };
-        idle.fetch_sub(1, Ordering::SeqCst);
-        let Ok(n) = n else { return };
-        let r = handle(&ctx, &n);
-        answer(&ctx.listener, n.id, r);
+        // ENOENT: the caller went away before it was read.
     }
 }
 
