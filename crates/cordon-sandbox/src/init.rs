@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// How to fix a kernel without seccomp user notification.
-pub(crate) const NOTIFY_HINT: &str = "cordon mediates unix sockets with seccomp user notification and pidfd_getfd (Linux 5.9 or later, without a seccomp profile of a container runtime refusing them); run `cordon doctor`";
+pub(crate) const NOTIFY_HINT: &str = "cordon mediates unix sockets with seccomp user notification and pidfd_getfd: it needs Linux 5.9 or later, a container seccomp profile that allows them, and kernel.yama.ptrace_scope at most 1 (2 as root); run `cordon doctor`";
 
 /// A failed setup step.
 struct StepError {

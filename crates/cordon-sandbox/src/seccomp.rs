@@ -358,6 +358,10 @@ fn with_x32_guard(prog: BpfProgram) -> BpfProgram {
 
 /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`: the filter's user notifications go to a descriptor.
 pub const FILTER_FLAG_NEW_LISTENER: u64 = 1 << 3;
+/// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19): once the supervisor
+/// has received a notification, only a fatal signal interrupts the caller, so
+/// a call the supervisor performed is never restarted and performed twice.
+const FILTER_FLAG_WAIT_KILLABLE_RECV: u64 = 1 << 5;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
 const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
 
@@ -448,18 +452,31 @@ pub fn apply_notify(prog: &BpfProgram) -> std::io::Result<std::os::fd::OwnedFd> 
         len: prog.len() as u16,
         filter: prog.as_ptr() as *mut libc::sock_filter,
     };
-    // SAFETY: seccomp(SET_MODE_FILTER) reads the program for the call's duration.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            1, /* SECCOMP_SET_MODE_FILTER */
-            FILTER_FLAG_NEW_LISTENER,
-            &fprog as *const libc::sock_fprog,
-        )
+    let install = |flags: u64| {
+        // SAFETY: seccomp(SET_MODE_FILTER) reads the program for the call's duration.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                1, /* SECCOMP_SET_MODE_FILTER */
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        if fd < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(fd)
+        }
     };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    // Before 5.19 the flag is unknown (EINVAL): a signal may then restart a
+    // call the supervisor already performed (a second connect gets EISCONN).
+    let fd = install(FILTER_FLAG_NEW_LISTENER | FILTER_FLAG_WAIT_KILLABLE_RECV).or_else(|e| {
+        if e.raw_os_error() == Some(libc::EINVAL) {
+            install(FILTER_FLAG_NEW_LISTENER)
+        } else {
+            Err(e)
+        }
+    })?;
     // SAFETY: the kernel returned a fresh descriptor that we now own.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
