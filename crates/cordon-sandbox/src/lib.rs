@@ -330,6 +330,15 @@ impl Sandbox {
         spec.root_inside = uid == 0;
         spec.seccomp = seccomp::compile().map_err(|e| err("seccomp", e))?;
         spec.seccomp_notify = seccomp::compile_notify().map_err(|e| err("seccomp", e))?;
+        // An allowed socket under a directory that is private inside (an ssh
+        // agent's in /tmp, Docker's in /run) would be hidden by the private
+        // mount: it is bound in at its own path, read-only like cordon's own.
+        for p in &spec.unix_allow {
+            let private = unotify::PRIVATE_DIRS.iter().any(|d| p.starts_with(d));
+            if private && p.exists() && !spec.sockets.iter().any(|(_, inside)| inside == p) {
+                spec.sockets.push((p.clone(), p.clone()));
+            }
+        }
         let unix_policy = unotify::UnixPolicy::for_spec(&spec);
 
         // Limits: a cgroup where possible; otherwise rlimits for an

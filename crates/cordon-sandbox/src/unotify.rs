@@ -100,6 +100,9 @@ const MAX_WORKERS: usize = 64;
 /// Refusals kept for the summary.
 const MAX_REFUSALS: usize = 64;
 
+/// The directories that are private tmpfs mounts inside the sandbox.
+pub const PRIVATE_DIRS: [&str; 4] = ["/tmp", "/var/tmp", "/run", "/dev/shm"];
+
 /// What the sandbox may connect to, as the sandbox sees it.
 #[derive(Debug, Clone, Default)]
 pub struct UnixPolicy {
@@ -115,7 +118,7 @@ impl UnixPolicy {
     /// The workspace, the private scratch directories and cordon's sockets.
     pub fn for_spec(spec: &crate::Spec) -> UnixPolicy {
         let mut own = vec![spec.fs.workspace.clone()];
-        own.extend(["/tmp", "/var/tmp", "/run", "/dev/shm"].map(PathBuf::from));
+        own.extend(PRIVATE_DIRS.map(PathBuf::from));
         own.extend(spec.sockets.iter().map(|(_, inside)| inside.clone()));
         UnixPolicy {
             own,

@@ -320,6 +320,41 @@ fn explicitly_allowed_sockets_are_reachable() {
 }
 
 #[test]
+fn an_allowed_socket_under_a_private_directory_is_bound_in() {
+    // Where host daemons keep their sockets (/run, /tmp) the sandbox has its
+    // own empty tmpfs: an allowed socket there is bound in at its own path.
+    for who in BOTH {
+        let dir = PathBuf::from(format!("/run/cordon-test-{}-{who:?}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join("daemon.sock");
+        let _ = std::fs::remove_file(&path);
+        let l = UnixListener::bind(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+        l.set_nonblocking(true).unwrap();
+        let other = dir.join("other.sock");
+        let _o = UnixListener::bind(&other).unwrap();
+        let w = World::new(who);
+        let p = path.display().to_string();
+        let o = run_inside(
+            &w,
+            &["--allow-unix-socket", &p],
+            &format!(
+                "print('BOUND', do_connect({p:?}), os.path.exists({:?}))",
+                other.display().to_string()
+            ),
+        );
+        let stdout = ok(&o);
+        std::thread::sleep(Duration::from_millis(20));
+        let reached = l.accept().is_ok();
+        let _ = std::fs::remove_dir_all(&dir);
+        // Only the allowed socket is there; the rest of the host's /run is not.
+        assert!(stdout.contains("BOUND 0 False"), "{who:?}: {stdout}");
+        assert!(reached, "{who:?}: the allowed daemon saw no connection");
+    }
+}
+
+#[test]
 fn sockets_inside_work_as_before() {
     for who in BOTH {
         let w = World::new(who);
