@@ -312,6 +312,36 @@ print('RACE', ok['connect'], ok['sendto'], ok['link'])
 }
 
 #[test]
+fn a_refusal_is_journaled_with_the_path() {
+    let w = World::new(As::Root);
+    let host = HostSockets::new(&w);
+    let s = host.stream_path.display().to_string();
+    let o = w
+        .cordon()
+        .args(["run", "-v", "--", "/usr/bin/python3", "-c"])
+        .arg(format!("{PRELUDE}\nprint('R', do_connect({s:?}))"))
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("R 13"), "{}", out(&o));
+    let session = err(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("cordon: session "))
+        .unwrap()
+        .to_string();
+    let l = w
+        .cordon()
+        .args(["audit", "list", "--session", &session, "--json"])
+        .output()
+        .unwrap();
+    let listed = ok(&l);
+    assert!(
+        listed.contains("sandbox.unix_refused") && listed.contains(&s),
+        "{listed}"
+    );
+    assert_eq!(host.reached(), 0);
+}
+
+#[test]
 fn explicitly_allowed_sockets_are_reachable() {
     for who in BOTH {
         let w = World::new(who);
