@@ -323,17 +323,7 @@ fn a_refusal_is_journaled_with_the_path() {
         .output()
         .unwrap();
     assert!(ok(&o).contains("R 13"), "{}", out(&o));
-    let session = err(&o)
-        .lines()
-        .find_map(|l| l.strip_prefix("cordon: session "))
-        .unwrap()
-        .to_string();
-    let l = w
-        .cordon()
-        .args(["audit", "list", "--session", &session, "--json"])
-        .output()
-        .unwrap();
-    let listed = ok(&l);
+    let listed = w.journal_of(&o);
     assert!(
         listed.contains("sandbox.unix_refused") && listed.contains(&s),
         "{listed}"
