@@ -88,7 +88,7 @@ const STATX_MNT_ID: u32 = 0x1000;
 
 /// The most data copied for one send; a longer stream send is partial (as
 /// the kernel may make it), a longer datagram would not fit a socket buffer.
-const MAX_DATA: usize = 4 << 20;
+const MAX_DATA: usize = 1 << 20;
 /// `sizeof(struct sockaddr_storage)`: the kernel refuses longer addresses.
 const MAX_ADDR: usize = 128;
 /// `UIO_MAXIOV`.

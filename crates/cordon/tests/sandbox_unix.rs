@@ -415,12 +415,28 @@ t = socket.socket(); t.bind(('127.0.0.1', 0)); t.listen()
 tc = socket.create_connection(t.getsockname()); tc.sendall(b'tcp'); out.append(t.accept()[0].recv(3))
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 0))
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'udp', u.getsockname()); out.append(u.recv(3))
+# 3 MiB through sendmsg with two iovecs (copied by the supervisor, at most
+# 1 MiB per call: partial counts, resumed), read back intact by a thread.
+big = os.urandom(3 << 20)
+got = []
+x, y = socket.socketpair()
+def reader():
+    n = 0
+    while n < len(big):
+        b = y.recv(1 << 16); got.append(b); n += len(b)
+t = threading.Thread(target=reader); t.start()
+sent = 0
+while sent < len(big):
+    rest = memoryview(big)[sent:]
+    sent += x.sendmsg([rest[:len(rest) // 2], rest[len(rest) // 2:]])
+t.join()
+out.append(b'big' if b''.join(got) == big else b'BIG-CORRUPT')
 print(b' '.join(out).decode())
 "#;
         let o = run_inside(&w, &[], script);
         assert_eq!(
             ok(&o).trim(),
-            "hello dgram msg hello dgram msg hello dgram msg passed abstract tcp udp",
+            "hello dgram msg hello dgram msg hello dgram msg passed abstract tcp udp big",
             "{who:?}"
         );
         assert!(!err(&o).contains("refused"), "{}", err(&o));
