@@ -14,7 +14,8 @@
 //!    does so while init mounts), new cgroup namespace; a fresh session
 //!    keyring, descriptors closed;
 //! 7. Landlock (no_new_privs), capabilities dropped, securebits locked;
-//! 8. seccomp;
+//! 8. seccomp: the user-notification filter for unix sockets (its listener
+//!    taken by the supervisor), then the table;
 //! 9. fork the command (setsid, controlling terminal, exec), then reap zombies,
 //!    forward signals, and report the exit status.
 use crate::msg::{InitMsg, SupMsg};
@@ -27,6 +28,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
+
+/// How to fix a kernel without seccomp user notification.
+pub(crate) const NOTIFY_HINT: &str = "cordon mediates unix sockets with seccomp user notification and pidfd_getfd: it needs Linux 5.9 or later, a container seccomp profile that allows them, and kernel.yama.ptrace_scope at most 1 (2 as root); run `cordon doctor`";
 
 /// A failed setup step.
 struct StepError {
@@ -207,7 +211,26 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
     step("dropping capabilities", crate::caps::drop_all())?;
 
     timing::mark("keyring/descriptors/Landlock/capabilities");
-    // 8. seccomp.
+    // Hand the listeners and the pty master to the supervisor now: after
+    // seccomp, sendmsg stops in the supervisor's unix-socket mediation.
+    let raw: Vec<RawFd> = pass.iter().map(|f| f.as_raw_fd()).collect();
+    send(
+        sock,
+        &InitMsg::Handoff {
+            listeners: n_listeners,
+            pty: slave.is_some(),
+        },
+        &raw,
+    );
+    drop(pass);
+    // 8. seccomp: first the user-notification filter (connect and sends to
+    // an address are performed by the supervisor), then the table, which
+    // refuses any further listener.
+    let notify = crate::seccomp::apply_notify(&spec.seccomp_notify).map_err(|e| StepError {
+        step: "unix-socket mediation",
+        detail: format!("seccomp user notification: {e}"),
+        hint: Some(NOTIFY_HINT.into()),
+    })?;
     step(
         "seccomp",
         crate::seccomp::apply(&spec.seccomp).map_err(io::Error::other),
@@ -221,19 +244,17 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
     }
 
     timing::mark("seccomp and rlimits");
-    // Hand the listeners and the pty master to the supervisor.
-    let raw: Vec<RawFd> = pass.iter().map(|f| f.as_raw_fd()).collect();
+    // A plain send: the listener travels by number (the supervisor takes it
+    // with pidfd_getfd), since sendmsg now waits for the supervisor.
     send(
         sock,
         &InitMsg::Ready {
             landlock: ll,
-            listeners: n_listeners,
-            pty: slave.is_some(),
+            notify_fd: notify.as_raw_fd(),
             timing: timing::take(),
         },
-        &raw,
+        &[],
     );
-    drop(pass);
 
     // The supervisor says when the command may start (after it opened the journal).
     let (buf, _) = step("waiting for the start", sys::recv_msg(sock))?;
@@ -244,6 +265,8 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
             hint: None,
         });
     }
+    // The supervisor holds its own copy now; none stays in the sandbox.
+    drop(notify);
 
     // 9. The command.
     let launch =

@@ -45,6 +45,7 @@ pub mod seccomp;
 mod sys;
 pub mod tables;
 pub mod term;
+pub mod unotify;
 
 pub use relay::Outcome;
 
@@ -111,10 +112,15 @@ pub struct Spec {
     /// Unix sockets of cordon's own services made reachable inside: (host path,
     /// path inside). They are bound read-only; the sandbox can connect, not replace them.
     pub sockets: Vec<(PathBuf, PathBuf)>,
+    /// Pathname unix sockets outside the sandbox's own mounts that may be
+    /// connected to (`--allow-unix-socket`), as the sandbox sees them.
+    pub unix_allow: Vec<PathBuf>,
     pub allow_degraded: Degraded,
     /// Filled in by [`Sandbox::spawn`].
     #[doc(hidden)]
     pub seccomp: Vec<seccompiler::BpfProgram>,
+    #[doc(hidden)]
+    pub seccomp_notify: seccompiler::BpfProgram,
     #[doc(hidden)]
     pub root_inside: bool,
 }
@@ -180,6 +186,7 @@ pub struct Sandbox {
     started: bool,
     waited: bool,
     _cgroup: Option<cgroup::Cgroup>,
+    unix: unotify::Server,
     /// Init's setup phases, as [`timing::format_marks`] words them (for `-v`).
     pub init_timing: String,
 }
@@ -208,6 +215,7 @@ pub struct Pending {
     pty_streams: [bool; 3],
     cgroup: Option<cgroup::Cgroup>,
     init_timing: String,
+    unix_policy: unotify::UnixPolicy,
 }
 
 impl Drop for Pending {
@@ -225,52 +233,70 @@ impl Pending {
             return Err(err("starting init", "already used"));
         };
         let (data, mut fds) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
-        timing::mark("rest of init's setup");
-        let m: msg::InitMsg = serde_json::from_slice(&data)
-            .map_err(|_| err("starting init", "the sandbox's init died during setup"))?;
-        match m {
-            msg::InitMsg::Ready {
-                landlock,
-                listeners,
-                pty,
-                timing: init_marks,
-            } => {
-                if fds.len() != listeners + usize::from(pty) {
-                    return Err(err("starting init", "descriptors missing"));
-                }
-                let master = if pty { fds.pop() } else { None };
-                let listeners = fds.into_iter().map(TcpListener::from).collect();
-                self.pid = None; // the Sandbox owns init from here
-                self.init_timing = timing::format_marks(&init_marks);
-                if let (Some(o), Some(first)) = (timing::origin(), init_marks.first()) {
-                    self.init_timing = format!(
-                        "{} (init began {:.2} ms after cordon's start)",
-                        self.init_timing,
-                        first.1.saturating_sub(o) as f64 / 1e6
-                    );
-                }
-                Ok(Sandbox {
-                    pid,
-                    sock,
-                    master,
-                    listeners,
-                    enforced: Enforced {
-                        landlock,
-                        limits: std::mem::take(&mut self.limits),
-                    },
-                    init_timing: std::mem::take(&mut self.init_timing),
-                    pty_streams: self.pty_streams,
-                    started: false,
-                    waited: false,
-                    _cgroup: self.cgroup.take(),
-                })
-            }
-            msg::InitMsg::Failed { step, detail, hint } => {
-                // Init exits after reporting; Drop reaps it.
-                Err(SandboxError { step, detail, hint })
-            }
-            msg::InitMsg::Exit { .. } => Err(err("starting init", "unexpected message")),
+        let (listeners, pty) = match init_msg(&data)? {
+            msg::InitMsg::Handoff { listeners, pty } => (listeners, pty),
+            _ => return Err(err("starting init", "unexpected message")),
+        };
+        if fds.len() != listeners + usize::from(pty) {
+            return Err(err("starting init", "descriptors missing"));
         }
+        let master = if pty { fds.pop() } else { None };
+        let listeners = fds.into_iter().map(TcpListener::from).collect();
+        let (data, _) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
+        timing::mark("rest of init's setup");
+        let msg::InitMsg::Ready {
+            landlock,
+            notify_fd,
+            timing: init_marks,
+        } = init_msg(&data)?
+        else {
+            return Err(err("starting init", "unexpected message"));
+        };
+        let unix = unotify::take_fd(pid, notify_fd)
+            .and_then(|l| unotify::Server::start(l, pid, &self.unix_policy))
+            .map_err(|e| SandboxError {
+                step: "unix-socket mediation".into(),
+                detail: format!("taking init's seccomp listener: {e}"),
+                hint: Some(init::NOTIFY_HINT.into()),
+            })?;
+        timing::mark("unix-socket mediation");
+        self.pid = None; // the Sandbox owns init from here
+        self.init_timing = timing::format_marks(&init_marks);
+        if let (Some(o), Some(first)) = (timing::origin(), init_marks.first()) {
+            self.init_timing = format!(
+                "{} (init began {:.2} ms after cordon's start)",
+                self.init_timing,
+                first.1.saturating_sub(o) as f64 / 1e6
+            );
+        }
+        Ok(Sandbox {
+            pid,
+            sock,
+            master,
+            listeners,
+            enforced: Enforced {
+                landlock,
+                limits: std::mem::take(&mut self.limits),
+            },
+            init_timing: std::mem::take(&mut self.init_timing),
+            pty_streams: self.pty_streams,
+            started: false,
+            waited: false,
+            _cgroup: self.cgroup.take(),
+            unix,
+        })
+    }
+}
+
+/// A message from init; a reported failure becomes the error.
+fn init_msg(data: &[u8]) -> Result<msg::InitMsg, SandboxError> {
+    match serde_json::from_slice(data) {
+        Ok(msg::InitMsg::Failed { step, detail, hint }) => {
+            // Init exits after reporting; Drop reaps it.
+            Err(SandboxError { step, detail, hint })
+        }
+        Ok(m) => Ok(m),
+        Err(_) => Err(err("starting init", "the sandbox's init died during setup")),
     }
 }
 
@@ -311,6 +337,17 @@ impl Sandbox {
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         spec.root_inside = uid == 0;
         spec.seccomp = seccomp::compile().map_err(|e| err("seccomp", e))?;
+        spec.seccomp_notify = seccomp::compile_notify().map_err(|e| err("seccomp", e))?;
+        // An allowed socket under a directory that is private inside (an ssh
+        // agent's in /tmp, Docker's in /run) would be hidden by the private
+        // mount: it is bound in at its own path, read-only like cordon's own.
+        for p in &spec.unix_allow {
+            let private = unotify::PRIVATE_DIRS.iter().any(|d| p.starts_with(d));
+            if private && p.exists() && !spec.sockets.iter().any(|(_, inside)| inside == p) {
+                spec.sockets.push((p.clone(), p.clone()));
+            }
+        }
+        let unix_policy = unotify::UnixPolicy::for_spec(&spec);
 
         // Limits: a cgroup where possible; otherwise rlimits for an
         // unprivileged user (root is exempt from RLIMIT_NPROC, so root needs a
@@ -449,6 +486,7 @@ impl Sandbox {
             pty_streams: spec.pty_streams,
             cgroup: cg,
             init_timing: String::new(),
+            unix_policy,
         })
     }
 
@@ -464,6 +502,12 @@ impl Sandbox {
             self.started = true;
         }
         Ok(())
+    }
+
+    /// Pathname unix sockets the sandbox was refused so far (connect or a
+    /// datagram), for the end-of-run summary.
+    pub fn unix_refusals(&self) -> Vec<unotify::Refusal> {
+        self.unix.refusals()
     }
 
     /// The sandbox init's pid on the host.

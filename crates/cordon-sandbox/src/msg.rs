@@ -5,11 +5,15 @@ use serde::{Deserialize, Serialize};
 /// Init to supervisor.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum InitMsg {
-    /// Setup done. Descriptors attached: `listeners` listening sockets, then the pty master if `pty`.
+    /// Sent before seccomp (whose user-notification filter stops `sendmsg`):
+    /// `listeners` listening sockets, then the pty master if `pty`, attached.
+    Handoff { listeners: usize, pty: bool },
+    /// Setup done (sent with a plain `send`, no descriptors attached).
     Ready {
         landlock: String,
-        listeners: usize,
-        pty: bool,
+        /// Init's descriptor number of the seccomp user-notification
+        /// listener: the supervisor takes it with `pidfd_getfd` before *Start*.
+        notify_fd: i32,
         /// Init's own phase marks (CLOCK_MONOTONIC ns), for `-v`.
         #[serde(default)]
         timing: Vec<(String, u64)>,

@@ -24,6 +24,41 @@ fn seccomp_available() -> bool {
     unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 }
 }
 
+/// What the unix-socket mediation needs: seccomp user notification
+/// (`SECCOMP_GET_NOTIF_SIZES` answers) and `pidfd_getfd` (`EBADF` for a bad
+/// descriptor rather than `ENOSYS`).
+fn unix_mediation() -> Result<(), String> {
+    let mut sizes = [0u16; 3];
+    // SAFETY: GET_NOTIF_SIZES writes three u16.
+    if unsafe { libc::syscall(libc::SYS_seccomp, 3, 0, sizes.as_mut_ptr()) } != 0 {
+        return Err(format!(
+            "seccomp user notification: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: pidfd_getfd on an invalid pidfd only returns an error.
+    let r = unsafe {
+        libc::syscall(438 /* pidfd_getfd */, -1, 0, 0)
+    };
+    if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+        return Err("pidfd_getfd: not implemented".into());
+    }
+    // Yama: 2 lets only CAP_SYS_PTRACE read another process's memory and
+    // descriptors, 3 nobody (the supervisor's reads are ptrace-checked).
+    let yama = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|v| v.trim().parse::<u8>().ok())
+        .unwrap_or(0);
+    // SAFETY: getuid cannot fail.
+    let root = unsafe { libc::getuid() } == 0;
+    if yama >= 3 || (yama == 2 && !root) {
+        return Err(format!(
+            "kernel.yama.ptrace_scope = {yama} forbids the supervisor to read the sandbox's calls"
+        ));
+    }
+    Ok(())
+}
+
 /// The namespaces as `cordon run` makes them: the clone creates the user and
 /// pid namespaces, the child unshares the others.
 fn userns_works() -> Result<(), String> {
@@ -116,7 +151,7 @@ pub fn checks() -> Vec<Check> {
             1 => "ABI 1: files; renames across directories are always refused".into(),
             2..=3 => format!("ABI {abi}: files (no device ioctl control, no signal/socket scoping)"),
             4..=5 => format!("ABI {abi}: files (no signal/abstract-socket scoping)"),
-            6..=8 => format!("ABI {abi}: files, signal and abstract unix socket scoping (pathname unix sockets not confined: needs ABI 9)"),
+            6..=8 => format!("ABI {abi}: files, signal and abstract unix socket scoping (pathname unix sockets: ABI 9; cordon mediates them itself, see below)"),
             _ => format!("ABI {abi}: files, scoping and pathname unix sockets"),
         },
         fix: (abi == 0).then(|| {
@@ -133,6 +168,18 @@ pub fn checks() -> Vec<Check> {
             "not available".into()
         },
         fix: (!sc).then(|| "cordon cannot run without seccomp".into()),
+    });
+    let un = unix_mediation();
+    out.push(Check {
+        name: "unix sockets",
+        ok: un.is_ok(),
+        detail: match &un {
+            Ok(()) => "seccomp user notification and pidfd_getfd: the supervisor performs connect and sends to an address; pathname sockets outside the workspace and the private directories are refused unless --allow-unix-socket".into(),
+            Err(e) => format!("not available: {e}"),
+        },
+        fix: un.err().map(|_| {
+            "cordon refuses to run without it: use Linux 5.9 or later, a container seccomp profile that allows seccomp() and pidfd_getfd(), and kernel.yama.ptrace_scope at most 1 (2 as root)".into()
+        }),
     });
     let (cg_ok, cg) = cgroup_mode();
     out.push(Check {

@@ -23,6 +23,8 @@ pub enum Arg {
     Eq32 { idx: u8, value: u64 },
     /// `arg[idx]` is none of `values` (32-bit compare).
     NotIn32 { idx: u8, values: &'static [u64] },
+    /// `arg[idx] != 0` (64-bit: a pointer that is not null).
+    NonZero { idx: u8 },
 }
 
 /// One row of the table.
@@ -222,6 +224,15 @@ pub fn table() -> Vec<Entry> {
         e!(SYS_lookup_dcookie, Arg::Any, eperm, "kernel internals"),
         e!(SYS_vhangup, Arg::Any, eperm, "hangs up terminals"),
         e!(
+            SYS_seccomp,
+            Arg::AnyBit {
+                idx: 1,
+                mask: FILTER_FLAG_NEW_LISTENER
+            },
+            eperm,
+            "a nested listener would take the supervisor's unix-socket notifications"
+        ),
+        e!(
             SYS_personality,
             Arg::NotIn32 {
                 idx: 0,
@@ -256,6 +267,12 @@ fn conditions(when: Arg) -> Result<Vec<SeccompRule>, seccompiler::BackendError> 
             SeccompCmpArgLen::Dword,
             SeccompCmpOp::Eq,
             value,
+        )?])?],
+        Arg::NonZero { idx } => vec![SeccompRule::new(vec![SeccompCondition::new(
+            idx,
+            SeccompCmpArgLen::Qword,
+            SeccompCmpOp::Ne,
+            0,
         )?])?],
         Arg::NotIn32 { idx, values } => {
             // All conditions of one rule must hold: arg != v1 && arg != v2 ...
@@ -339,6 +356,131 @@ fn with_x32_guard(prog: BpfProgram) -> BpfProgram {
     out
 }
 
+/// `SECCOMP_FILTER_FLAG_NEW_LISTENER`: the filter's user notifications go to a descriptor.
+pub const FILTER_FLAG_NEW_LISTENER: u64 = 1 << 3;
+/// `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19): once the supervisor
+/// has received a notification, only a fatal signal interrupts the caller, so
+/// a call the supervisor performed is never restarted and performed twice.
+const FILTER_FLAG_WAIT_KILLABLE_RECV: u64 = 1 << 5;
+const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
+
+/// One row of the user-notification table: a call the supervisor performs
+/// itself (see [`crate::unotify`]), because its decision depends on memory
+/// (a socket address) that the sandbox could change after a check.
+#[derive(Debug, Clone, Copy)]
+pub struct NotifyEntry {
+    pub name: &'static str,
+    pub nr: i64,
+    pub when: Arg,
+    pub why: &'static str,
+}
+
+macro_rules! n {
+    ($name:ident, $when:expr, $why:expr) => {
+        NotifyEntry {
+            name: stringify!($name),
+            nr: libc::$name,
+            when: $when,
+            why: $why,
+        }
+    };
+}
+
+/// The calls that reach a pathname unix socket. Everything else, and
+/// `sendto` without an address (plain `send`), never stops in the supervisor.
+pub fn notify_table() -> Vec<NotifyEntry> {
+    vec![
+        n!(
+            SYS_connect,
+            Arg::Any,
+            "the address (a pathname unix socket on the host) is in memory"
+        ),
+        n!(
+            SYS_sendto,
+            Arg::NonZero { idx: 4 },
+            "a datagram to an address: the address is in memory"
+        ),
+        n!(
+            SYS_sendmsg,
+            Arg::Any,
+            "the destination, if any, is in memory seccomp cannot read"
+        ),
+        n!(
+            SYS_sendmmsg,
+            Arg::Any,
+            "the destinations, if any, are in memory seccomp cannot read"
+        ),
+    ]
+}
+
+/// Compile [`notify_table`] into one program whose match action is
+/// `SECCOMP_RET_USER_NOTIF`. seccompiler (0.5) has no such action, so the
+/// program is built with `Trace(0)` as the match action and its return
+/// instructions are rewritten: same conditions, same architecture check.
+pub fn compile_notify() -> Result<BpfProgram, String> {
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
+    for e in notify_table() {
+        let r = conditions(e.when).map_err(|err| format!("{}: {err}", e.name))?;
+        rules.insert(e.nr, r);
+    }
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Trace(0),
+        TargetArch::x86_64,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut prog: BpfProgram = filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| e.to_string())?;
+    const BPF_RET_K: u16 = 0x06;
+    for ins in prog.iter_mut() {
+        if ins.code == BPF_RET_K && ins.k == SECCOMP_RET_TRACE {
+            ins.k = SECCOMP_RET_USER_NOTIF;
+        }
+    }
+    Ok(prog)
+}
+
+/// Install `prog` with a listener: the returned descriptor receives the
+/// notifications. Must come before [`apply`] (whose table refuses new
+/// listeners).
+pub fn apply_notify(prog: &BpfProgram) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    let install = |flags: u64| {
+        // SAFETY: seccomp(SET_MODE_FILTER) reads the program for the call's duration.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                1, /* SECCOMP_SET_MODE_FILTER */
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        if fd < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(fd)
+        }
+    };
+    // Before 5.19 the flag is unknown (EINVAL): a signal may then restart a
+    // call the supervisor already performed (a second connect gets EISCONN).
+    let fd = install(FILTER_FLAG_NEW_LISTENER | FILTER_FLAG_WAIT_KILLABLE_RECV).or_else(|e| {
+        if e.raw_os_error() == Some(libc::EINVAL) {
+            install(FILTER_FLAG_NEW_LISTENER)
+        } else {
+            Err(e)
+        }
+    })?;
+    // SAFETY: the kernel returned a fresh descriptor that we now own.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
 /// Install the filters in the calling thread (no_new_privs must be set).
 pub fn apply(progs: &[BpfProgram]) -> Result<(), String> {
     for p in progs {
@@ -356,6 +498,19 @@ mod tests {
         let progs = compile().unwrap();
         assert!(progs.len() >= 3, "EPERM, ENOSYS and EAFNOSUPPORT groups");
         assert!(progs.iter().all(|p| p.len() < 4096));
+    }
+
+    #[test]
+    fn notify_program_returns_user_notif_and_never_trace() {
+        let prog = compile_notify().unwrap();
+        assert!(prog.iter().any(|i| i.k == SECCOMP_RET_USER_NOTIF));
+        assert!(!prog
+            .iter()
+            .any(|i| i.code == 0x06 && i.k == SECCOMP_RET_TRACE));
+        let names: Vec<_> = notify_table().iter().map(|e| e.name).collect();
+        for must in ["SYS_connect", "SYS_sendto", "SYS_sendmsg", "SYS_sendmmsg"] {
+            assert!(names.contains(&must), "{must} missing");
+        }
     }
 
     #[test]
@@ -382,6 +537,7 @@ mod tests {
             "SYS_setns",
             "SYS_ioctl",
             "SYS_socket",
+            "SYS_seccomp",
         ] {
             assert!(names.contains(&must), "{must} missing");
         }

@@ -179,6 +179,20 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 
 /// Send one datagram with descriptors attached.
 pub fn send_msg(sock: &OwnedFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
+    if fds.is_empty() {
+        // A plain send (sendto without an address): seccomp's user
+        // notification stops sendmsg, not this (init sends after seccomp).
+        // SAFETY: data is valid for its length.
+        let r = unsafe {
+            libc::send(
+                sock.as_raw_fd(),
+                data.as_ptr() as *const libc::c_void,
+                data.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        return check_long(r as libc::c_long, "send").map(|_| ());
+    }
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),

@@ -62,6 +62,7 @@ fn trigger(name: &str) -> Option<&'static str> {
         "SYS_lookup_dcookie" => "sc(N, 0, None, 0)",
         "SYS_vhangup" => "sc(N)",
         "SYS_personality" => "sc(N, 0x0008)", // PER_LINUX32
+        "SYS_seccomp" => "sc(N, 1, 8, None)", // SET_MODE_FILTER | NEW_LISTENER, no program
         _ => return None,
     })
 }
@@ -189,6 +190,7 @@ fn the_filter_not_missing_privileges_refuses_them() {
         "SYS_mount_setattr",
         "SYS_personality",
         "SYS_add_key",
+        "SYS_seccomp",
     ];
     let mut same = Vec::new();
     for (i, e) in entries.iter().enumerate() {

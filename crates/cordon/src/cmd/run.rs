@@ -39,6 +39,12 @@ pub struct Args {
     /// Also hide PATH (repeatable).
     #[arg(long, value_name = "PATH")]
     pub deny_read: Vec<PathBuf>,
+    /// Let the command connect (and send datagrams) to the pathname unix
+    /// socket PATH outside the workspace (repeatable), e.g. an agent's own
+    /// daemon. Other sockets outside the workspace and the sandbox's private
+    /// directories are refused (EACCES), and named at the end of the run.
+    #[arg(long, value_name = "PATH")]
+    pub allow_unix_socket: Vec<PathBuf>,
     /// Pass NAME from the environment, or set NAME=VALUE (repeatable). Other
     /// variables are dropped except an allowlist (PATH, HOME, LANG, TERM, ...).
     #[arg(long, value_name = "NAME[=VALUE]")]
@@ -256,6 +262,11 @@ pub fn main(args: Args) -> CmdResult {
             .as_ref()
             .map(|r| vec![(r.socket.clone(), PathBuf::from(RELAY_INSIDE))])
             .unwrap_or_default(),
+        unix_allow: args
+            .allow_unix_socket
+            .iter()
+            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd))
+            .collect(),
         allow_degraded: degraded,
         ..Default::default()
     };
@@ -409,6 +420,18 @@ pub fn main(args: Args) -> CmdResult {
     };
     if let Some(s) = summary {
         eprintln!("{s}");
+    }
+    for r in sandbox.unix_refusals() {
+        eprintln!(
+            "cordon: refused {} to the unix socket {} (outside the workspace; allow with: --allow-unix-socket {})",
+            r.call,
+            r.path.display(),
+            r.path.display()
+        );
+        sink.emit(
+            Event::new(Source::Sandbox, "sandbox.unix_refused", &session)
+                .with(serde_json::json!({"call": r.call, "path": r.path})),
+        );
     }
     let outcome = outcome.map_err(|e| Failure::refuse(e.to_string()))?;
     sink.emit(Event::new(Source::Sandbox, "sandbox.exit", &session).with(

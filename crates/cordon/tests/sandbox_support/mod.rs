@@ -187,6 +187,24 @@ impl World {
     }
 }
 
+impl World {
+    /// The journal records of the session a `cordon run -v` reported, as
+    /// `cordon audit list --json` prints them.
+    pub fn journal_of(&self, run: &Output) -> String {
+        let session = err(run)
+            .lines()
+            .find_map(|l| l.strip_prefix("cordon: session "))
+            .expect("cordon run -v names its session")
+            .to_string();
+        let l = self
+            .cordon()
+            .args(["audit", "list", "--session", &session, "--json"])
+            .output()
+            .unwrap();
+        ok(&l)
+    }
+}
+
 pub fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
