@@ -1,7 +1,10 @@
 //! The filesystem plan: what is hidden, what is writable, what stays read-only
 //! inside the writable workspace. Computed on the host before the sandbox
 //! starts, from the tables in [`crate::tables`] and the user's settings.
-use crate::tables::{glob_match, PointKind, HIDDEN, PERSISTENCE};
+use crate::points::{self, Ino};
+use crate::quarantine::Store;
+use crate::tables::{glob_match, HIDDEN};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A resolved filesystem plan (all paths absolute and canonical).
@@ -17,8 +20,9 @@ pub struct FsPlan {
     pub protected: Vec<PathBuf>,
     /// Directories created for the run so they can be kept read-only; removed afterwards if empty.
     pub created_dirs: Vec<PathBuf>,
-    /// Files that must not be created by the command (checked after the run).
-    pub watched_files: Vec<PathBuf>,
+    /// The persistence points that exist before the run (kept read-only during it): after
+    /// the run, a point at any depth that is not one of these inodes is quarantined.
+    pub known: HashSet<Ino>,
 }
 
 /// Inputs to [`FsPlan::build`].
@@ -157,57 +161,54 @@ impl FsPlan {
         // Never hide the workspace itself or a parent of it (that would hide the work).
         hidden.retain(|h| !is_within(&workspace, h));
 
-        // Persistence points inside the workspace.
+        // Persistence points at any depth of the workspace.
+        let scan = points::scan(&workspace).map_err(|(rel, e)| {
+            PlanError(format!(
+                "cannot read {} in the workspace ({e}); cordon must see every directory \
+                 of it to protect what runs on the host later (make it readable, or pass --workspace DIR)",
+                workspace.join(rel).display()
+            ))
+        })?;
         let mut protected = Vec::new();
-        let mut created_dirs = Vec::new();
-        let mut watched_files = Vec::new();
-        for (rel, kind, _) in PERSISTENCE {
-            let p = workspace.join(rel);
-            match p.symlink_metadata() {
-                Ok(_) => {
-                    if let Some(c) = canon(&p) {
-                        if !protected.contains(&c) {
-                            protected.push(c);
-                        }
-                    }
+        let mut known = HashSet::new();
+        for f in &scan.points {
+            // A symlink is protected through its target; a dangling one is not
+            // known, so it is quarantined after the run if still there.
+            if let Some(c) = canon(&workspace.join(&f.rel)) {
+                known.insert(f.ino);
+                if !protected.contains(&c) {
+                    protected.push(c);
                 }
-                Err(_) => match kind {
-                    PointKind::Dir => {
-                        // Only create inside a parent that exists and is a real directory
-                        // of the workspace (e.g. .git/hooks only in a repository).
-                        // Creating a directory in the user's tree is intrusive; do it only
-                        // inside .git (invisible to git and to the user), where a hook planted
-                        // mid-run would fire on the user's next git command on the host.
-                        // Other missing directories are quarantined after the run.
-                        let parent_ok = rel.starts_with(".git/")
-                            && p.parent()
-                                .and_then(canon)
-                                .is_some_and(|par| par.is_dir() && is_within(&par, &workspace));
-                        if parent_ok {
-                            created_dirs.push(p.clone());
-                        } else {
-                            watched_files.push(p.clone());
-                        }
-                    }
-                    PointKind::File => watched_files.push(p),
-                },
             }
         }
+        // A git hooks directory that is missing is created for the run inside
+        // `.git` (invisible to git and to the user) and kept read-only: a hook
+        // planted mid-run would fire on the user's next git command.
+        let created_dirs = scan
+            .git_dirs
+            .iter()
+            .map(|g| workspace.join(g).join("hooks"))
+            .filter(|h| h.symlink_metadata().is_err())
+            .collect();
         Ok(FsPlan {
             workspace,
             writable,
             hidden,
             protected,
             created_dirs,
-            watched_files,
+            known,
         })
     }
 
     /// Create the missing persistence directories for the run.
     pub fn prepare(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
         let mut made = Vec::new();
         for d in &self.created_dirs {
             if std::fs::create_dir(d).is_ok() {
+                if let Ok(m) = d.symlink_metadata() {
+                    self.known.insert((m.dev(), m.ino()));
+                }
                 made.push(d.clone());
                 self.protected.push(d.clone());
             }
@@ -216,25 +217,28 @@ impl FsPlan {
         Ok(())
     }
 
-    /// After the run: remove the directories created for it (if still empty)
-    /// and quarantine persistence files the command created. Returns
-    /// `(created path, quarantined as)` for each quarantined file.
-    pub fn finish(&self) -> Vec<(PathBuf, PathBuf)> {
+    /// After the run, once every process of the sandbox is dead: remove the
+    /// directories created for it (if still empty) and move every persistence
+    /// point the run created, at any depth, into `store`.
+    pub fn finish(&self, store: &mut Store) -> points::Sweep {
         for d in &self.created_dirs {
-            let _ = std::fs::remove_dir(d);
+            remove_empty_dir(&self.workspace, d);
         }
-        let mut out = Vec::new();
-        for f in &self.watched_files {
-            if f.symlink_metadata().is_ok() {
-                let mut q = f.clone().into_os_string();
-                q.push(".cordon-quarantine");
-                let q = PathBuf::from(q);
-                if std::fs::rename(f, &q).is_ok() {
-                    out.push((f.clone(), q));
-                }
-            }
-        }
-        out
+        points::sweep(&self.workspace, &self.known, store)
+    }
+}
+
+/// Remove `dir` (below `root`) if it is an empty directory, never following a symlink.
+fn remove_empty_dir(root: &Path, dir: &Path) {
+    use crate::quarantine::{open_beneath, open_root};
+    use std::os::fd::AsFd;
+    let (Ok(rel), Some(name)) = (dir.strip_prefix(root), dir.file_name()) else {
+        return;
+    };
+    let Some(parent) = rel.parent() else { return };
+    let Ok(r) = open_root(root) else { return };
+    if let Ok(p) = open_beneath(r.as_fd(), parent, false) {
+        let _ = rustix::fs::unlinkat(p.as_fd(), name, rustix::fs::AtFlags::REMOVEDIR);
     }
 }
 
@@ -274,8 +278,7 @@ mod tests {
         assert!(p.protected.contains(&w.join(".git/hooks")));
         assert!(p.protected.contains(&w.join(".git/config")));
         assert!(p.created_dirs.is_empty(), "hooks exist; nothing to create");
-        assert!(p.watched_files.contains(&w.join(".claude")));
-        assert!(p.watched_files.contains(&w.join(".envrc")));
+        assert_eq!(p.known.len(), 2);
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! Persistence points at any depth of the workspace (the catalogue's
+//! [`cordon_catalog::WORKSPACE_POINTS`]): found before a run, so that they
+//! stay read-only during it, and swept after it, so that every one the run
+//! created (or replaced) is moved to the [quarantine](crate::quarantine).
+//!
+//! Both walks open each directory relative to its parent without following
+//! symlinks, and neither descends into a point, a symlink, or below the
+//! first level of a `.git` directory. The sweep runs when every process of
+//! the sandbox is dead, so nothing changes the tree while it walks.
+use crate::quarantine::{entries, open_dir_at, open_root, rel_path, Item, Store};
+use cordon_catalog::{Point, WORKSPACE_POINTS};
+use rustix::fs::{AtFlags, FileType};
+use std::collections::{HashMap, HashSet};
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Deepest directory level walked; deeper trees make the sweep fail loudly.
+pub const MAX_DEPTH: usize = 128;
+
+/// An inode: (device, inode number).
+pub type Ino = (u64, u64);
+
+/// A point found in the workspace.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Relative to the workspace.
+    pub rel: PathBuf,
+    pub point: &'static Point,
+    pub ino: Ino,
+    pub file_type: FileType,
+}
+
+/// What a walk found besides the points.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub points: Vec<Found>,
+    /// `.git` directories (relative to the workspace).
+    pub git_dirs: Vec<PathBuf>,
+}
+
+/// The outcome of a sweep.
+#[derive(Debug, Default)]
+pub struct Sweep {
+    /// What was quarantined.
+    pub moved: Vec<Item>,
+    /// What could not be examined or moved, with why: the caller must fail loudly.
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// A point's components, split once.
+struct Compiled {
+    point: &'static Point,
+    segs: Vec<&'static [u8]>,
+}
+
+/// Each component of a point, with the point and the component's position.
+type Index = HashMap<&'static [u8], Vec<(usize, &'static Compiled)>>;
+
+/// Points indexed by each of their components: a name found in a walk is
+/// the point itself when it is the last component, and stands for the point
+/// when it is an earlier one but not a real directory (a `.cargo` symlink, a
+/// `.git` file): what it leads to cannot be known from the workspace.
+fn index() -> &'static Index {
+    static IDX: OnceLock<Index> = OnceLock::new();
+    IDX.get_or_init(|| {
+        let compiled: &'static [Compiled] = Box::leak(
+            WORKSPACE_POINTS
+                .iter()
+                .map(|p| Compiled {
+                    point: p,
+                    segs: p.path.split('/').map(str::as_bytes).collect(),
+                })
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        );
+        let mut m: Index = HashMap::new();
+        for c in compiled {
+            for (i, s) in c.segs.iter().enumerate() {
+                m.entry(*s).or_default().push((i, c));
+            }
+        }
+        m
+    })
+}
+
+/// The point that `name` (of type `ft`, below `parents`) is, if any.
+fn point_of(parents: &[CString], name: &[u8], ft: FileType) -> Option<&'static Point> {
+    let cands = index().get(name)?;
+    cands.iter().find_map(|(i, c)| {
+        let last = *i + 1 == c.segs.len();
+        if !last && ft == FileType::Directory {
+            return None;
+        }
+        let before = &c.segs[..*i];
+        let ok = parents.len() >= before.len()
+            && parents[parents.len() - before.len()..]
+                .iter()
+                .zip(before)
+                .all(|(a, b)| a.as_bytes() == *b);
+        ok.then_some(c.point)
+    })
+}
+
+fn ino_at(dir: BorrowedFd, name: &CStr) -> io::Result<Ino> {
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// What a walk does at each point and at each directory it cannot read.
+trait Visit {
+    fn point(&mut self, dir: BorrowedFd, name: &CStr, parents: &[CString], p: &'static Point);
+    fn git_dir(&mut self, _parents: &[CString]) {}
+    fn unreadable(&mut self, rel: PathBuf, ino: Option<Ino>, e: io::Error);
+}
+
+fn walk(dir: BorrowedFd, parents: &mut Vec<CString>, v: &mut dyn Visit) {
+    let list = match entries(dir) {
+        Ok(l) => l,
+        Err(e) => {
+            let ino = rustix::fs::fstat(dir).ok().map(|st| (st.st_dev, st.st_ino));
+            v.unreadable(rel_path(parents), ino, e);
+            return;
+        }
+    };
+    let in_git = parents.last().is_some_and(|p| p.as_bytes() == b".git");
+    for (name, ft) in list {
+        if let Some(p) = point_of(parents, name.as_bytes(), ft) {
+            v.point(dir, &name, parents, p);
+            continue;
+        }
+        if ft != FileType::Directory || in_git {
+            continue;
+        }
+        if name.as_bytes() == b".git" {
+            parents.push(name.clone());
+            v.git_dir(parents);
+            parents.pop();
+        }
+        if parents.len() >= MAX_DEPTH {
+            v.unreadable(
+                rel_of(parents, &name),
+                None,
+                io::Error::other(format!("deeper than {MAX_DEPTH} levels")),
+            );
+            continue;
+        }
+        match open_dir_at(dir, &name).or_else(|e| unlock(dir, &name, e)) {
+            Ok(fd) => {
+                parents.push(name);
+                walk(fd.as_fd(), parents, v);
+                parents.pop();
+            }
+            Err(e) => v.unreadable(rel_of(parents, &name), ino_at(dir, &name).ok(), e),
+        }
+    }
+}
+
+/// A directory of ours that we may not read (the run made it `chmod 000`):
+/// give ourselves read and search permission back, and open it.
+fn unlock(dir: BorrowedFd, name: &CStr, e: io::Error) -> io::Result<std::os::fd::OwnedFd> {
+    if e.kind() != io::ErrorKind::PermissionDenied {
+        return Err(e);
+    }
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    if !crate::quarantine::own_dir(&st) {
+        return Err(e);
+    }
+    let mode = rustix::fs::Mode::from_raw_mode(st.st_mode & 0o7777 | 0o700);
+    rustix::fs::chmodat(dir, name, mode, AtFlags::empty())?;
+    open_dir_at(dir, name)
+}
+
+fn rel_of(parents: &[CString], name: &CStr) -> PathBuf {
+    let mut r = rel_path(parents);
+    r.push(std::ffi::OsStr::from_bytes(name.to_bytes()));
+    r
+}
+
+struct Scanner {
+    out: Scan,
+    error: Option<(PathBuf, io::Error)>,
+}
+
+impl Visit for Scanner {
+    fn point(&mut self, dir: BorrowedFd, name: &CStr, parents: &[CString], p: &'static Point) {
+        let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+            return;
+        };
+        self.out.points.push(Found {
+            rel: rel_of(parents, name),
+            point: p,
+            ino: (st.st_dev, st.st_ino),
+            file_type: FileType::from_raw_mode(st.st_mode),
+        });
+    }
+    fn git_dir(&mut self, parents: &[CString]) {
+        self.out.git_dirs.push(rel_path(parents));
+    }
+    fn unreadable(&mut self, rel: PathBuf, _ino: Option<Ino>, e: io::Error) {
+        if self.error.is_none() {
+            self.error = Some((rel, e));
+        }
+    }
+}
+
+/// Find every point in the workspace `root`. A directory that cannot be
+/// read is an error (`(its relative path, why)`): a point below it could be
+/// neither protected nor told apart from one the run creates.
+pub fn scan(root: &Path) -> Result<Scan, (PathBuf, io::Error)> {
+    let fd = open_root(root).map_err(|e| (PathBuf::from("."), e))?;
+    let mut s = Scanner {
+        out: Scan::default(),
+        error: None,
+    };
+    walk(fd.as_fd(), &mut Vec::new(), &mut s);
+    match s.error {
+        Some(e) => Err(e),
+        None => Ok(s.out),
+    }
+}
+
+struct Sweeper<'a> {
+    known: &'a HashSet<Ino>,
+    store: &'a mut Store,
+    out: Sweep,
+}
+
+impl Visit for Sweeper<'_> {
+    fn point(&mut self, dir: BorrowedFd, name: &CStr, parents: &[CString], p: &'static Point) {
+        let rel = rel_of(parents, name);
+        match ino_at(dir, name) {
+            Ok(ino) if self.known.contains(&ino) => {}
+            Ok(_) => match self.store.take(dir, name, &rel, p.why) {
+                Ok(item) => self.out.moved.push(item.clone()),
+                Err(e) => self.out.failed.push((rel, e.to_string())),
+            },
+            Err(e) => self.out.failed.push((rel, e.to_string())),
+        }
+    }
+    fn unreadable(&mut self, rel: PathBuf, _ino: Option<Ino>, e: io::Error) {
+        self.out
+            .failed
+            .push((rel, format!("cannot be examined: {e}")));
+    }
+}
+
+/// After a run: quarantine every point in `root` that is not one of the
+/// `known` inodes (the points that existed, read-only, during the run).
+pub fn sweep(root: &Path, known: &HashSet<Ino>, store: &mut Store) -> Sweep {
+    let fd = match open_root(root) {
+        Ok(fd) => fd,
+        Err(e) => {
+            return Sweep {
+                moved: vec![],
+                failed: vec![(root.to_path_buf(), e.to_string())],
+            }
+        }
+    };
+    let mut s = Sweeper {
+        known,
+        store,
+        out: Sweep::default(),
+    };
+    walk(fd.as_fd(), &mut Vec::new(), &mut s);
+    s.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &Scan) -> Vec<String> {
+        let mut v: Vec<String> = s
+            .points
+            .iter()
+            .map(|f| f.rel.display().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn finds_points_at_any_depth_without_following_links() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path().join("ws");
+        let out = t.path().join("out");
+        std::fs::create_dir_all(ws.join("a/b/.claude")).unwrap();
+        std::fs::create_dir_all(ws.join(".git/hooks")).unwrap();
+        std::fs::create_dir_all(ws.join("sub/.git")).unwrap();
+        std::fs::write(ws.join("sub/.git/config"), "").unwrap();
+        std::fs::write(ws.join("a/.envrc"), "").unwrap();
+        std::fs::write(ws.join("gitfile-repo"), "").unwrap();
+        std::fs::create_dir_all(ws.join("w")).unwrap();
+        std::fs::write(ws.join("w/.git"), "gitdir: ../x").unwrap();
+        std::fs::create_dir_all(out.join(".claude")).unwrap();
+        std::os::unix::fs::symlink(&out, ws.join("link")).unwrap();
+        let s = scan(&ws).unwrap();
+        assert_eq!(
+            names(&s),
+            [
+                ".git/hooks",
+                "a/.envrc",
+                "a/b/.claude",
+                "sub/.git/config",
+                "w/.git"
+            ]
+        );
+        assert_eq!(s.git_dirs.len(), 2);
+    }
+
+    #[test]
+    fn sweep_takes_only_unknown_points() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path().join("ws");
+        std::fs::create_dir_all(ws.join("keep/.vscode")).unwrap();
+        let known: HashSet<Ino> = scan(&ws).unwrap().points.iter().map(|f| f.ino).collect();
+        std::fs::create_dir_all(ws.join("new/deep/.claude")).unwrap();
+        std::fs::write(ws.join("new/deep/.claude/settings.json"), "{}").unwrap();
+        std::fs::write(ws.join(".mcp.json"), "{}").unwrap();
+        let mut store = Store::new(&t.path().join("q"), "run-t", &ws);
+        let sw = sweep(&ws, &known, &mut store);
+        assert!(sw.failed.is_empty(), "{:?}", sw.failed);
+        let mut moved: Vec<String> = sw
+            .moved
+            .iter()
+            .map(|i| i.path.display().to_string())
+            .collect();
+        moved.sort();
+        assert_eq!(moved, [".mcp.json", "new/deep/.claude"]);
+        assert!(ws.join("keep/.vscode").exists());
+        assert!(!ws.join("new/deep/.claude").exists());
+    }
+}
