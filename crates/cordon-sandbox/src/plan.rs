@@ -3,7 +3,7 @@
 //! starts, from the tables in [`crate::tables`] and the user's settings.
 use crate::points::{self, Ino};
 use crate::quarantine::Store;
-use crate::tables::{glob_match, HIDDEN};
+use crate::tables::glob_match;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -143,8 +143,8 @@ impl FsPlan {
                 }
             }
         };
-        for (entry, _) in HIDDEN {
-            if let Some(p) = expand(entry, i.home.as_deref()) {
+        for entry in cordon_catalog::hidden() {
+            if let Some(p) = expand(entry.path, i.home.as_deref()) {
                 add_hidden(p, false);
             }
         }
