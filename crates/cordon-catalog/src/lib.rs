@@ -103,6 +103,24 @@ pub static WORKSPACE_POINTS: &[Point] = &[
         Git,
         "git attributes select filters and diff drivers",
     ),
+    p(
+        ".git/commondir",
+        File,
+        Git,
+        "git takes config and hooks from the directory it names",
+    ),
+    p(
+        ".git/config.worktree",
+        File,
+        Git,
+        "per-worktree git config can run programs",
+    ),
+    p(
+        ".git/objects/info/alternates",
+        File,
+        Git,
+        "git reads objects from the repositories it names",
+    ),
     p(".gitmodules", File, Git, "submodule definitions"),
     p(
         ".hg/hgrc",
@@ -499,9 +517,27 @@ pub fn credential_patterns() -> impl Iterator<Item = &'static str> {
 }
 
 /// The path patterns (names at any depth) of the workspace points, for the
-/// policy engine: a write below one of them is persistence.
+/// policy engine: a write below one of them is persistence. A `.git/X` point
+/// also stands for `X` of every submodule's and linked worktree's git
+/// directory (`.git/modules/**/X`, `.git/worktrees/*/X`).
 pub fn point_patterns() -> impl Iterator<Item = &'static str> {
-    WORKSPACE_POINTS.iter().map(|p| p.path)
+    static GIT: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let git = GIT.get_or_init(|| {
+        WORKSPACE_POINTS
+            .iter()
+            .filter_map(|p| p.path.strip_prefix(".git/"))
+            .flat_map(|x| {
+                [
+                    format!(".git/modules/**/{x}"),
+                    format!(".git/worktrees/*/{x}"),
+                ]
+            })
+            .collect()
+    });
+    WORKSPACE_POINTS
+        .iter()
+        .map(|p| p.path)
+        .chain(git.iter().map(String::as_str))
 }
 
 /// The workspace points whose last component is `name`.

@@ -1,7 +1,7 @@
 //! The filesystem plan: what is hidden, what is writable, what stays read-only
 //! inside the writable workspace. Computed on the host before the sandbox
 //! starts, from the tables in [`crate::tables`] and the user's settings.
-use crate::points::{self, Ino};
+use crate::points::{self, GitDir, Ino};
 use crate::quarantine::Store;
 use crate::tables::glob_match;
 use std::collections::HashSet;
@@ -23,6 +23,9 @@ pub struct FsPlan {
     /// The persistence points that exist before the run (kept read-only during it): after
     /// the run, a point at any depth that is not one of these inodes is quarantined.
     pub known: HashSet<Ino>,
+    /// Git directories bound onto themselves (writable) so that they cannot be renamed or
+    /// removed during the run; their code-bearing files are among `protected`.
+    pub pinned: Vec<PathBuf>,
 }
 
 /// Inputs to [`FsPlan::build`].
@@ -187,8 +190,16 @@ impl FsPlan {
         let created_dirs = scan
             .git_dirs
             .iter()
-            .map(|g| workspace.join(g).join("hooks"))
+            .filter(|(_, kind)| *kind == GitDir::Repo)
+            .map(|(g, _)| workspace.join(g).join("hooks"))
             .filter(|h| h.symlink_metadata().is_err())
+            .collect();
+        // Every git directory is bound onto itself: a mount point cannot be
+        // renamed or removed, so `.git` cannot be moved aside for a new one.
+        let pinned = scan
+            .git_dirs
+            .iter()
+            .map(|(g, _)| workspace.join(g))
             .collect();
         Ok(FsPlan {
             workspace,
@@ -197,6 +208,7 @@ impl FsPlan {
             protected,
             created_dirs,
             known,
+            pinned,
         })
     }
 

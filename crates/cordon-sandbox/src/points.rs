@@ -38,8 +38,9 @@ pub struct Found {
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
     pub points: Vec<Found>,
-    /// `.git` directories (relative to the workspace).
-    pub git_dirs: Vec<PathBuf>,
+    /// Git directories (relative to the workspace): `.git` directories at any
+    /// depth, bare repositories, submodules' and linked worktrees' git directories.
+    pub git_dirs: Vec<(PathBuf, GitDir)>,
 }
 
 /// The outcome of a sweep.
@@ -110,14 +111,73 @@ fn ino_at(dir: BorrowedFd, name: &CStr) -> io::Result<Ino> {
     Ok((st.st_dev, st.st_ino))
 }
 
-/// What a walk does at each point and at each directory it cannot read.
+/// Does `name` (below `ctx`) lead to a point further down (`objects` of
+/// `.git/objects/info/alternates`)?
+fn leads_to_point(ctx: &[CString], name: &[u8]) -> bool {
+    index().get(name).is_some_and(|cands| {
+        cands.iter().any(|(i, c)| {
+            *i + 1 < c.segs.len()
+                && ctx.len() >= *i
+                && ctx[ctx.len() - i..]
+                    .iter()
+                    .zip(&c.segs[..*i])
+                    .all(|(a, b)| a.as_bytes() == *b)
+        })
+    })
+}
+
+/// What a walk does at each point, at each git directory and at each
+/// directory it cannot read.
 trait Visit {
     fn point(&mut self, dir: BorrowedFd, name: &CStr, parents: &[CString], p: &'static Point);
-    fn git_dir(&mut self, _parents: &[CString]) {}
+    fn git_dir(&mut self, _parents: &[CString], _kind: GitDir) {}
     fn unreadable(&mut self, rel: PathBuf, ino: Option<Ino>, e: io::Error);
 }
 
-fn walk(dir: BorrowedFd, parents: &mut Vec<CString>, v: &mut dyn Visit) {
+/// A git directory found by a walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitDir {
+    /// A `.git` directory, a bare repository, or a submodule's in `.git/modules`.
+    Repo,
+    /// A linked worktree's administrative directory (`.git/worktrees/NAME`).
+    Worktree,
+}
+
+/// How a directory is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The workspace's own tree: every directory, points matched by their real path.
+    Tree,
+    /// Inside a git directory: points matched as if it were `.git`, and only
+    /// the directories that lead to one (`objects/info`), `modules` and `worktrees`.
+    Git,
+    /// Inside `.git/modules`: submodule names, down to their git directories.
+    Modules,
+}
+
+const DOT_GIT: &[u8] = b".git";
+
+/// Entries of a git directory (`HEAD`, a file or a symlink; `objects/`, `refs/`), wherever it is:
+/// host git uses a bare repository it is run in.
+fn looks_like_git_dir(list: &[(CString, FileType)]) -> bool {
+    let has = |n: &[u8], ft: FileType| list.iter().any(|(e, t)| e.as_bytes() == n && *t == ft);
+    let head = list
+        .iter()
+        .any(|(e, t)| e.as_bytes() == b"HEAD" && *t != FileType::Directory);
+    head && has(b"objects", FileType::Directory) && has(b"refs", FileType::Directory)
+}
+
+fn dot_git() -> Vec<CString> {
+    vec![CString::new(DOT_GIT).expect("no NUL")]
+}
+
+fn walk(
+    dir: BorrowedFd,
+    parents: &mut Vec<CString>,
+    virt: &mut Vec<CString>,
+    mode: Mode,
+    v: &mut dyn Visit,
+) {
     let list = match entries(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -126,20 +186,46 @@ fn walk(dir: BorrowedFd, parents: &mut Vec<CString>, v: &mut dyn Visit) {
             return;
         }
     };
-    let in_git = parents.last().is_some_and(|p| p.as_bytes() == b".git");
+    let mut mode = mode;
+    let mut own_virt;
+    let virt = if mode != Mode::Git && looks_like_git_dir(&list) {
+        v.git_dir(parents, GitDir::Repo);
+        mode = Mode::Git;
+        own_virt = dot_git();
+        &mut own_virt
+    } else {
+        virt
+    };
     for (name, ft) in list {
-        if let Some(p) = point_of(parents, name.as_bytes(), ft) {
-            v.point(dir, &name, parents, p);
+        let ctx: &[CString] = if mode == Mode::Git { virt } else { parents };
+        if mode != Mode::Modules {
+            if let Some(p) = point_of(ctx, name.as_bytes(), ft) {
+                v.point(dir, &name, parents, p);
+                continue;
+            }
+        }
+        if ft != FileType::Directory {
             continue;
         }
-        if ft != FileType::Directory || in_git {
-            continue;
-        }
-        if name.as_bytes() == b".git" {
-            parents.push(name.clone());
-            v.git_dir(parents);
-            parents.pop();
-        }
+        let top = mode == Mode::Git && virt.len() == 1;
+        let (next, mut next_virt, worktree) = match mode {
+            Mode::Tree if name.as_bytes() == DOT_GIT => {
+                parents.push(name.clone());
+                v.git_dir(parents, GitDir::Repo);
+                parents.pop();
+                (Mode::Git, dot_git(), false)
+            }
+            Mode::Tree => (Mode::Tree, Vec::new(), false),
+            Mode::Git if top && name.as_bytes() == b"modules" => (Mode::Modules, Vec::new(), false),
+            Mode::Git if top && name.as_bytes() == b"worktrees" => (Mode::Git, Vec::new(), true),
+            Mode::Git if leads_to_point(virt, name.as_bytes()) => {
+                let mut nv = virt.clone();
+                nv.push(name.clone());
+                (Mode::Git, nv, false)
+            }
+            Mode::Git => continue,
+            Mode::Modules => (Mode::Modules, Vec::new(), false),
+        };
         if parents.len() >= MAX_DEPTH {
             v.unreadable(
                 rel_of(parents, &name),
@@ -151,7 +237,33 @@ fn walk(dir: BorrowedFd, parents: &mut Vec<CString>, v: &mut dyn Visit) {
         match open_dir_at(dir, &name).or_else(|e| unlock(dir, &name, e)) {
             Ok(fd) => {
                 parents.push(name);
-                walk(fd.as_fd(), parents, v);
+                if worktree {
+                    walk_worktrees(fd.as_fd(), parents, v);
+                } else {
+                    walk(fd.as_fd(), parents, &mut next_virt, next, v);
+                }
+                parents.pop();
+            }
+            Err(e) => v.unreadable(rel_of(parents, &name), ino_at(dir, &name).ok(), e),
+        }
+    }
+}
+
+/// `.git/worktrees`: each directory is a linked worktree's git directory.
+fn walk_worktrees(dir: BorrowedFd, parents: &mut Vec<CString>, v: &mut dyn Visit) {
+    let list = match entries(dir) {
+        Ok(l) => l,
+        Err(e) => return v.unreadable(rel_path(parents), None, e),
+    };
+    for (name, ft) in list {
+        if ft != FileType::Directory {
+            continue;
+        }
+        match open_dir_at(dir, &name).or_else(|e| unlock(dir, &name, e)) {
+            Ok(fd) => {
+                parents.push(name);
+                v.git_dir(parents, GitDir::Worktree);
+                walk(fd.as_fd(), parents, &mut dot_git(), Mode::Git, v);
                 parents.pop();
             }
             Err(e) => v.unreadable(rel_of(parents, &name), ino_at(dir, &name).ok(), e),
@@ -197,8 +309,8 @@ impl Visit for Scanner {
             file_type: FileType::from_raw_mode(st.st_mode),
         });
     }
-    fn git_dir(&mut self, parents: &[CString]) {
-        self.out.git_dirs.push(rel_path(parents));
+    fn git_dir(&mut self, parents: &[CString], kind: GitDir) {
+        self.out.git_dirs.push((rel_path(parents), kind));
     }
     fn unreadable(&mut self, rel: PathBuf, _ino: Option<Ino>, e: io::Error) {
         if self.error.is_none() {
@@ -216,7 +328,13 @@ pub fn scan(root: &Path) -> Result<Scan, (PathBuf, io::Error)> {
         out: Scan::default(),
         error: None,
     };
-    walk(fd.as_fd(), &mut Vec::new(), &mut s);
+    walk(
+        fd.as_fd(),
+        &mut Vec::new(),
+        &mut Vec::new(),
+        Mode::Tree,
+        &mut s,
+    );
     match s.error {
         Some(e) => Err(e),
         None => Ok(s.out),
@@ -265,7 +383,13 @@ pub fn sweep(root: &Path, known: &HashSet<Ino>, store: &mut Store) -> Sweep {
         store,
         out: Sweep::default(),
     };
-    walk(fd.as_fd(), &mut Vec::new(), &mut s);
+    walk(
+        fd.as_fd(),
+        &mut Vec::new(),
+        &mut Vec::new(),
+        Mode::Tree,
+        &mut s,
+    );
     s.out
 }
 
