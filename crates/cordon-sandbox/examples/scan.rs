@@ -2,7 +2,6 @@
 //! points; after: sweep), e.g. `cargo run --release -p cordon-sandbox --example scan -- DIR`.
 use cordon_sandbox::points;
 use cordon_sandbox::quarantine::Store;
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 fn main() {
@@ -14,7 +13,7 @@ fn main() {
             Err((rel, e)) => return eprintln!("{}: {e}", rel.display()),
         };
         let scan = t.elapsed();
-        let known: HashSet<points::Ino> = s.points.iter().map(|f| f.ino).collect();
+        let known: points::Known = s.points.iter().flat_map(|f| f.known.clone()).collect();
         // Everything is known: the sweep walks and moves nothing.
         let mut store = Store::new(&std::env::temp_dir(), "scan-example", &dir);
         let t = std::time::Instant::now();

@@ -1,10 +1,9 @@
 //! The filesystem plan: what is hidden, what is writable, what stays read-only
 //! inside the writable workspace. Computed on the host before the sandbox
 //! starts, from the tables in [`crate::tables`] and the user's settings.
-use crate::points::{self, GitDir, Ino};
+use crate::points::{self, GitDir, Known};
 use crate::quarantine::Store;
 use crate::tables::glob_match;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A resolved filesystem plan (all paths absolute and canonical).
@@ -22,7 +21,7 @@ pub struct FsPlan {
     pub created_dirs: Vec<PathBuf>,
     /// The persistence points that exist before the run (kept read-only during it): after
     /// the run, a point at any depth that is not one of these inodes is quarantined.
-    pub known: HashSet<Ino>,
+    pub known: Known,
     /// Git directories bound onto themselves (writable) so that they cannot be renamed or
     /// removed during the run; their code-bearing files are among `protected`.
     pub pinned: Vec<PathBuf>,
@@ -173,12 +172,12 @@ impl FsPlan {
             ))
         })?;
         let mut protected = Vec::new();
-        let mut known = HashSet::new();
+        let mut known = Known::new();
         for f in &scan.points {
             // A symlink is protected through its target; a dangling one is not
             // known, so it is quarantined after the run if still there.
             if let Some(c) = canon(&workspace.join(&f.rel)) {
-                known.insert(f.ino);
+                known.extend(f.known.iter().map(|(k, v)| (*k, *v)));
                 if !protected.contains(&c) {
                     protected.push(c);
                 }
@@ -219,7 +218,7 @@ impl FsPlan {
         for d in &self.created_dirs {
             if std::fs::create_dir(d).is_ok() {
                 if let Ok(m) = d.symlink_metadata() {
-                    self.known.insert((m.dev(), m.ino()));
+                    self.known.insert((m.dev(), m.ino()), None);
                 }
                 made.push(d.clone());
                 self.protected.push(d.clone());

@@ -10,7 +10,7 @@
 use crate::quarantine::{entries, open_dir_at, open_root, rel_path, Item, Store};
 use cordon_catalog::{Point, WORKSPACE_POINTS};
 use rustix::fs::{AtFlags, FileType};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -24,6 +24,18 @@ pub const MAX_DEPTH: usize = 128;
 /// An inode: (device, inode number).
 pub type Ino = (u64, u64);
 
+/// A status-change time (seconds, nanoseconds): set by the kernel on every
+/// change of a file's content, links or name, never by the caller.
+pub type Ctime = (i64, i64);
+
+/// The points that exist before a run, by inode. A point the run cannot
+/// change in place (a read-only mount) is known by its inode alone; one it
+/// could (a symlink, which is no mount point and may be replaced by a new file
+/// that reuses its inode number; a file with other hard links in the writable
+/// workspace, also inside a directory point) is known by inode and
+/// status-change time.
+pub type Known = std::collections::HashMap<Ino, Option<Ctime>>;
+
 /// A point found in the workspace.
 #[derive(Debug, Clone)]
 pub struct Found {
@@ -32,6 +44,43 @@ pub struct Found {
     pub point: &'static Point,
     pub ino: Ino,
     pub file_type: FileType,
+    /// What the run must not have changed: the point and, for a directory,
+    /// the hard-linked files below it.
+    pub known: Known,
+}
+
+// The field types differ between architectures.
+#[allow(clippy::unnecessary_cast)]
+fn ctime(st: &rustix::fs::Stat) -> Ctime {
+    (st.st_ctime as i64, st.st_ctime_nsec as i64)
+}
+
+/// How `st` is known: by status-change time too if the run could change it
+/// without going through its (read-only) path.
+fn known_as(st: &rustix::fs::Stat) -> Option<Ctime> {
+    let ft = FileType::from_raw_mode(st.st_mode);
+    (ft == FileType::Symlink || (ft != FileType::Directory && st.st_nlink > 1)).then(|| ctime(st))
+}
+
+/// The hard-linked files below the directory `name` of `dir`, with their
+/// status-change times.
+fn linked_below(dir: BorrowedFd, name: &CStr, depth: usize, out: &mut Known) {
+    let Ok(fd) = open_dir_at(dir, name) else {
+        return;
+    };
+    let Ok(list) = entries(fd.as_fd()) else {
+        return;
+    };
+    for (n, ft) in list {
+        let Ok(st) = rustix::fs::statat(fd.as_fd(), &n, AtFlags::SYMLINK_NOFOLLOW) else {
+            continue;
+        };
+        if ft == FileType::Directory && depth < MAX_DEPTH {
+            linked_below(fd.as_fd(), &n, depth + 1, out);
+        } else if ft != FileType::Symlink && st.st_nlink > 1 {
+            out.insert((st.st_dev, st.st_ino), Some(ctime(&st)));
+        }
+    }
 }
 
 /// What a walk found besides the points.
@@ -302,11 +351,19 @@ impl Visit for Scanner {
         let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
             return;
         };
+        let ino = (st.st_dev, st.st_ino);
+        let file_type = FileType::from_raw_mode(st.st_mode);
+        let mut known = Known::new();
+        known.insert(ino, known_as(&st));
+        if file_type == FileType::Directory {
+            linked_below(dir, name, parents.len(), &mut known);
+        }
         self.out.points.push(Found {
             rel: rel_of(parents, name),
             point: p,
-            ino: (st.st_dev, st.st_ino),
-            file_type: FileType::from_raw_mode(st.st_mode),
+            ino,
+            file_type,
+            known,
         });
     }
     fn git_dir(&mut self, parents: &[CString], kind: GitDir) {
@@ -341,21 +398,80 @@ pub fn scan(root: &Path) -> Result<Scan, (PathBuf, io::Error)> {
     }
 }
 
+/// Why `name` is quarantined: the point's reason, and for a file or a link
+/// in place of one of its directories (a `.git` file), which point it stands for.
+fn why(name: &CStr, p: &Point) -> String {
+    if p.path.rsplit('/').next().map(str::as_bytes) == Some(name.to_bytes()) {
+        p.why.to_string()
+    } else {
+        format!("in place of `{}`: {}", p.path, p.why)
+    }
+}
+
 struct Sweeper<'a> {
-    known: &'a HashSet<Ino>,
+    known: &'a Known,
     store: &'a mut Store,
     out: Sweep,
+}
+
+impl Sweeper<'_> {
+    /// Is `st` a point (or a file below one) as it was before the run?
+    fn unchanged(&self, st: &rustix::fs::Stat) -> bool {
+        match self.known.get(&(st.st_dev, st.st_ino)) {
+            Some(None) => true,
+            Some(Some(c)) => *c == ctime(st),
+            None => false,
+        }
+    }
+
+    fn take(&mut self, dir: BorrowedFd, name: &CStr, rel: PathBuf, why: &str) {
+        match self.store.take(dir, name, &rel, why) {
+            Ok(item) => self.out.moved.push(item.clone()),
+            Err(e) => self.out.failed.push((rel, e.to_string())),
+        }
+    }
+
+    /// Below a directory point that existed before the run (read-only during
+    /// it): take each hard-linked file the run changed through another link.
+    fn below(&mut self, dir: BorrowedFd, rel: &Path, p: &'static Point, depth: usize) {
+        let Ok(list) = entries(dir) else { return };
+        for (n, ft) in list {
+            let Ok(st) = rustix::fs::statat(dir, &n, AtFlags::SYMLINK_NOFOLLOW) else {
+                continue;
+            };
+            let r = rel.join(std::ffi::OsStr::from_bytes(n.as_bytes()));
+            if ft == FileType::Directory {
+                if let (true, Ok(fd)) = (depth < MAX_DEPTH, open_dir_at(dir, &n)) {
+                    self.below(fd.as_fd(), &r, p, depth + 1);
+                }
+            } else if ft != FileType::Symlink
+                && st.st_nlink > 1
+                && self.known.contains_key(&(st.st_dev, st.st_ino))
+                && !self.unchanged(&st)
+            {
+                self.take(
+                    dir,
+                    &n,
+                    r,
+                    &format!("changed through another hard link: {}", p.why),
+                );
+            }
+        }
+    }
 }
 
 impl Visit for Sweeper<'_> {
     fn point(&mut self, dir: BorrowedFd, name: &CStr, parents: &[CString], p: &'static Point) {
         let rel = rel_of(parents, name);
-        match ino_at(dir, name) {
-            Ok(ino) if self.known.contains(&ino) => {}
-            Ok(_) => match self.store.take(dir, name, &rel, p.why) {
-                Ok(item) => self.out.moved.push(item.clone()),
-                Err(e) => self.out.failed.push((rel, e.to_string())),
-            },
+        match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if self.unchanged(&st) => {
+                if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
+                    if let Ok(fd) = open_dir_at(dir, name) {
+                        self.below(fd.as_fd(), &rel, p, parents.len());
+                    }
+                }
+            }
+            Ok(_) => self.take(dir, name, rel, &why(name, p)),
             Err(e) => self.out.failed.push((rel, e.to_string())),
         }
     }
@@ -367,8 +483,8 @@ impl Visit for Sweeper<'_> {
 }
 
 /// After a run: quarantine every point in `root` that is not one of the
-/// `known` inodes (the points that existed, read-only, during the run).
-pub fn sweep(root: &Path, known: &HashSet<Ino>, store: &mut Store) -> Sweep {
+/// `known` ones (the points that existed, read-only, during the run).
+pub fn sweep(root: &Path, known: &Known, store: &mut Store) -> Sweep {
     let fd = match open_root(root) {
         Ok(fd) => fd,
         Err(e) => {
@@ -441,7 +557,12 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let ws = t.path().join("ws");
         std::fs::create_dir_all(ws.join("keep/.vscode")).unwrap();
-        let known: HashSet<Ino> = scan(&ws).unwrap().points.iter().map(|f| f.ino).collect();
+        let known: Known = scan(&ws)
+            .unwrap()
+            .points
+            .iter()
+            .flat_map(|f| f.known.clone())
+            .collect();
         std::fs::create_dir_all(ws.join("new/deep/.claude")).unwrap();
         std::fs::write(ws.join("new/deep/.claude/settings.json"), "{}").unwrap();
         std::fs::write(ws.join(".mcp.json"), "{}").unwrap();

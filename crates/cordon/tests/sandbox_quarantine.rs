@@ -199,3 +199,48 @@ fn restore_puts_back_only_on_request_and_never_overwrites() {
         assert!(ids(&w).is_empty(), "a restored item is no longer listed");
     }
 }
+
+#[test]
+fn points_changed_through_a_hard_link_or_replaced_links_are_quarantined() {
+    for who in BOTH {
+        let w = World::new(who);
+        std::fs::create_dir_all(w.ws.join(".claude")).unwrap();
+        std::fs::create_dir_all(w.ws.join("pkg")).unwrap();
+        std::fs::create_dir_all(w.ws.join("mcp")).unwrap();
+        std::fs::write(w.ws.join("notes.txt"), "{}").unwrap();
+        std::fs::hard_link(w.ws.join("notes.txt"), w.ws.join(".claude/settings.json")).unwrap();
+        std::fs::write(w.ws.join("env.sh"), "# person's\n").unwrap();
+        std::fs::hard_link(w.ws.join("env.sh"), w.ws.join("pkg/.envrc")).unwrap();
+        std::fs::write(w.ws.join("keep.sh"), "# kept\n").unwrap();
+        std::fs::hard_link(w.ws.join("keep.sh"), w.ws.join(".envrc")).unwrap();
+        std::fs::write(w.ws.join("mcp/real.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("mcp/real.json", w.ws.join(".mcp.json")).unwrap();
+        if who == As::Nobody {
+            let _ = std::process::Command::new("chown")
+                .args(["-R", "65534:65534"])
+                .arg(&w.ws)
+                .status();
+        }
+        let script = r#"
+            echo '{"hooks":{}}' > notes.txt
+            echo 'echo pwned' >> env.sh
+            rm .mcp.json && ln -s mcp/other.json .mcp.json && echo '{}' > mcp/other.json
+            echo done
+        "#;
+        let o = w.run(&[], script);
+        let (stdout, stderr) = (ok(&o), err(&o));
+        assert!(stdout.contains("done"), "{stdout}\n{stderr}");
+        for p in [".claude/settings.json", "pkg/.envrc", ".mcp.json"] {
+            assert!(
+                w.ws.join(p).symlink_metadata().is_err(),
+                "{who:?}: {p} left in place:\n{stderr}"
+            );
+        }
+        assert!(w.ws.join(".claude").is_dir(), "the directory itself stays");
+        assert!(
+            w.ws.join(".envrc").exists(),
+            "an unchanged hard-linked point stays"
+        );
+        assert!(w.ws.join("notes.txt").exists() && w.ws.join("env.sh").exists());
+    }
+}

@@ -437,7 +437,7 @@ fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(),
     };
     for it in &done.moved {
         eprintln!(
-            "cordon: quarantined {} ({}): the command created it; review with `cordon quarantine show {session}/{}`",
+            "cordon: quarantined {} ({}): made or changed during the run; review with `cordon quarantine show {session}/{}`",
             it.path.display(),
             it.why,
             it.id
@@ -467,7 +467,7 @@ fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(),
     match done.failed.len() {
         0 => Ok(()),
         n => Err(Failure::refuse(format!(
-            "{n} place(s) the command created, from which code would run on the host, are still in the workspace"
+            "{n} place(s) made or changed during the run, from which code would run on the host, are still in the workspace"
         ))
         .hint("remove them (named above) before running git, an editor or an agent there")),
     }
