@@ -25,6 +25,8 @@ pub struct FsPlan {
     /// Git directories bound onto themselves (writable) so that they cannot be renamed or
     /// removed during the run; their code-bearing files are among `protected`.
     pub pinned: Vec<PathBuf>,
+    /// `--allow-write` paths that are git directories: scanned and swept like the workspace.
+    pub git_roots: Vec<PathBuf>,
 }
 
 /// Inputs to [`FsPlan::build`].
@@ -39,13 +41,20 @@ pub struct FsInputs {
     pub own: Vec<PathBuf>,
 }
 
-/// Why a plan cannot be built (bad user input: exit 2).
+/// Why a plan cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanError(pub String);
+pub enum PlanError {
+    /// Bad user input (exit 2).
+    Usage(String),
+    /// A protection cannot be set up on this workspace (exit 125).
+    Unprotectable(String),
+}
 
 impl std::fmt::Display for PlanError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PlanError::Usage(m) | PlanError::Unprotectable(m) => f.write_str(m),
+        }
     }
 }
 
@@ -92,13 +101,13 @@ impl FsPlan {
     /// Resolve the plan. The workspace and every `allow_write` path must exist.
     pub fn build(i: &FsInputs) -> Result<FsPlan, PlanError> {
         let workspace = canon(&i.workspace).ok_or_else(|| {
-            PlanError(format!(
+            PlanError::Usage(format!(
                 "workspace {} does not exist or cannot be resolved",
                 i.workspace.display()
             ))
         })?;
         if !workspace.is_dir() {
-            return Err(PlanError(format!(
+            return Err(PlanError::Usage(format!(
                 "workspace {} is not a directory",
                 workspace.display()
             )));
@@ -108,7 +117,7 @@ impl FsPlan {
         // shell rc files and every dotfile writable: refuse.
         if workspace == Path::new("/") || home.as_deref().is_some_and(|h| is_within(h, &workspace))
         {
-            return Err(PlanError(format!(
+            return Err(PlanError::Usage(format!(
                 "workspace {} contains your home directory or the whole filesystem; \
                  run cordon from a project directory or pass --workspace DIR",
                 workspace.display()
@@ -117,13 +126,13 @@ impl FsPlan {
         let mut writable = Vec::new();
         for w in &i.allow_write {
             let c = canon(w).ok_or_else(|| {
-                PlanError(format!(
+                PlanError::Usage(format!(
                     "--allow-write {}: no such file or directory",
                     w.display()
                 ))
             })?;
             if c == Path::new("/") || home.as_deref() == Some(c.as_path()) {
-                return Err(PlanError(format!(
+                return Err(PlanError::Usage(format!(
                     "--allow-write {}: refusing to make {} writable as a whole",
                     w.display(),
                     c.display()
@@ -163,43 +172,52 @@ impl FsPlan {
         // Never hide the workspace itself or a parent of it (that would hide the work).
         hidden.retain(|h| !is_within(&workspace, h));
 
-        // Persistence points at any depth of the workspace.
-        let scan = points::scan(&workspace).map_err(|(rel, e)| {
-            PlanError(format!(
-                "cannot read {} in the workspace ({e}); cordon must see every directory \
-                 of it to protect what runs on the host later (make it readable, or pass --workspace DIR)",
-                workspace.join(rel).display()
+        // Persistence points and git directories at any depth of the workspace,
+        // and in any --allow-write path that is a git directory (to commit from a
+        // linked worktree, say): its config and hooks stay read-only there too.
+        let unprotectable = |root: &Path, (rel, e): (PathBuf, std::io::Error)| {
+            PlanError::Unprotectable(format!(
+                "cannot read {} ({e}); cordon must see every directory of the workspace \
+                 to protect what runs on the host later (make it readable, or pass --workspace DIR)",
+                root.join(rel).display()
             ))
-        })?;
+        };
+        let git_roots: Vec<PathBuf> = writable.iter().filter(|w| is_git_dir(w)).cloned().collect();
+        let mut scans = vec![(
+            workspace.clone(),
+            points::scan(&workspace).map_err(|e| unprotectable(&workspace, e))?,
+        )];
+        for g in &git_roots {
+            scans.push((g.clone(), points::scan(g).map_err(|e| unprotectable(g, e))?));
+        }
         let mut protected = Vec::new();
         let mut known = Known::new();
-        for f in &scan.points {
-            // A symlink is protected through its target; a dangling one is not
-            // known, so it is quarantined after the run if still there.
-            if let Some(c) = canon(&workspace.join(&f.rel)) {
-                known.extend(f.known.iter().map(|(k, v)| (*k, *v)));
-                if !protected.contains(&c) {
-                    protected.push(c);
+        let mut created_dirs = Vec::new();
+        let mut pinned = Vec::new();
+        for (root, scan) in &scans {
+            for f in &scan.points {
+                // A symlink is protected through its target; a dangling one is not
+                // known, so it is quarantined after the run if still there.
+                if let Some(c) = canon(&root.join(&f.rel)) {
+                    known.extend(f.known.iter().map(|(k, v)| (*k, *v)));
+                    if !protected.contains(&c) {
+                        protected.push(c);
+                    }
                 }
             }
+            for (g, kind) in &scan.git_dirs {
+                // A missing hooks directory is created for the run (invisible
+                // inside the git directory) and kept read-only: a hook planted
+                // mid-run would fire on the user's next git command.
+                let hooks = root.join(g).join("hooks");
+                if *kind == GitDir::Repo && hooks.symlink_metadata().is_err() {
+                    created_dirs.push(hooks);
+                }
+                // Bound onto itself: a mount point cannot be renamed or removed,
+                // so a git directory cannot be moved aside for a new one.
+                pinned.push(root.join(g));
+            }
         }
-        // A git hooks directory that is missing is created for the run inside
-        // `.git` (invisible to git and to the user) and kept read-only: a hook
-        // planted mid-run would fire on the user's next git command.
-        let created_dirs = scan
-            .git_dirs
-            .iter()
-            .filter(|(_, kind)| *kind == GitDir::Repo)
-            .map(|(g, _)| workspace.join(g).join("hooks"))
-            .filter(|h| h.symlink_metadata().is_err())
-            .collect();
-        // Every git directory is bound onto itself: a mount point cannot be
-        // renamed or removed, so `.git` cannot be moved aside for a new one.
-        let pinned = scan
-            .git_dirs
-            .iter()
-            .map(|(g, _)| workspace.join(g))
-            .collect();
         Ok(FsPlan {
             workspace,
             writable,
@@ -208,6 +226,7 @@ impl FsPlan {
             created_dirs,
             known,
             pinned,
+            git_roots,
         })
     }
 
@@ -233,10 +252,25 @@ impl FsPlan {
     /// point the run created, at any depth, into `store`.
     pub fn finish(&self, store: &mut Store) -> points::Sweep {
         for d in &self.created_dirs {
-            remove_empty_dir(&self.workspace, d);
+            let root = self.git_roots.iter().find(|g| d.starts_with(g));
+            remove_empty_dir(root.unwrap_or(&self.workspace), d);
         }
-        points::sweep(&self.workspace, &self.known, store)
+        store.set_root(None);
+        let mut out = points::sweep(&self.workspace, &self.known, store);
+        for g in &self.git_roots {
+            store.set_root(Some(g.clone()));
+            let more = points::sweep(g, &self.known, store);
+            out.moved.extend(more.moved);
+            out.failed
+                .extend(more.failed.into_iter().map(|(rel, e)| (g.join(rel), e)));
+        }
+        out
     }
+}
+
+/// Is `p` a git directory (`HEAD`, `objects/`, `refs/`)?
+fn is_git_dir(p: &Path) -> bool {
+    p.join("HEAD").is_file() && p.join("objects").is_dir() && p.join("refs").is_dir()
 }
 
 /// Remove `dir` (below `root`) if it is an empty directory, never following a symlink.
@@ -266,7 +300,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert!(e.0.contains("home"), "{e}");
+        assert!(e.to_string().contains("home"), "{e}");
     }
 
     #[test]

@@ -427,6 +427,8 @@ impl Sweeper<'_> {
     fn take(&mut self, dir: BorrowedFd, name: &CStr, rel: PathBuf, why: &str) {
         match self.store.take(dir, name, &rel, why) {
             Ok(item) => self.out.moved.push(item.clone()),
+            // Gone already (another run's sweep of the same workspace took it).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => self.out.failed.push((rel, e.to_string())),
         }
     }

@@ -50,6 +50,10 @@ pub struct Item {
     /// Put back by `cordon quarantine restore`.
     #[serde(default)]
     pub restored: bool,
+    /// What `path` is relative to when it is not the workspace (a git
+    /// directory made writable with `--allow-write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<PathBuf>,
 }
 
 /// One run's quarantine.
@@ -62,10 +66,22 @@ pub struct Manifest {
     pub items: Vec<Item>,
 }
 
+impl Manifest {
+    /// Where `item` was.
+    pub fn full_path(&self, item: &Item) -> PathBuf {
+        item.root
+            .as_ref()
+            .unwrap_or(&self.workspace)
+            .join(&item.path)
+    }
+}
+
 /// A run's quarantine directory, created on first use.
 pub struct Store {
     dir: PathBuf,
     items: Option<OwnedFd>,
+    /// What the paths of items taken now are relative to (`None`: the workspace).
+    root: Option<PathBuf>,
     pub manifest: Manifest,
 }
 
@@ -295,6 +311,7 @@ impl Store {
         Store {
             dir: root.join(session),
             items: None,
+            root: None,
             manifest: Manifest {
                 session: session.to_string(),
                 workspace: workspace.to_path_buf(),
@@ -323,6 +340,7 @@ impl Store {
         Ok(Store {
             dir,
             items: None,
+            root: None,
             manifest,
         })
     }
@@ -344,6 +362,12 @@ impl Store {
         }
         out.sort_by_key(|s| (s.manifest.time_ms, s.manifest.session.clone()));
         Ok(out)
+    }
+
+    /// Make the paths of the items taken from now on relative to `root`
+    /// (`None`: the workspace).
+    pub fn set_root(&mut self, root: Option<PathBuf>) {
+        self.root = root;
     }
 
     /// This run's quarantine directory.
@@ -396,6 +420,7 @@ impl Store {
             size,
             why: why.to_string(),
             restored: false,
+            root: self.root.clone(),
         });
         self.save()?;
         Ok(self.manifest.items.last().expect("pushed above"))
@@ -438,11 +463,11 @@ impl Store {
                 format!("bad path {}", item.path.display()),
             ));
         };
-        let ws = open_root(&self.manifest.workspace)?;
+        let ws = open_root(item.root.as_ref().unwrap_or(&self.manifest.workspace))?;
         let dst = open_beneath(ws.as_fd(), parent, true)?;
         let idc = CString::new(id.to_string()).expect("digits");
         let items = open_root(&self.dir.join("items"))?;
-        let target = self.manifest.workspace.join(&item.path);
+        let target = self.manifest.full_path(&item);
         move_at(items.as_fd(), &idc, dst.as_fd(), &cstr(name)?).map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 io::Error::new(

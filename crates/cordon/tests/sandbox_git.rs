@@ -247,5 +247,40 @@ fn a_workspace_that_is_a_linked_worktree() {
             .unwrap()
             .starts_with("gitdir: "));
         assert_clean_config(&main.join(".git/config"));
+
+        // Committing from the worktree needs the main git directory writable:
+        // with --allow-write it is, but its code-bearing files are not.
+        let git_dir = main.join(".git");
+        let script = format!(
+            r#"
+            export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@e
+            echo x > f && git add f && git commit -qm in-worktree && echo COMMITTED
+            {EVIL} >> {g}/config 2>/dev/null && echo MAIN-CONFIG
+            echo 'echo pwned' > {g}/hooks/pre-commit 2>/dev/null && echo MAIN-HOOK
+            echo '* filter=evil' > {g}/info/attributes 2>/dev/null && echo MAIN-ATTRIBUTES
+            echo /nowhere > {g}/worktrees/project/commondir 2>/dev/null && echo WT-COMMONDIR
+            echo /evil > {g}/commondir && echo MAIN-COMMONDIR-MADE
+            echo done
+            "#,
+            g = git_dir.display()
+        );
+        let o = w.run(&["--allow-write", git_dir.to_str().unwrap()], &script);
+        let (stdout, stderr) = (ok(&o), err(&o));
+        assert!(stdout.contains("done"), "{stdout}\n{stderr}");
+        assert!(stdout.contains("COMMITTED"), "{who:?}: {stdout}\n{stderr}");
+        for bad in [
+            "MAIN-CONFIG",
+            "MAIN-HOOK",
+            "MAIN-ATTRIBUTES",
+            "WT-COMMONDIR",
+        ] {
+            assert!(!stdout.contains(bad), "{who:?}: {bad}: {stdout}");
+        }
+        assert!(stdout.contains("MAIN-COMMONDIR-MADE"), "{stdout}");
+        assert!(!git_dir.join("commondir").exists(), "{stderr}");
+        assert!(stderr.contains("quarantined"), "{stderr}");
+        assert_clean_config(&git_dir.join("config"));
+        let log = git(&w, &w.ws, &["log", "--oneline"]);
+        assert_eq!(log.lines().count(), 2, "{log}");
     }
 }

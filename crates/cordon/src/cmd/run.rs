@@ -3,7 +3,7 @@ use crate::cmd::netrun;
 use crate::config::{self, Config};
 use crate::exit::{CmdResult, Failure};
 use cordon_event::{Event, EventSink, Source};
-use cordon_sandbox::plan::{FsInputs, FsPlan};
+use cordon_sandbox::plan::{FsInputs, FsPlan, PlanError};
 use cordon_sandbox::quarantine::{self, Store};
 use cordon_sandbox::{timing, Degraded, Limits, Sandbox, Spec, StdioMode};
 use std::ffi::OsString;
@@ -141,7 +141,10 @@ pub fn main(args: Args) -> CmdResult {
         deny_read,
         own,
     })
-    .map_err(|e| Failure::usage(e.0))?;
+    .map_err(|e| match e {
+        PlanError::Usage(m) => Failure::usage(m),
+        PlanError::Unprotectable(m) => Failure::refuse(m),
+    })?;
 
     // Limits.
     let max_procs = args.max_procs.or(s.max_procs).unwrap_or(4096);
@@ -436,15 +439,16 @@ fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(),
         }
     };
     for it in &done.moved {
+        let full = store.manifest.full_path(it);
         eprintln!(
             "cordon: quarantined {} ({}): made or changed during the run; review with `cordon quarantine show {session}/{}`",
-            it.path.display(),
+            full.strip_prefix(&fs.workspace).unwrap_or(&full).display(),
             it.why,
             it.id
         );
         emit(
             "sandbox.quarantine",
-            serde_json::json!({"path": fs.workspace.join(&it.path), "id": format!("{session}/{}", it.id), "kind": it.kind, "size": it.size}),
+            serde_json::json!({"path": full, "id": format!("{session}/{}", it.id), "kind": it.kind, "size": it.size}),
         );
     }
     if !done.moved.is_empty() {
