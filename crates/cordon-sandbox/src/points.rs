@@ -508,6 +508,12 @@ pub fn sweep(root: &Path, known: &Known, store: &mut Store) -> Sweep {
         Mode::Tree,
         &mut s,
     );
+    if !s.out.moved.is_empty() {
+        if let Err(e) = s.store.save() {
+            let manifest = s.store.dir().join("manifest.json");
+            s.out.failed.push((manifest, e.to_string()));
+        }
+    }
     s.out
 }
 

@@ -20,9 +20,9 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 
-/// Largest amount copied when the quarantine is on another filesystem than
-/// the workspace (a rename is free; a copy is bounded so a run cannot fill
-/// the disk that holds cordon's journal).
+/// Largest amount one run's sweep copies when the quarantine is on another
+/// filesystem than the workspace (a rename is free; a copy is bounded so a
+/// run cannot fill the disk that holds cordon's journal).
 pub const COPY_BUDGET: u64 = 256 << 20;
 
 /// What a quarantined item is.
@@ -82,6 +82,9 @@ pub struct Store {
     items: Option<OwnedFd>,
     /// What the paths of items taken now are relative to (`None`: the workspace).
     root: Option<PathBuf>,
+    /// Bytes this run may still copy across filesystems.
+    budget: u64,
+    next_id: u32,
     pub manifest: Manifest,
 }
 
@@ -263,12 +266,17 @@ fn remove_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
 
 /// Move `name` of `src` to `dst_name` of `dst`: a rename (never replacing
 /// anything), or across filesystems a bounded copy and a removal.
-fn move_at(src: BorrowedFd, name: &CStr, dst: BorrowedFd, dst_name: &CStr) -> io::Result<()> {
+fn move_at(
+    src: BorrowedFd,
+    name: &CStr,
+    dst: BorrowedFd,
+    dst_name: &CStr,
+    budget: &mut u64,
+) -> io::Result<()> {
     match rustix::fs::renameat_with(src, name, dst, dst_name, RenameFlags::NOREPLACE) {
         Ok(()) => Ok(()),
         Err(rustix::io::Errno::XDEV) => {
-            let mut budget = COPY_BUDGET;
-            if let Err(e) = copy_at(src, name, dst, dst_name, &mut budget) {
+            if let Err(e) = copy_at(src, name, dst, dst_name, budget) {
                 let _ = remove_at(dst, dst_name);
                 return Err(e);
             }
@@ -312,6 +320,8 @@ impl Store {
             dir: root.join(session),
             items: None,
             root: None,
+            budget: COPY_BUDGET,
+            next_id: 1,
             manifest: Manifest {
                 session: session.to_string(),
                 workspace: workspace.to_path_buf(),
@@ -341,6 +351,8 @@ impl Store {
             dir,
             items: None,
             root: None,
+            budget: COPY_BUDGET,
+            next_id: manifest.items.iter().map(|i| i.id).max().unwrap_or(0) + 1,
             manifest,
         })
     }
@@ -380,16 +392,17 @@ impl Store {
         self.dir.join("items").join(id.to_string())
     }
 
-    fn items_fd(&mut self) -> io::Result<BorrowedFd<'_>> {
+    fn open_items(&mut self) -> io::Result<()> {
         if self.items.is_none() {
             let items = self.dir.join("items");
             private_dir(&items)?;
             self.items = Some(open_root(&items)?);
         }
-        Ok(self.items.as_ref().expect("opened above").as_fd())
+        Ok(())
     }
 
     /// Take `name` of `parent` (workspace path `rel`) into the quarantine.
+    /// The manifest is written by [`Store::save`], once after a sweep.
     pub fn take(
         &mut self,
         parent: BorrowedFd,
@@ -399,20 +412,22 @@ impl Store {
     ) -> io::Result<&Item> {
         let st = rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW)?;
         let kind = kind_of(FileType::from_raw_mode(st.st_mode));
-        let id = self.manifest.items.iter().map(|i| i.id).max().unwrap_or(0) + 1;
+        let id = self.next_id;
         let idc = CString::new(id.to_string()).expect("digits");
-        let items = self.items_fd()?;
-        match move_at(parent, name, items, &idc) {
+        self.open_items()?;
+        let items = self.items.as_ref().expect("opened above").as_fd();
+        match move_at(parent, name, items, &idc, &mut self.budget) {
             // A directory moves to a new parent only if its owner may write it
             // (`..` changes): the run may have made its own one `chmod 000`.
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && own_dir(&st) => {
                 let mode = Mode::from_raw_mode(st.st_mode & 0o7777 | 0o700);
                 rustix::fs::chmodat(parent, name, mode, AtFlags::empty())?;
-                move_at(parent, name, items, &idc)?;
+                move_at(parent, name, items, &idc, &mut self.budget)?;
             }
             r => r?,
         }
-        let size = size_at(items.as_fd(), &idc).unwrap_or(0);
+        self.next_id += 1;
+        let size = size_at(items, &idc).unwrap_or(0);
         self.manifest.items.push(Item {
             id,
             path: rel.to_path_buf(),
@@ -422,7 +437,6 @@ impl Store {
             restored: false,
             root: self.root.clone(),
         });
-        self.save()?;
         Ok(self.manifest.items.last().expect("pushed above"))
     }
 
@@ -468,7 +482,15 @@ impl Store {
         let idc = CString::new(id.to_string()).expect("digits");
         let items = open_root(&self.dir.join("items"))?;
         let target = self.manifest.full_path(&item);
-        move_at(items.as_fd(), &idc, dst.as_fd(), &cstr(name)?).map_err(|e| {
+        let mut unbounded = u64::MAX;
+        move_at(
+            items.as_fd(),
+            &idc,
+            dst.as_fd(),
+            &cstr(name)?,
+            &mut unbounded,
+        )
+        .map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 io::Error::new(
                     e.kind(),
@@ -602,6 +624,7 @@ mod tests {
         std::fs::write(ws.join("pkg/.claude"), "x").unwrap();
         st.take(pkg.as_fd(), &c(".claude"), Path::new("pkg/.claude"), "test")
             .unwrap();
+        st.save().unwrap();
         // Restoring over a file now in place is refused.
         std::fs::write(ws.join("pkg/.claude"), "person's").unwrap();
         let mut again = Store::open(&root, "run-1").unwrap();
@@ -628,6 +651,7 @@ mod tests {
         let pkg = open_beneath(wsfd.as_fd(), Path::new("pkg"), false).unwrap();
         st.take(pkg.as_fd(), &c(".envrc"), Path::new("pkg/.envrc"), "t")
             .unwrap();
+        st.save().unwrap();
         drop(pkg);
         std::fs::remove_dir(ws.join("pkg")).unwrap();
         std::os::unix::fs::symlink(&elsewhere, ws.join("pkg")).unwrap();

@@ -33,6 +33,9 @@ fn every_point_created_at_depth_is_quarantined() {
         let o = w.run(&[], &script);
         let (stdout, stderr) = (ok(&o), err(&o));
         assert!(stdout.contains("done"), "{stdout}\n{stderr}");
+        let mut list = w.cordon();
+        let list = out(&list.args(["quarantine", "list"]).output().unwrap());
+        let ws = std::fs::canonicalize(&w.ws).unwrap();
         for (i, p) in WORKSPACE_POINTS.iter().enumerate() {
             let rel = at("deep/er", i, p.path);
             assert!(
@@ -41,11 +44,10 @@ fn every_point_created_at_depth_is_quarantined() {
                 p.family,
                 p.path
             );
-            assert!(
-                stderr.contains(&format!("quarantined {rel} ")),
-                "{rel}:\n{stderr}"
-            );
+            let full = format!("\t{}\t", ws.join(&rel).display());
+            assert!(list.contains(&full), "{rel} not listed:\n{list}");
         }
+        assert!(stderr.contains("more quarantined"), "{stderr}");
     }
 }
 

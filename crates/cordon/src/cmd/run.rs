@@ -438,17 +438,27 @@ fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(),
             s.emit(Event::new(Source::Sandbox, kind, session).with(v));
         }
     };
-    for it in &done.moved {
+    // Every item is journaled; the terminal gets the first few.
+    const SHOWN: usize = 50;
+    for (n, it) in done.moved.iter().enumerate() {
         let full = store.manifest.full_path(it);
-        eprintln!(
+        if n < SHOWN {
+            eprintln!(
             "cordon: quarantined {} ({}): made or changed during the run; review with `cordon quarantine show {session}/{}`",
             full.strip_prefix(&fs.workspace).unwrap_or(&full).display(),
             it.why,
             it.id
         );
+        }
         emit(
             "sandbox.quarantine",
             serde_json::json!({"path": full, "id": format!("{session}/{}", it.id), "kind": it.kind, "size": it.size}),
+        );
+    }
+    if done.moved.len() > SHOWN {
+        eprintln!(
+            "cordon: ... and {} more quarantined (`cordon quarantine list {session}`)",
+            done.moved.len() - SHOWN
         );
     }
     if !done.moved.is_empty() {
