@@ -658,4 +658,39 @@ mod tests {
         assert!(st.restore(1).is_err());
         assert!(!elsewhere.join(".envrc").exists());
     }
+
+    #[test]
+    fn across_filesystems_a_bounded_copy_keeps_links_as_links() {
+        use std::os::unix::fs::MetadataExt;
+        let t = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir_in("/dev/shm").unwrap();
+        let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
+        assert_ne!(dev(t.path()), dev(other.path()), "needs two filesystems");
+        let ws = t.path().join("ws");
+        std::fs::create_dir_all(ws.join(".vscode/sub")).unwrap();
+        std::fs::write(ws.join(".vscode/tasks.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", ws.join(".vscode/sub/link")).unwrap();
+        std::fs::write(ws.join(".envrc"), vec![b'x'; 1 << 20]).unwrap();
+        let mut st = Store::new(&root(other.path()), "run-x", &ws);
+        st.budget = 1 << 10;
+        let wsfd = open_root(&ws).unwrap();
+        st.take(wsfd.as_fd(), &c(".vscode"), Path::new(".vscode"), "t")
+            .unwrap();
+        assert!(!ws.join(".vscode").exists());
+        let link = st.item_path(1).join("sub/link");
+        assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/etc/passwd"));
+        // Over the budget: refused, and the point stays where it is (the
+        // caller fails loudly); nothing half-copied is left in the store.
+        assert!(st
+            .take(wsfd.as_fd(), &c(".envrc"), Path::new(".envrc"), "t")
+            .is_err());
+        assert!(ws.join(".envrc").exists());
+        assert!(!st.item_path(2).exists());
+        st.save().unwrap();
+        st.restore(1).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(ws.join(".vscode/tasks.json")).unwrap(),
+            "{}"
+        );
+    }
 }
