@@ -70,7 +70,10 @@ fn open(session: &str) -> Result<Store, Failure> {
 fn escape(bytes: &[u8]) -> String {
     let mut s = String::new();
     for c in String::from_utf8_lossy(bytes).chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        // Controls a terminal acts on, and the invisible and direction marks
+        // that make a text read other than it is.
+        let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if (c.is_control() && c != '\n' && c != '\t') || invisible {
             s.push_str(&c.escape_unicode().to_string());
         } else {
             s.push(c);
@@ -182,5 +185,14 @@ pub fn main(args: Args) -> CmdResult {
             let _ = writeln!(out, "restored {}", to.display());
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_what_a_terminal_acts_on() {
+        let e = super::escape("a\x1b]52;c;x\x07b\u{202e}c\n\td".as_bytes());
+        assert_eq!(e, "a\\u{1b}]52;c;x\\u{7}b\\u{202e}c\n\td");
     }
 }
