@@ -836,12 +836,21 @@ impl Tables {
         Tables::default()
     }
     pub fn credential(&self) -> &PathTable {
-        self.credential
-            .get_or_init(|| PathTable::new(table::CREDENTIAL_PATHS))
+        self.credential.get_or_init(|| {
+            PathTable::new(&cordon_catalog::credential_patterns().collect::<Vec<_>>())
+        })
     }
     pub fn persistence(&self) -> &PathTable {
-        self.persistence
-            .get_or_init(|| PathTable::new(table::PERSISTENCE_PATHS))
+        self.persistence.get_or_init(|| {
+            let points = cordon_catalog::point_patterns();
+            PathTable::new(
+                &table::PERSISTENCE_PATHS
+                    .iter()
+                    .copied()
+                    .chain(points)
+                    .collect::<Vec<_>>(),
+            )
+        })
     }
     pub fn evasion(&self) -> &PathTable {
         self.evasion

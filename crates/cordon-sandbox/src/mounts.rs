@@ -4,8 +4,9 @@
 //! 2. The host tree is bound at /newroot, recursively read-only, nosuid, nodev.
 //! 3. Fresh /proc (with kernel knobs masked or read-only), a minimal /dev with
 //!    its own devpts, private /tmp, /var/tmp, /run and /dev/shm.
-//! 4. The workspace and `--allow-write` paths bound writable; persistence
-//!    points inside them bound back read-only; hidden paths covered by empty,
+//! 4. The workspace and `--allow-write` paths bound writable; git directories
+//!    bound onto themselves (so they cannot be renamed); persistence points
+//!    inside them bound back read-only; hidden paths covered by empty,
 //!    unreadable, read-only mounts.
 //! 5. pivot_root into /newroot and detach the staging root with the old tree.
 use crate::sys::{self, ATTR_NODEV, ATTR_NOEXEC, ATTR_NOSUID, ATTR_RDONLY};
@@ -141,6 +142,11 @@ pub fn build(spec: &Spec) -> StepResult {
         sys::bind(&old(w), &new(w)).map_err(at("binding a writable path"))?;
         sys::mount_setattr(&new(w), ATTR_NOSUID | ATTR_NODEV, true)
             .map_err(at("binding a writable path"))?;
+    }
+    for p in &plan.pinned {
+        sys::bind(&old(p), &new(p)).map_err(at("pinning a git directory"))?;
+        sys::mount_setattr(&new(p), ATTR_NOSUID | ATTR_NODEV, true)
+            .map_err(at("pinning a git directory"))?;
     }
     for p in &plan.protected {
         sys::bind(&old(p), &new(p)).map_err(at("protecting a persistence point"))?;

@@ -1,7 +1,9 @@
 //! The filesystem plan: what is hidden, what is writable, what stays read-only
 //! inside the writable workspace. Computed on the host before the sandbox
 //! starts, from the tables in [`crate::tables`] and the user's settings.
-use crate::tables::{glob_match, PointKind, HIDDEN, PERSISTENCE};
+use crate::points::{self, GitDir, Known};
+use crate::quarantine::Store;
+use crate::tables::glob_match;
 use std::path::{Path, PathBuf};
 
 /// A resolved filesystem plan (all paths absolute and canonical).
@@ -17,8 +19,14 @@ pub struct FsPlan {
     pub protected: Vec<PathBuf>,
     /// Directories created for the run so they can be kept read-only; removed afterwards if empty.
     pub created_dirs: Vec<PathBuf>,
-    /// Files that must not be created by the command (checked after the run).
-    pub watched_files: Vec<PathBuf>,
+    /// The persistence points that exist before the run (kept read-only during it): after
+    /// the run, a point at any depth that is not one of these inodes is quarantined.
+    pub known: Known,
+    /// Git directories bound onto themselves (writable) so that they cannot be renamed or
+    /// removed during the run; their code-bearing files are among `protected`.
+    pub pinned: Vec<PathBuf>,
+    /// `--allow-write` paths that are git directories: scanned and swept like the workspace.
+    pub git_roots: Vec<PathBuf>,
 }
 
 /// Inputs to [`FsPlan::build`].
@@ -33,13 +41,20 @@ pub struct FsInputs {
     pub own: Vec<PathBuf>,
 }
 
-/// Why a plan cannot be built (bad user input: exit 2).
+/// Why a plan cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanError(pub String);
+pub enum PlanError {
+    /// Bad user input (exit 2).
+    Usage(String),
+    /// A protection cannot be set up on this workspace (exit 125).
+    Unprotectable(String),
+}
 
 impl std::fmt::Display for PlanError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PlanError::Usage(m) | PlanError::Unprotectable(m) => f.write_str(m),
+        }
     }
 }
 
@@ -86,13 +101,13 @@ impl FsPlan {
     /// Resolve the plan. The workspace and every `allow_write` path must exist.
     pub fn build(i: &FsInputs) -> Result<FsPlan, PlanError> {
         let workspace = canon(&i.workspace).ok_or_else(|| {
-            PlanError(format!(
+            PlanError::Usage(format!(
                 "workspace {} does not exist or cannot be resolved",
                 i.workspace.display()
             ))
         })?;
         if !workspace.is_dir() {
-            return Err(PlanError(format!(
+            return Err(PlanError::Usage(format!(
                 "workspace {} is not a directory",
                 workspace.display()
             )));
@@ -102,7 +117,7 @@ impl FsPlan {
         // shell rc files and every dotfile writable: refuse.
         if workspace == Path::new("/") || home.as_deref().is_some_and(|h| is_within(h, &workspace))
         {
-            return Err(PlanError(format!(
+            return Err(PlanError::Usage(format!(
                 "workspace {} contains your home directory or the whole filesystem; \
                  run cordon from a project directory or pass --workspace DIR",
                 workspace.display()
@@ -111,13 +126,13 @@ impl FsPlan {
         let mut writable = Vec::new();
         for w in &i.allow_write {
             let c = canon(w).ok_or_else(|| {
-                PlanError(format!(
+                PlanError::Usage(format!(
                     "--allow-write {}: no such file or directory",
                     w.display()
                 ))
             })?;
             if c == Path::new("/") || home.as_deref() == Some(c.as_path()) {
-                return Err(PlanError(format!(
+                return Err(PlanError::Usage(format!(
                     "--allow-write {}: refusing to make {} writable as a whole",
                     w.display(),
                     c.display()
@@ -139,8 +154,8 @@ impl FsPlan {
                 }
             }
         };
-        for (entry, _) in HIDDEN {
-            if let Some(p) = expand(entry, i.home.as_deref()) {
+        for entry in cordon_catalog::hidden() {
+            if let Some(p) = expand(entry.path, i.home.as_deref()) {
                 add_hidden(p, false);
             }
         }
@@ -157,40 +172,50 @@ impl FsPlan {
         // Never hide the workspace itself or a parent of it (that would hide the work).
         hidden.retain(|h| !is_within(&workspace, h));
 
-        // Persistence points inside the workspace.
+        // Persistence points and git directories at any depth of the workspace,
+        // and in any --allow-write path that is a git directory (to commit from a
+        // linked worktree, say): its config and hooks stay read-only there too.
+        let unprotectable = |root: &Path, (rel, e): (PathBuf, std::io::Error)| {
+            PlanError::Unprotectable(format!(
+                "cannot read {} ({e}); cordon must see every directory of the workspace \
+                 to protect what runs on the host later (make it readable, or pass --workspace DIR)",
+                root.join(rel).display()
+            ))
+        };
+        let git_roots: Vec<PathBuf> = writable.iter().filter(|w| is_git_dir(w)).cloned().collect();
+        let mut scans = vec![(
+            workspace.clone(),
+            points::scan(&workspace).map_err(|e| unprotectable(&workspace, e))?,
+        )];
+        for g in &git_roots {
+            scans.push((g.clone(), points::scan(g).map_err(|e| unprotectable(g, e))?));
+        }
         let mut protected = Vec::new();
+        let mut known = Known::new();
         let mut created_dirs = Vec::new();
-        let mut watched_files = Vec::new();
-        for (rel, kind, _) in PERSISTENCE {
-            let p = workspace.join(rel);
-            match p.symlink_metadata() {
-                Ok(_) => {
-                    if let Some(c) = canon(&p) {
-                        if !protected.contains(&c) {
-                            protected.push(c);
-                        }
+        let mut pinned = Vec::new();
+        for (root, scan) in &scans {
+            for f in &scan.points {
+                // A symlink is protected through its target; a dangling one is not
+                // known, so it is quarantined after the run if still there.
+                if let Some(c) = canon(&root.join(&f.rel)) {
+                    known.extend(f.known.iter().map(|(k, v)| (*k, *v)));
+                    if !protected.contains(&c) {
+                        protected.push(c);
                     }
                 }
-                Err(_) => match kind {
-                    PointKind::Dir => {
-                        // Only create inside a parent that exists and is a real directory
-                        // of the workspace (e.g. .git/hooks only in a repository).
-                        // Creating a directory in the user's tree is intrusive; do it only
-                        // inside .git (invisible to git and to the user), where a hook planted
-                        // mid-run would fire on the user's next git command on the host.
-                        // Other missing directories are quarantined after the run.
-                        let parent_ok = rel.starts_with(".git/")
-                            && p.parent()
-                                .and_then(canon)
-                                .is_some_and(|par| par.is_dir() && is_within(&par, &workspace));
-                        if parent_ok {
-                            created_dirs.push(p.clone());
-                        } else {
-                            watched_files.push(p.clone());
-                        }
-                    }
-                    PointKind::File => watched_files.push(p),
-                },
+            }
+            for (g, kind) in &scan.git_dirs {
+                // A missing hooks directory is created for the run (invisible
+                // inside the git directory) and kept read-only: a hook planted
+                // mid-run would fire on the user's next git command.
+                let hooks = root.join(g).join("hooks");
+                if *kind == GitDir::Repo && hooks.symlink_metadata().is_err() {
+                    created_dirs.push(hooks);
+                }
+                // Bound onto itself: a mount point cannot be renamed or removed,
+                // so a git directory cannot be moved aside for a new one.
+                pinned.push(root.join(g));
             }
         }
         Ok(FsPlan {
@@ -199,15 +224,21 @@ impl FsPlan {
             hidden,
             protected,
             created_dirs,
-            watched_files,
+            known,
+            pinned,
+            git_roots,
         })
     }
 
     /// Create the missing persistence directories for the run.
     pub fn prepare(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
         let mut made = Vec::new();
         for d in &self.created_dirs {
             if std::fs::create_dir(d).is_ok() {
+                if let Ok(m) = d.symlink_metadata() {
+                    self.known.insert((m.dev(), m.ino()), None);
+                }
                 made.push(d.clone());
                 self.protected.push(d.clone());
             }
@@ -216,25 +247,43 @@ impl FsPlan {
         Ok(())
     }
 
-    /// After the run: remove the directories created for it (if still empty)
-    /// and quarantine persistence files the command created. Returns
-    /// `(created path, quarantined as)` for each quarantined file.
-    pub fn finish(&self) -> Vec<(PathBuf, PathBuf)> {
+    /// After the run, once every process of the sandbox is dead: remove the
+    /// directories created for it (if still empty) and move every persistence
+    /// point the run created, at any depth, into `store`.
+    pub fn finish(&self, store: &mut Store) -> points::Sweep {
         for d in &self.created_dirs {
-            let _ = std::fs::remove_dir(d);
+            let root = self.git_roots.iter().find(|g| d.starts_with(g));
+            remove_empty_dir(root.unwrap_or(&self.workspace), d);
         }
-        let mut out = Vec::new();
-        for f in &self.watched_files {
-            if f.symlink_metadata().is_ok() {
-                let mut q = f.clone().into_os_string();
-                q.push(".cordon-quarantine");
-                let q = PathBuf::from(q);
-                if std::fs::rename(f, &q).is_ok() {
-                    out.push((f.clone(), q));
-                }
-            }
+        store.set_root(None);
+        let mut out = points::sweep(&self.workspace, &self.known, store);
+        for g in &self.git_roots {
+            store.set_root(Some(g.clone()));
+            let more = points::sweep(g, &self.known, store);
+            out.moved.extend(more.moved);
+            out.failed
+                .extend(more.failed.into_iter().map(|(rel, e)| (g.join(rel), e)));
         }
         out
+    }
+}
+
+/// Is `p` a git directory (`HEAD`, `objects/`, `refs/`)?
+fn is_git_dir(p: &Path) -> bool {
+    p.join("HEAD").is_file() && p.join("objects").is_dir() && p.join("refs").is_dir()
+}
+
+/// Remove `dir` (below `root`) if it is an empty directory, never following a symlink.
+fn remove_empty_dir(root: &Path, dir: &Path) {
+    use crate::quarantine::{open_beneath, open_root};
+    use std::os::fd::AsFd;
+    let (Ok(rel), Some(name)) = (dir.strip_prefix(root), dir.file_name()) else {
+        return;
+    };
+    let Some(parent) = rel.parent() else { return };
+    let Ok(r) = open_root(root) else { return };
+    if let Ok(p) = open_beneath(r.as_fd(), parent, false) {
+        let _ = rustix::fs::unlinkat(p.as_fd(), name, rustix::fs::AtFlags::REMOVEDIR);
     }
 }
 
@@ -251,7 +300,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert!(e.0.contains("home"), "{e}");
+        assert!(e.to_string().contains("home"), "{e}");
     }
 
     #[test]
@@ -274,8 +323,7 @@ mod tests {
         assert!(p.protected.contains(&w.join(".git/hooks")));
         assert!(p.protected.contains(&w.join(".git/config")));
         assert!(p.created_dirs.is_empty(), "hooks exist; nothing to create");
-        assert!(p.watched_files.contains(&w.join(".claude")));
-        assert!(p.watched_files.contains(&w.join(".envrc")));
+        assert_eq!(p.known.len(), 2);
     }
 
     #[test]

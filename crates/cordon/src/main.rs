@@ -42,6 +42,7 @@ enum Command {
     Init(cmd::init::Args),
     Mcp(cmd::mcp::Args),
     AllowDomain(cmd::allow_domain::Args),
+    Quarantine(cmd::quarantine::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +94,7 @@ fn dispatch(cli: Cli) -> exit::CmdResult {
         Command::Init(a) => cmd::init::main(a),
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
+        Command::Quarantine(a) => cmd::quarantine::main(a),
     }
 }
 

@@ -23,8 +23,8 @@ pub fn main(_args: Args) -> CmdResult {
         }
     }
     println!();
-    println!("cordon run will also: hide {} secret paths by default, keep {} persistence points read-only inside the workspace,",
-        cordon_sandbox::tables::HIDDEN.len(), cordon_sandbox::tables::PERSISTENCE.len());
+    println!("cordon run will also: hide {} secret paths by default, keep {} kinds of persistence points read-only at any depth of the workspace,",
+        cordon_catalog::hidden().count(), cordon_catalog::WORKSPACE_POINTS.len());
     println!("mount a private /tmp, /run and /dev, drop every capability, set no_new_privs, scrub the environment,");
     println!("and give the command no network but cordon's egress proxy.");
     if all_ok {

@@ -8,6 +8,7 @@ pub mod init;
 pub mod mcp;
 pub mod netrun;
 pub mod policy;
+pub mod quarantine;
 pub mod report;
 pub mod run;
 pub mod scan;

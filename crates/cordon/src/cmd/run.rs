@@ -4,7 +4,8 @@ use crate::config;
 use crate::exit::{CmdResult, Failure};
 use crate::settings::{self, Degradable, Entry, Item, Load, MakeItem, Settings, Sourced};
 use cordon_event::{Event, EventSink, Source};
-use cordon_sandbox::plan::{FsInputs, FsPlan};
+use cordon_sandbox::plan::{FsInputs, FsPlan, PlanError};
+use cordon_sandbox::quarantine::{self, Store};
 use cordon_sandbox::{timing, Degraded, Limits, Sandbox, Spec, StdioMode};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -163,6 +164,9 @@ pub fn main(args: Args) -> CmdResult {
             .map(|p| config::expand_path(&p.value, &workspace))
             .collect()
     };
+    // The quarantine exists before the plan is made, so that the sandbox hides
+    // it with the rest of cordon's data (wherever CORDON_DATA_DIR puts it).
+    let _ = quarantine::private_dir(&quarantine::root(&crate::paths::data_dir()));
     let mut own = vec![crate::paths::data_dir()];
     own.extend(crate::paths::config_dir());
     let mut fs = FsPlan::build(&FsInputs {
@@ -173,7 +177,10 @@ pub fn main(args: Args) -> CmdResult {
         deny_read: exp(&s.deny_read),
         own,
     })
-    .map_err(|e| Failure::usage(e.0))?;
+    .map_err(|e| match e {
+        PlanError::Usage(m) => Failure::usage(m),
+        PlanError::Unprotectable(m) => Failure::refuse(m),
+    })?;
 
     // Limits.
     let max_procs = s.max_procs.value;
@@ -283,7 +290,8 @@ pub fn main(args: Args) -> CmdResult {
     let pending = match Sandbox::launch(spec) {
         Ok(p) => p,
         Err(e) => {
-            fs.finish();
+            // The command never started; init is dead.
+            let _ = sweep(&fs, &session, None);
             return Err(refuse(e));
         }
     };
@@ -305,7 +313,8 @@ pub fn main(args: Args) -> CmdResult {
     let (sink, mut sandbox) = match started {
         Ok(x) => x,
         Err(f) => {
-            fs.finish();
+            // The sandbox was dropped (killed and reaped) in the closure.
+            let _ = sweep(&fs, &session, None);
             return Err(f);
         }
     };
@@ -382,7 +391,9 @@ pub fn main(args: Args) -> CmdResult {
     let net = match net {
         Ok(n) => n.with_hints(loopback_hints),
         Err(f) => {
-            fs.finish();
+            // Kill and reap the whole sandbox before looking at the workspace.
+            drop(sandbox);
+            let _ = sweep(&fs, &session, Some(sink.as_ref()));
             return Err(f);
         }
     };
@@ -394,18 +405,19 @@ pub fn main(args: Args) -> CmdResult {
     let summary = net.finish();
     timing::mark("proxy stopped");
     drop(relay);
-    let quarantined = fs.finish();
-    for (from, to) in &quarantined {
-        eprintln!(
-            "cordon: warning: the command created {} (a place code runs from on the host); moved it to {}",
-            from.display(),
-            to.display()
-        );
-        sink.emit(
-            Event::new(Source::Sandbox, "sandbox.quarantine", &session)
-                .with(serde_json::json!({"path": from, "moved_to": to})),
-        );
+    if outcome.is_err() {
+        // Supervision failed: the command may still run. Kill and reap the
+        // whole sandbox before looking at the workspace.
+        drop(sandbox);
+        return Err(match sweep(&fs, &session, Some(sink.as_ref())) {
+            Err(f) => f,
+            Ok(()) => Failure::refuse(outcome.err().map(|e| e.to_string()).unwrap_or_default()),
+        });
     }
+    // Every process of the sandbox but init is dead (init reaps them all
+    // before it reports): nothing of the run can change the workspace now.
+    let swept = sweep(&fs, &session, Some(sink.as_ref()));
+    timing::mark("workspace swept");
     let summary = match summary {
         Ok(s) => s,
         Err(f) => {
@@ -441,6 +453,13 @@ pub fn main(args: Args) -> CmdResult {
     if let Some(e) = &outcome.exec_error {
         eprintln!("cordon: {e}");
     }
+    if let Err(f) = swept {
+        drop(sandbox);
+        return Err(Failure {
+            msg: format!("{} (the command exited {})", f.msg, outcome.code),
+            ..f
+        });
+    }
     timing::mark("end journaled");
     // Init reaped, its cgroup removed.
     drop(sandbox);
@@ -450,6 +469,71 @@ pub fn main(args: Args) -> CmdResult {
         eprintln!("cordon: timing inside (init): {init_timing}");
     }
     Ok(outcome.code)
+}
+
+/// After the run, once no process of the sandbox is left: move every place
+/// code runs from on the host that the run created (at any depth of the
+/// workspace) to the quarantine, and say so. A place that cannot be moved is
+/// a failure (exit 125) naming it: it is never left in place silently.
+fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(), Failure> {
+    let mut store = Store::new(
+        &quarantine::root(&crate::paths::data_dir()),
+        session,
+        &fs.workspace,
+    );
+    let done = fs.finish(&mut store);
+    let emit = |kind: &str, v: serde_json::Value| {
+        if let Some(s) = sink {
+            s.emit(Event::new(Source::Sandbox, kind, session).with(v));
+        }
+    };
+    // Every item is journaled; the terminal gets the first few.
+    const SHOWN: usize = 50;
+    for (n, it) in done.moved.iter().enumerate() {
+        let full = store.manifest.full_path(it);
+        if n < SHOWN {
+            eprintln!(
+            "cordon: quarantined {} ({}): made or changed during the run; review with `cordon quarantine show {session}/{}`",
+            full.strip_prefix(&fs.workspace).unwrap_or(&full).display(),
+            it.why,
+            it.id
+        );
+        }
+        emit(
+            "sandbox.quarantine",
+            serde_json::json!({"path": full, "id": format!("{session}/{}", it.id), "kind": it.kind, "size": it.size}),
+        );
+    }
+    if done.moved.len() > SHOWN {
+        eprintln!(
+            "cordon: ... and {} more quarantined (`cordon quarantine list {session}`)",
+            done.moved.len() - SHOWN
+        );
+    }
+    if !done.moved.is_empty() {
+        eprintln!(
+            "cordon: {} item(s) quarantined in {}; put one back with `cordon quarantine restore ID`",
+            done.moved.len(),
+            store.dir().display()
+        );
+    }
+    for (rel, e) in &done.failed {
+        eprintln!(
+            "cordon: error: could not quarantine {}: {e}",
+            fs.workspace.join(rel).display()
+        );
+        emit(
+            "sandbox.quarantine_failed",
+            serde_json::json!({"path": fs.workspace.join(rel), "error": e}),
+        );
+    }
+    match done.failed.len() {
+        0 => Ok(()),
+        n => Err(Failure::refuse(format!(
+            "{n} place(s) made or changed during the run, from which code would run on the host, are still in the workspace"
+        ))
+        .hint("remove them (named above) before running git, an editor or an agent there")),
+    }
 }
 
 /// Where the hook relay's socket appears inside the sandbox.
