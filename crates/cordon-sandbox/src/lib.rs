@@ -35,6 +35,7 @@ pub mod timing;
 use std::os::fd::AsFd;
 pub mod env;
 mod fence;
+pub mod home;
 mod init;
 mod mounts;
 mod msg;
@@ -111,6 +112,9 @@ pub struct Spec {
     /// path inside). They are bound read-only; the sandbox can connect, not replace them.
     pub sockets: Vec<(PathBuf, PathBuf)>,
     pub allow_degraded: Degraded,
+    /// `$HOME` as an overlay (writes kept by cordon, never on the host);
+    /// `None` leaves it read-only like the rest of the host tree.
+    pub home: Option<home::HomeOverlay>,
     /// Filled in by [`Sandbox::spawn`].
     #[doc(hidden)]
     pub seccomp: Vec<seccompiler::BpfProgram>,
@@ -157,6 +161,27 @@ fn err(step: &str, detail: impl ToString) -> SandboxError {
         detail: detail.to_string(),
         hint: None,
     }
+}
+
+/// Init exited during setup: the step that failed is usually still queued
+/// on the socket (`Failed`) behind the error its exit caused (a reset, a
+/// broken pipe); report that step rather than the socket error.
+fn init_gone(sock: &OwnedFd, fallback: SandboxError) -> SandboxError {
+    for _ in 0..2 {
+        match sys::recv_msg(sock) {
+            Ok((data, _)) => {
+                if let Ok(msg::InitMsg::Failed { step, detail, hint }) =
+                    serde_json::from_slice(&data)
+                {
+                    return SandboxError { step, detail, hint };
+                }
+                break;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => continue,
+            Err(_) => break,
+        }
+    }
+    fallback
 }
 
 /// What was actually enforced, for `-v` and the journal.
@@ -223,7 +248,8 @@ impl Pending {
         let (Some(pid), Some(sock)) = (self.pid, self.sock.take()) else {
             return Err(err("starting init", "already used"));
         };
-        let (data, mut fds) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
+        let (data, mut fds) =
+            sys::recv_msg(&sock).map_err(|e| init_gone(&sock, err("starting init", e)))?;
         timing::mark("rest of init's setup");
         let m: msg::InitMsg = serde_json::from_slice(&data)
             .map_err(|_| err("starting init", "the sandbox's init died during setup"))?;
@@ -389,7 +415,8 @@ impl Sandbox {
         let send = |m: msg::SupMsg| {
             sys::send_msg(&sup_sock, &serde_json::to_vec(&m).unwrap_or_default(), &[])
         };
-        send(msg::SupMsg::Go).map_err(|e| kill_child(err("starting init", e)))?;
+        send(msg::SupMsg::Go)
+            .map_err(|e| kill_child(init_gone(&sup_sock, err("starting init", e))))?;
         timing::mark("clone");
         let (cg, rlimits) = match v2 {
             Some(c) => (Some(c), None),
@@ -435,7 +462,8 @@ impl Sandbox {
             })?;
         }
         let rlimits = rlimits.map(|_| (spec.limits.max_procs, spec.limits.max_memory));
-        send(msg::SupMsg::Joined { rlimits }).map_err(|e| kill_child(err("starting init", e)))?;
+        send(msg::SupMsg::Joined { rlimits })
+            .map_err(|e| kill_child(init_gone(&sup_sock, err("starting init", e))))?;
         timing::mark(if born_inside {
             "cgroup join (none: born inside)"
         } else {

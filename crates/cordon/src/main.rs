@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod cmd;
 mod config;
 mod exit;
+mod home;
 mod paths;
 mod settings;
 
@@ -42,6 +43,7 @@ enum Command {
     Init(cmd::init::Args),
     Mcp(cmd::mcp::Args),
     AllowDomain(cmd::allow_domain::Args),
+    Home(cmd::home::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +95,7 @@ fn dispatch(cli: Cli) -> exit::CmdResult {
         Command::Init(a) => cmd::init::main(a),
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
+        Command::Home(a) => cmd::home::main(a),
     }
 }
 

@@ -67,6 +67,14 @@ pub struct Args {
     /// cordon's hooks installed: `cordon run --hook-relay ... -- claude`.
     #[arg(long)]
     pub hook_relay: bool,
+    /// Keep what the command writes under $HOME in cordon's home NAME
+    /// [default: default] (see `cordon home`); the host's home is never written.
+    #[arg(long, value_name = "NAME")]
+    pub home: Option<String>,
+    /// A throwaway home for this run: what the command writes under $HOME is
+    /// lost when it ends (e.g. while another run uses the persistent home).
+    #[arg(long, conflicts_with = "home")]
+    pub home_tmp: bool,
     /// Run without recording to the audit journal. Without this flag, cordon
     /// refuses to run when the journal cannot be written (read-only or full disk).
     #[arg(long)]
@@ -157,6 +165,10 @@ pub fn main(args: Args) -> CmdResult {
             .map(|p| config::expand_path(&p.value, &workspace))
             .collect()
     };
+    // $HOME: an overlay kept in cordon's home, locked for this run; made
+    // before the plan, so the plan hides it with the rest of the data dir.
+    let session = new_session_id();
+    let home = crate::home::RunHome::take(args.home.as_deref(), args.home_tmp, &session)?;
     let mut own = vec![crate::paths::data_dir()];
     own.extend(crate::paths::config_dir());
     let mut fs = FsPlan::build(&FsInputs {
@@ -168,6 +180,7 @@ pub fn main(args: Args) -> CmdResult {
         own,
     })
     .map_err(|e| Failure::usage(e.0))?;
+    home.check_hidden(&fs.hidden)?;
 
     // Limits.
     let max_procs = s.max_procs.value;
@@ -186,7 +199,6 @@ pub fn main(args: Args) -> CmdResult {
         .collect();
     let extra_env: Vec<String> = s.env.iter().map(|v| v.value.clone()).collect();
     let scrubbed = cordon_sandbox::env::scrub(&host_env, &extra_env);
-    let session = new_session_id();
     let net_plan = netrun::plan(args.net.no_network, &checked.net);
     let mut env: Vec<(OsString, OsString)> = scrubbed
         .kept
@@ -253,6 +265,7 @@ pub fn main(args: Args) -> CmdResult {
             .map(|r| vec![(r.socket.clone(), PathBuf::from(RELAY_INSIDE))])
             .unwrap_or_default(),
         allow_degraded: degraded,
+        home: home.overlay.clone(),
         ..Default::default()
     };
     let refuse = |e: cordon_sandbox::SandboxError| {
@@ -307,6 +320,7 @@ pub fn main(args: Args) -> CmdResult {
             "landlock": sandbox.enforced.landlock,
             "limits": sandbox.enforced.limits,
             "hidden": fs.hidden.len(),
+            "home": home_label(&home),
             "env_dropped": scrubbed.dropped,
         })),
     );
@@ -316,6 +330,7 @@ pub fn main(args: Args) -> CmdResult {
         for w in &fs.writable {
             eprintln!("cordon: also writable: {}", w.display());
         }
+        eprintln!("cordon: home: {}", home_label(&home));
         eprintln!("cordon: hidden: {} paths", fs.hidden.len());
         for h in &fs.hidden {
             eprintln!("cordon:   {}", h.display());
@@ -400,6 +415,7 @@ pub fn main(args: Args) -> CmdResult {
                     .with(serde_json::json!({"code": f.code, "error": f.msg})),
             );
             drop(sandbox);
+            sweep_home(&home, &session, sink.as_ref())?;
             return Err(f);
         }
     };
@@ -417,12 +433,50 @@ pub fn main(args: Args) -> CmdResult {
     timing::mark("end journaled");
     // Init reaped, its cgroup removed.
     drop(sandbox);
+    sweep_home(&home, &session, sink.as_ref())?;
     if args.verbose {
         timing::mark("init reaped (namespaces torn down) and cgroup removed");
         eprintln!("cordon: timing: {}", timing::report());
         eprintln!("cordon: timing inside (init): {init_timing}");
     }
     Ok(outcome.code)
+}
+
+/// What `$HOME` is inside, for `-v` and the journal.
+fn home_label(h: &crate::home::RunHome) -> String {
+    match (&h.overlay, &h.name) {
+        (None, _) => "read-only (no home directory to overlay)".into(),
+        (Some(_), None) => "overlay, writes discarded at exit (--home-tmp)".into(),
+        (Some(o), Some(n)) => format!(
+            "overlay of {}, writes kept in cordon home '{n}' ({})",
+            o.home.display(),
+            crate::home::dir(n).display()
+        ),
+    }
+}
+
+/// After the run: move what it left in its home at persistence points to
+/// the quarantine, one line and one journal record each.
+fn sweep_home(
+    home: &crate::home::RunHome,
+    session: &str,
+    sink: &dyn EventSink,
+) -> Result<(), Failure> {
+    for m in home.sweep(session)? {
+        let what = if m.deleted { "deleted" } else { "changed" };
+        eprintln!(
+            "cordon: warning: the command {what} ~/{} in its home ({}); moved to {}, not carried into the next run",
+            m.rel.display(),
+            m.why,
+            m.to.display()
+        );
+        sink.emit(
+            Event::new(Source::Sandbox, "sandbox.quarantine", session).with(serde_json::json!({
+                "path": m.rel, "home": home.name, "why": m.why, "moved_to": m.to, "deleted": m.deleted
+            })),
+        );
+    }
+    Ok(())
 }
 
 /// Where the hook relay's socket appears inside the sandbox.
