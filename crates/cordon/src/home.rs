@@ -15,7 +15,7 @@
 use crate::exit::Failure;
 use cordon_sandbox::home::{HomeLayer, HomeOverlay};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
-use std::io::{Read, Seek, Write};
+use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -200,9 +200,9 @@ pub fn lock(dir: &Path, owner: &str) -> Result<Lock, Option<String>> {
         let _ = f.read_to_string(&mut s);
         return Err(Some(s.trim().to_string()));
     }
-    let _ = f.set_len(0);
-    let _ = f.rewind();
-    let _ = f.write_all(owner.as_bytes());
+    // Overwritten in place, padded to a fixed width: no truncation (a
+    // journaled metadata change on every run), and a reader trims it.
+    let _ = std::os::unix::fs::FileExt::write_all_at(&f, format!("{owner:<120}").as_bytes(), 0);
     Ok(Lock { _file: f })
 }
 
