@@ -14,15 +14,17 @@ use std::sync::Arc;
 /// Run a command in cordon's sandbox.
 ///
 /// The command and every process it starts run in new namespaces with the
-/// host's files read-only, the workspace (default: the current directory)
-/// writable, a private /tmp, secrets such as ~/.ssh and ~/.aws hidden, no
+/// host's files read-only, $HOME an overlay whose writes are kept in cordon's
+/// home (`cordon home`), never on the host, the workspace (default: the
+/// current directory) writable, a private /tmp, secrets such as ~/.ssh and ~/.aws hidden, no
 /// capabilities, a seccomp filter, process and memory limits, a scrubbed
 /// environment, and no network except through cordon's egress proxy.
 /// If a protection cannot be set up, cordon refuses (exit 125).
 ///
 /// Examples:
 ///   cordon run -- bash
-///   cordon run --net registries,anthropic --allow-write ~/.claude -- claude
+///   cordon run --net registries,anthropic -- claude
+///   cordon run --home-tmp -- npm test     # a throwaway $HOME
 ///   cordon run --env RUST_LOG --max-memory 8G -- cargo test
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
