@@ -305,3 +305,56 @@ fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
     assert!(out(&o).contains('x'), "{}{}", out(&o), err(&o));
     assert!(!w.home.join("f").exists());
 }
+
+#[test]
+fn pip_install_into_a_venv_works_under_net_registries() {
+    for who in BOTH {
+        let w = World::new(who);
+        let o = w.run(
+            &["--net", "registries"],
+            "set -e; /usr/bin/python3 -m venv .venv; \
+             timeout 120 .venv/bin/pip install --disable-pip-version-check -q six==1.16.0; \
+             .venv/bin/python -c 'import six; print(six.__version__)'",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert!(out(&o).contains("1.16.0"), "{who:?}: {}", out(&o));
+        assert!(
+            !w.home.join(".cache").exists(),
+            "{who:?}: a cache on the host"
+        );
+    }
+}
+
+#[test]
+fn cargo_build_with_a_new_dependency_works_under_net_registries() {
+    // Root only: the toolchain of this machine lives in /root (mode 0700).
+    let w = World::new(As::Root);
+    std::fs::write(
+        w.ws.join("Cargo.toml"),
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         [dependencies]\nitoa = \"=1.0.11\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(w.ws.join("src")).unwrap();
+    std::fs::write(
+        w.ws.join("src/main.rs"),
+        "fn main() { println!(\"{}\", itoa::Buffer::new().format(7)); }\n",
+    )
+    .unwrap();
+    let o = w.run(
+        &[
+            "--net",
+            "registries",
+            "--env",
+            "RUSTUP_HOME=/root/.rustup",
+            "--env",
+            "PATH=/root/.cargo/bin:/usr/local/bin:/usr/bin:/bin",
+        ],
+        "timeout 300 cargo run -q",
+    );
+    assert!(o.status.success(), "{}\n{}", out(&o), err(&o));
+    assert_eq!(out(&o).trim(), "7");
+    // The registry cache went to cordon's home ($CARGO_HOME defaults to ~/.cargo), not the host's.
+    assert!(upper(&w).join(".cargo/registry").is_dir());
+    assert!(!w.home.join(".cargo/registry").exists());
+}
