@@ -23,6 +23,8 @@ pub fn apply(spec: &Spec) -> Result<String, String> {
     let mut rules: Vec<(std::path::PathBuf, landlock::BitFlags<AccessFs>)> =
         vec![("/".into(), read), (spec.fs.workspace.clone(), all)];
     rules.extend(spec.fs.writable.iter().map(|w| (w.clone(), all)));
+    // The home overlay: writes land in cordon's upper layer, never on the host.
+    rules.extend(spec.home.iter().map(|h| (h.home.clone(), all)));
     for scratch in ["/tmp", "/var/tmp", "/dev/shm"] {
         rules.push((scratch.into(), all));
     }

@@ -132,7 +132,11 @@ fn setup_and_run(spec: &Spec, sock: &OwnedFd) -> Result<u8, StepError> {
     crate::mounts::build(spec).map_err(|(s, e)| StepError {
         step: s,
         detail: e.to_string(),
-        hint: Some("run `cordon doctor` to see what this kernel supports".into()),
+        hint: Some(if s == crate::home::STEP {
+            crate::home::HINT.into()
+        } else {
+            "run `cordon doctor` to see what this kernel supports".into()
+        }),
     })?;
     step(
         "entering the workspace",

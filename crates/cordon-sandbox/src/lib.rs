@@ -35,6 +35,7 @@ pub mod timing;
 use std::os::fd::AsFd;
 pub mod env;
 mod fence;
+pub mod home;
 mod init;
 mod mounts;
 mod msg;
@@ -118,6 +119,9 @@ pub struct Spec {
     /// connected to (`--allow-unix-socket`), as the sandbox sees them.
     pub unix_allow: Vec<PathBuf>,
     pub allow_degraded: Degraded,
+    /// `$HOME` as an overlay (writes kept by cordon, never on the host);
+    /// `None` leaves it read-only like the rest of the host tree.
+    pub home: Option<home::HomeOverlay>,
     /// Filled in by [`Sandbox::spawn`].
     #[doc(hidden)]
     pub seccomp: Vec<seccompiler::BpfProgram>,
@@ -166,6 +170,27 @@ fn err(step: &str, detail: impl ToString) -> SandboxError {
         detail: detail.to_string(),
         hint: None,
     }
+}
+
+/// Init exited during setup: the step that failed is usually still queued
+/// on the socket (`Failed`) behind the error its exit caused (a reset, a
+/// broken pipe); report that step rather than the socket error.
+fn init_gone(sock: &OwnedFd, fallback: SandboxError) -> SandboxError {
+    for _ in 0..2 {
+        match sys::recv_msg(sock) {
+            Ok((data, _)) => {
+                if let Ok(msg::InitMsg::Failed { step, detail, hint }) =
+                    serde_json::from_slice(&data)
+                {
+                    return SandboxError { step, detail, hint };
+                }
+                break;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => continue,
+            Err(_) => break,
+        }
+    }
+    fallback
 }
 
 /// What was actually enforced, for `-v` and the journal.
@@ -234,7 +259,8 @@ impl Pending {
         let (Some(pid), Some(sock)) = (self.pid, self.sock.take()) else {
             return Err(err("starting init", "already used"));
         };
-        let (data, mut fds) = sys::recv_msg(&sock).map_err(|e| err("starting init", e))?;
+        let (data, mut fds) =
+            sys::recv_msg(&sock).map_err(|e| init_gone(&sock, err("starting init", e)))?;
         let (listeners, pty) = match init_msg(&data)? {
             msg::InitMsg::Handoff { listeners, pty } => (listeners, pty),
             _ => return Err(err("starting init", "unexpected message")),
@@ -429,7 +455,8 @@ impl Sandbox {
         let send = |m: msg::SupMsg| {
             sys::send_msg(&sup_sock, &serde_json::to_vec(&m).unwrap_or_default(), &[])
         };
-        send(msg::SupMsg::Go).map_err(|e| kill_child(err("starting init", e)))?;
+        send(msg::SupMsg::Go)
+            .map_err(|e| kill_child(init_gone(&sup_sock, err("starting init", e))))?;
         timing::mark("clone");
         let (cg, rlimits) = match v2 {
             Some(c) => (Some(c), None),
@@ -475,7 +502,8 @@ impl Sandbox {
             })?;
         }
         let rlimits = rlimits.map(|_| (spec.limits.max_procs, spec.limits.max_memory));
-        send(msg::SupMsg::Joined { rlimits }).map_err(|e| kill_child(err("starting init", e)))?;
+        send(msg::SupMsg::Joined { rlimits })
+            .map_err(|e| kill_child(init_gone(&sup_sock, err("starting init", e))))?;
         timing::mark(if born_inside {
             "cgroup join (none: born inside)"
         } else {

@@ -90,6 +90,10 @@ pub fn build(spec: &Spec) -> StepResult {
     sys::bind(Path::new(OLD), Path::new(NEW)).map_err(at("binding the host tree"))?;
     sys::mount_setattr(Path::new(NEW), ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV, true)
         .map_err(at("making the host tree read-only"))?;
+    // $HOME as an overlay; the writable binds and masks below go on top of it.
+    if let Some(h) = &spec.home {
+        crate::home::mount(h, Path::new(OLD), &new(&h.home)).map_err(at(crate::home::STEP))?;
+    }
 
     // 3. Kernel interfaces and private scratch space.
     proc_fs()?;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod cmd;
 mod config;
 mod exit;
+mod home;
 mod paths;
 mod settings;
 
@@ -43,6 +44,7 @@ enum Command {
     Mcp(cmd::mcp::Args),
     AllowDomain(cmd::allow_domain::Args),
     Quarantine(cmd::quarantine::Args),
+    Home(cmd::home::Args),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +97,7 @@ fn dispatch(cli: Cli) -> exit::CmdResult {
         Command::Mcp(a) => cmd::mcp::main(a),
         Command::AllowDomain(a) => cmd::allow_domain::main(a),
         Command::Quarantine(a) => cmd::quarantine::main(a),
+        Command::Home(a) => cmd::home::main(a),
     }
 }
 

@@ -250,6 +250,13 @@ fn claude_code_runs_a_task_contained_and_truthfully_journaled() {
         std::fs::read_to_string(w.home.join(".bashrc")).unwrap(),
         bashrc
     );
+    // Claude Code saved its state (no --allow-write) in cordon's home, not the host's.
+    let upper = w.home.join(".local/share/cordon/home/default/upper");
+    assert!(
+        upper.join(".claude.json").is_file(),
+        "Claude Code's state was not kept"
+    );
+    assert!(!w.home.join(".claude.json").exists() && !w.home.join(".claude").exists());
 
     // The journal is intact and holds the hook's decisions and the proxy's records.
     let v = w.cordon().args(["audit", "verify"]).output().unwrap();

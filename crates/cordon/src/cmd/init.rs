@@ -396,7 +396,6 @@ network beyond policy. Give Claude Code what it needs and nothing more, in
 ~/.config/cordon/config.toml:
 
     [sandbox]
-    allow_write = ["~/.claude", "~/.claude.json"]   # Claude Code's own state
     env = ["ANTHROPIC_API_KEY"]                     # or your login's token variable
 
     [network]
@@ -408,8 +407,11 @@ then start it from the project directory:
 
 or, without a config file:
 
-    cordon run --hook-relay --net registries,anthropic --allow-write ~/.claude \
-        --allow-write ~/.claude.json --env ANTHROPIC_API_KEY -- claude
+    cordon run --hook-relay --net registries,anthropic --env ANTHROPIC_API_KEY -- claude
+
+Claude Code's own state (~/.claude, ~/.claude.json) needs no --allow-write:
+$HOME inside is an overlay kept in cordon's home (`cordon home show`), so it
+persists from run to run without ever changing the host's files.
 
 Claude Code starts the hook inside the sandbox, where cordon's state and
 journal are out of reach. --hook-relay serves the hook relay

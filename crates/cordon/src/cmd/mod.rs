@@ -3,6 +3,7 @@ pub mod allow_domain;
 pub mod audit;
 pub mod check;
 pub mod doctor;
+pub mod home;
 pub mod hook;
 pub mod init;
 pub mod mcp;

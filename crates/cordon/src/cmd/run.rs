@@ -15,15 +15,17 @@ use std::sync::Arc;
 /// Run a command in cordon's sandbox.
 ///
 /// The command and every process it starts run in new namespaces with the
-/// host's files read-only, the workspace (default: the current directory)
-/// writable, a private /tmp, secrets such as ~/.ssh and ~/.aws hidden, no
+/// host's files read-only, $HOME an overlay whose writes are kept in cordon's
+/// home (`cordon home`), never on the host, the workspace (default: the
+/// current directory) writable, a private /tmp, secrets such as ~/.ssh and ~/.aws hidden, no
 /// capabilities, a seccomp filter, process and memory limits, a scrubbed
 /// environment, and no network except through cordon's egress proxy.
 /// If a protection cannot be set up, cordon refuses (exit 125).
 ///
 /// Examples:
 ///   cordon run -- bash
-///   cordon run --net registries,anthropic --allow-write ~/.claude -- claude
+///   cordon run --net registries,anthropic -- claude
+///   cordon run --home-tmp -- npm test     # a throwaway $HOME
 ///   cordon run --env RUST_LOG --max-memory 8G -- cargo test
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
@@ -74,6 +76,14 @@ pub struct Args {
     /// cordon's hooks installed: `cordon run --hook-relay ... -- claude`.
     #[arg(long)]
     pub hook_relay: bool,
+    /// Keep what the command writes under $HOME in cordon's home NAME
+    /// [default: default] (see `cordon home`); the host's home is never written.
+    #[arg(long, value_name = "NAME")]
+    pub home: Option<String>,
+    /// A throwaway home for this run: what the command writes under $HOME is
+    /// lost when it ends (e.g. while another run uses the persistent home).
+    #[arg(long, conflicts_with = "home")]
+    pub home_tmp: bool,
     /// Run without recording to the audit journal. Without this flag, cordon
     /// refuses to run when the journal cannot be written (read-only or full disk).
     #[arg(long)]
@@ -167,6 +177,10 @@ pub fn main(args: Args) -> CmdResult {
     // The quarantine exists before the plan is made, so that the sandbox hides
     // it with the rest of cordon's data (wherever CORDON_DATA_DIR puts it).
     let _ = quarantine::private_dir(&quarantine::root(&crate::paths::data_dir()));
+    // $HOME: an overlay kept in cordon's home, locked for this run; made
+    // before the plan, so the plan hides it with the rest of the data dir.
+    let session = new_session_id();
+    let home = crate::home::RunHome::take(args.home.as_deref(), args.home_tmp, &session)?;
     let mut own = vec![crate::paths::data_dir()];
     own.extend(crate::paths::config_dir());
     let mut fs = FsPlan::build(&FsInputs {
@@ -181,6 +195,7 @@ pub fn main(args: Args) -> CmdResult {
         PlanError::Usage(m) => Failure::usage(m),
         PlanError::Unprotectable(m) => Failure::refuse(m),
     })?;
+    home.check_hidden(&fs.hidden)?;
 
     // Limits.
     let max_procs = s.max_procs.value;
@@ -199,7 +214,6 @@ pub fn main(args: Args) -> CmdResult {
         .collect();
     let extra_env: Vec<String> = s.env.iter().map(|v| v.value.clone()).collect();
     let scrubbed = cordon_sandbox::env::scrub(&host_env, &extra_env);
-    let session = new_session_id();
     let net_plan = netrun::plan(args.net.no_network, &checked.net);
     let mut env: Vec<(OsString, OsString)> = scrubbed
         .kept
@@ -275,6 +289,7 @@ pub fn main(args: Args) -> CmdResult {
             .map(|p| config::expand_path(&p.to_string_lossy(), &cwd))
             .collect(),
         allow_degraded: degraded,
+        home: home.overlay.clone(),
         ..Default::default()
     };
     let refuse = |e: cordon_sandbox::SandboxError| {
@@ -331,6 +346,7 @@ pub fn main(args: Args) -> CmdResult {
             "landlock": sandbox.enforced.landlock,
             "limits": sandbox.enforced.limits,
             "hidden": fs.hidden.len(),
+            "home": home_label(&home),
             "env_dropped": scrubbed.dropped,
         })),
     );
@@ -340,6 +356,7 @@ pub fn main(args: Args) -> CmdResult {
         for w in &fs.writable {
             eprintln!("cordon: also writable: {}", w.display());
         }
+        eprintln!("cordon: home: {}", home_label(&home));
         eprintln!("cordon: hidden: {} paths", fs.hidden.len());
         for h in &fs.hidden {
             eprintln!("cordon:   {}", h.display());
@@ -427,6 +444,7 @@ pub fn main(args: Args) -> CmdResult {
                     .with(serde_json::json!({"code": f.code, "error": f.msg})),
             );
             drop(sandbox);
+            sweep_home(&home, &session, sink.as_ref())?;
             return Err(f);
         }
     };
@@ -463,6 +481,7 @@ pub fn main(args: Args) -> CmdResult {
     timing::mark("end journaled");
     // Init reaped, its cgroup removed.
     drop(sandbox);
+    sweep_home(&home, &session, sink.as_ref())?;
     if args.verbose {
         timing::mark("init reaped (namespaces torn down) and cgroup removed");
         eprintln!("cordon: timing: {}", timing::report());
@@ -534,6 +553,43 @@ fn sweep(fs: &FsPlan, session: &str, sink: Option<&dyn EventSink>) -> Result<(),
         ))
         .hint("remove them (named above) before running git, an editor or an agent there")),
     }
+}
+
+/// What `$HOME` is inside, for `-v` and the journal.
+fn home_label(h: &crate::home::RunHome) -> String {
+    match (&h.overlay, &h.name) {
+        (None, _) => "read-only (no home directory to overlay)".into(),
+        (Some(_), None) => "overlay, writes discarded at exit (--home-tmp)".into(),
+        (Some(o), Some(n)) => format!(
+            "overlay of {}, writes kept in cordon home '{n}' ({})",
+            o.home.display(),
+            crate::home::dir(n).display()
+        ),
+    }
+}
+
+/// After the run: move what it left in its home at persistence points to
+/// the quarantine, one line and one journal record each.
+fn sweep_home(
+    home: &crate::home::RunHome,
+    session: &str,
+    sink: &dyn EventSink,
+) -> Result<(), Failure> {
+    for m in home.sweep(session)? {
+        let what = if m.deleted { "deleted" } else { "changed" };
+        eprintln!(
+            "cordon: warning: the command {what} ~/{} in its home ({}); moved to {}, not carried into the next run",
+            m.rel.display(),
+            m.why,
+            m.to.display()
+        );
+        sink.emit(
+            Event::new(Source::Sandbox, "sandbox.quarantine", session).with(serde_json::json!({
+                "path": m.rel, "home": home.name, "why": m.why, "moved_to": m.to, "deleted": m.deleted
+            })),
+        );
+    }
+    Ok(())
 }
 
 /// Where the hook relay's socket appears inside the sandbox.

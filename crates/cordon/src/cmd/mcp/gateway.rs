@@ -333,7 +333,12 @@ pub fn main(args: GatewayArgs) -> CmdResult {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::refuse(format!("cannot find cordon's own binary: {e}")))?;
     let mut cmd = Command::new(exe);
-    cmd.arg("run").arg("--workspace").arg(&workspace);
+    // A throwaway home: servers run side by side (and beside the agent's own
+    // run), and one home serves one run at a time.
+    cmd.arg("run")
+        .arg("--home-tmp")
+        .arg("--workspace")
+        .arg(&workspace);
     let allow_domain: Vec<String> = server_cfg
         .allow_domain
         .iter()

