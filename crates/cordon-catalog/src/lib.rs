@@ -591,3 +591,149 @@ mod tests {
         }
     }
 }
+
+/// What in a cordon home (the overlay of `$HOME` that sandboxed runs write,
+/// see `cordon home`) is held to the persistence catalogue after each run:
+/// paths relative to `$HOME`, how a change is recognised, and what would run
+/// or read it. Another later session would pick these up, so a change is
+/// moved out and reported, never carried silently into the next run.
+pub static HOME_POINTS: &[(&str, HomeWatch, &str)] = &[
+    (".bashrc", HomeWatch::Whole, "shell start-up file"),
+    (".bash_profile", HomeWatch::Whole, "shell start-up file"),
+    (".bash_login", HomeWatch::Whole, "shell start-up file"),
+    (".bash_logout", HomeWatch::Whole, "shell start-up file"),
+    (".profile", HomeWatch::Whole, "shell start-up file"),
+    (".zshrc", HomeWatch::Whole, "shell start-up file"),
+    (".zshenv", HomeWatch::Whole, "shell start-up file"),
+    (".zprofile", HomeWatch::Whole, "shell start-up file"),
+    (".zlogin", HomeWatch::Whole, "shell start-up file"),
+    (".zlogout", HomeWatch::Whole, "shell start-up file"),
+    (".inputrc", HomeWatch::Whole, "readline key bindings"),
+    (".config/fish", HomeWatch::Whole, "fish start-up files"),
+    (
+        ".claude.json",
+        HomeWatch::JsonKeys(CLAUDE_JSON_KEYS),
+        "Claude Code MCP servers and hooks",
+    ),
+    (
+        ".claude/settings.json",
+        HomeWatch::Whole,
+        "Claude Code hooks and settings",
+    ),
+    (
+        ".claude/settings.local.json",
+        HomeWatch::Whole,
+        "Claude Code hooks and settings",
+    ),
+    (
+        ".claude/CLAUDE.md",
+        HomeWatch::Whole,
+        "Claude Code memory (instructions)",
+    ),
+    (
+        ".claude/hooks",
+        HomeWatch::Whole,
+        "Claude Code hook scripts",
+    ),
+    (
+        ".claude/commands",
+        HomeWatch::Whole,
+        "Claude Code commands (instructions)",
+    ),
+    (
+        ".claude/agents",
+        HomeWatch::Whole,
+        "Claude Code subagents (instructions)",
+    ),
+    (
+        ".claude/skills",
+        HomeWatch::Whole,
+        "Claude Code skills (instructions, scripts)",
+    ),
+    (
+        ".claude/plugins",
+        HomeWatch::Whole,
+        "Claude Code plugins (hooks, MCP servers)",
+    ),
+    (
+        ".codex/config.toml",
+        HomeWatch::Whole,
+        "Codex settings and MCP servers",
+    ),
+    (
+        ".codex/AGENTS.md",
+        HomeWatch::Whole,
+        "Codex memory (instructions)",
+    ),
+    (
+        ".codex/AGENTS.override.md",
+        HomeWatch::Whole,
+        "Codex memory (instructions)",
+    ),
+    (
+        ".codex/prompts",
+        HomeWatch::Whole,
+        "Codex prompts (instructions)",
+    ),
+    (
+        ".gemini/settings.json",
+        HomeWatch::Whole,
+        "Gemini CLI settings and MCP servers",
+    ),
+    (
+        ".gemini/GEMINI.md",
+        HomeWatch::Whole,
+        "Gemini CLI memory (instructions)",
+    ),
+    (".aider.conf.yml", HomeWatch::Whole, "Aider settings"),
+    (
+        ".gitconfig",
+        HomeWatch::Whole,
+        "git config (can run programs)",
+    ),
+    (
+        ".config/git",
+        HomeWatch::Whole,
+        "git config (can run programs)",
+    ),
+    (
+        ".ssh",
+        HomeWatch::Whole,
+        "ssh config (ProxyCommand runs programs)",
+    ),
+    (
+        ".npmrc",
+        HomeWatch::Whole,
+        "npm config (script-shell runs programs)",
+    ),
+    (
+        ".cargo/config.toml",
+        HomeWatch::Whole,
+        "cargo config (runners, rustflags)",
+    ),
+    (
+        ".cargo/config",
+        HomeWatch::Whole,
+        "cargo config (runners, rustflags)",
+    ),
+];
+
+/// Keys of `~/.claude.json` (at any depth, e.g. per project) whose change
+/// makes a later session start a program; the rest of the file (onboarding,
+/// usage counters) is Claude Code's own state and persists.
+pub const CLAUDE_JSON_KEYS: &[&str] = &[
+    "mcpServers",
+    "hooks",
+    "enabledMcpjsonServers",
+    "enableAllProjectMcpServers",
+];
+
+/// How a change to a catalogued path is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeWatch {
+    /// Any entry in the upper layer (written, replaced or deleted).
+    Whole,
+    /// A JSON file: only a change of these keys counts; one that does not
+    /// parse counts.
+    JsonKeys(&'static [&'static str]),
+}

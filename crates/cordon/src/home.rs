@@ -22,136 +22,7 @@ use std::path::{Path, PathBuf};
 /// The home used when `--home` is not given.
 pub const DEFAULT: &str = "default";
 
-/// What in a home is held to the persistence catalogue: paths relative to
-/// `$HOME`, how a change is recognised, and what would run or read it.
-pub const HOME_POINTS: &[(&str, Watch, &str)] = &[
-    (".bashrc", Watch::Whole, "shell start-up file"),
-    (".bash_profile", Watch::Whole, "shell start-up file"),
-    (".bash_login", Watch::Whole, "shell start-up file"),
-    (".bash_logout", Watch::Whole, "shell start-up file"),
-    (".profile", Watch::Whole, "shell start-up file"),
-    (".zshrc", Watch::Whole, "shell start-up file"),
-    (".zshenv", Watch::Whole, "shell start-up file"),
-    (".zprofile", Watch::Whole, "shell start-up file"),
-    (".zlogin", Watch::Whole, "shell start-up file"),
-    (".zlogout", Watch::Whole, "shell start-up file"),
-    (".inputrc", Watch::Whole, "readline key bindings"),
-    (".config/fish", Watch::Whole, "fish start-up files"),
-    (
-        ".claude.json",
-        Watch::JsonKeys(CLAUDE_JSON_KEYS),
-        "Claude Code MCP servers and hooks",
-    ),
-    (
-        ".claude/settings.json",
-        Watch::Whole,
-        "Claude Code hooks and settings",
-    ),
-    (
-        ".claude/settings.local.json",
-        Watch::Whole,
-        "Claude Code hooks and settings",
-    ),
-    (
-        ".claude/CLAUDE.md",
-        Watch::Whole,
-        "Claude Code memory (instructions)",
-    ),
-    (".claude/hooks", Watch::Whole, "Claude Code hook scripts"),
-    (
-        ".claude/commands",
-        Watch::Whole,
-        "Claude Code commands (instructions)",
-    ),
-    (
-        ".claude/agents",
-        Watch::Whole,
-        "Claude Code subagents (instructions)",
-    ),
-    (
-        ".claude/skills",
-        Watch::Whole,
-        "Claude Code skills (instructions, scripts)",
-    ),
-    (
-        ".claude/plugins",
-        Watch::Whole,
-        "Claude Code plugins (hooks, MCP servers)",
-    ),
-    (
-        ".codex/config.toml",
-        Watch::Whole,
-        "Codex settings and MCP servers",
-    ),
-    (
-        ".codex/AGENTS.md",
-        Watch::Whole,
-        "Codex memory (instructions)",
-    ),
-    (
-        ".codex/AGENTS.override.md",
-        Watch::Whole,
-        "Codex memory (instructions)",
-    ),
-    (
-        ".codex/prompts",
-        Watch::Whole,
-        "Codex prompts (instructions)",
-    ),
-    (
-        ".gemini/settings.json",
-        Watch::Whole,
-        "Gemini CLI settings and MCP servers",
-    ),
-    (
-        ".gemini/GEMINI.md",
-        Watch::Whole,
-        "Gemini CLI memory (instructions)",
-    ),
-    (".aider.conf.yml", Watch::Whole, "Aider settings"),
-    (".gitconfig", Watch::Whole, "git config (can run programs)"),
-    (".config/git", Watch::Whole, "git config (can run programs)"),
-    (
-        ".ssh",
-        Watch::Whole,
-        "ssh config (ProxyCommand runs programs)",
-    ),
-    (
-        ".npmrc",
-        Watch::Whole,
-        "npm config (script-shell runs programs)",
-    ),
-    (
-        ".cargo/config.toml",
-        Watch::Whole,
-        "cargo config (runners, rustflags)",
-    ),
-    (
-        ".cargo/config",
-        Watch::Whole,
-        "cargo config (runners, rustflags)",
-    ),
-];
-
-/// Keys of `~/.claude.json` (at any depth, e.g. per project) whose change
-/// makes a later session start a program; the rest of the file (onboarding,
-/// usage counters) is Claude Code's own state and persists.
-const CLAUDE_JSON_KEYS: &[&str] = &[
-    "mcpServers",
-    "hooks",
-    "enabledMcpjsonServers",
-    "enableAllProjectMcpServers",
-];
-
-/// How a change to a catalogued path is recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Watch {
-    /// Any entry in the upper layer (written, replaced or deleted).
-    Whole,
-    /// A JSON file: only a change of these keys counts; one that does not
-    /// parse counts.
-    JsonKeys(&'static [&'static str]),
-}
+pub use cordon_catalog::{HomeWatch as Watch, HOME_POINTS};
 
 /// Is `name` usable as a home's name (one plain path component)?
 pub fn check_name(name: &str) -> Result<(), Failure> {
@@ -586,7 +457,7 @@ mod tests {
 
     #[test]
     fn claude_json_keys() {
-        let k = CLAUDE_JSON_KEYS;
+        let k = cordon_catalog::CLAUDE_JSON_KEYS;
         let a = br#"{"numStartups":1,"projects":{"/p":{"mcpServers":{},"allowedTools":[]}}}"#;
         let b = br#"{"numStartups":9,"projects":{"/p":{"mcpServers":{}}},"x":2}"#;
         assert_eq!(risky_of(a, k), risky_of(b, k));
