@@ -517,13 +517,15 @@ impl Settings {
     /// [`Settings::refused`] instead of failing (`cordon policy show`).
     pub fn load_under(l: Load, managed: Option<Arc<Managed>>) -> Result<Settings, Failure> {
         let mut s = Settings::defaults();
-        s.workspace = l.workspace.map(Path::to_path_buf);
+        // Relative paths are the workspace's; a command without one (the MCP
+        // gateway, `allow-domain`) has the current directory.
+        s.workspace = l
+            .workspace
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok());
         if let Some(m) = managed {
             s.files.push(m.path.to_path_buf());
-            for e in m.entries.iter().cloned() {
-                s.apply(e, Layer::Managed);
-            }
-            s.managed = Some(m);
+            s.put_managed(m);
         }
         if let Some(p) = config::user_config_path().filter(|p| p.is_file()) {
             s.merge_trusted(&p, Layer::User)?;
@@ -545,6 +547,48 @@ impl Settings {
         }
         s.warn_ignored_rules();
         Ok(s)
+    }
+
+    /// `cordon init`: the hook command it installs may not widen beyond the
+    /// managed policy (`--mode monitor`, `--allow-domain X`): its flags are
+    /// admitted as the hook would admit them.
+    pub fn admit_hook_command(command: &str) -> Result<(), Failure> {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let mut flags = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let (name, inline) = w.split_once('=').unwrap_or((w, ""));
+            let value = if inline.is_empty() {
+                words.get(i + 1).copied().unwrap_or("")
+            } else {
+                inline
+            };
+            let value = value.trim_matches(|c| c == '\'' || c == '"').to_string();
+            match name {
+                "--mode" => flags.extend(
+                    HookMode::parse(&value).map(|m| Entry::flag("--command", Item::HookMode(m))),
+                ),
+                "--allow-domain" => flags.push(Entry::flag("--command", Item::NetAllow(value))),
+                _ => {}
+            }
+        }
+        let mut s = Settings::defaults();
+        if let Some(m) = managed::installed()? {
+            s.workspace = std::env::current_dir().ok();
+            s.put_managed(m);
+        }
+        for e in flags {
+            s.apply(e, Layer::Flag);
+        }
+        s.refusal()
+    }
+
+    /// Apply the managed policy's values (above every layer) and keep its
+    /// ceiling for the values that follow.
+    fn put_managed(&mut self, m: Arc<Managed>) {
+        for e in m.entries.iter().cloned() {
+            self.apply(e, Layer::Managed);
+        }
+        self.managed = Some(m);
     }
 
     /// One warning naming every allow rule `[ceiling] allow_rules = false`
@@ -954,10 +998,7 @@ pub fn outside(
     }
     let mut s = Settings::defaults();
     s.workspace = Some(workspace.to_path_buf());
-    for e in managed.entries.iter().cloned() {
-        s.apply(e, Layer::Managed);
-    }
-    s.managed = Some(managed);
+    s.put_managed(managed);
     for e in list {
         if let Some(reason) = s.beyond_managed(&e.item) {
             out.push(Ignored {

@@ -370,6 +370,19 @@ fn every_widening_through_every_entry_point() {
         "127.0.0.1:0",
     ]);
     assert_refused_exit2(&o, "mcp.evil.example", "mcp --upstream");
+    // `cordon init` may not install a hook that widens.
+    for (cmd, value) in [
+        ("/usr/bin/cordon hook claude --mode monitor", "monitor"),
+        (
+            "/usr/bin/cordon hook claude --allow-domain=evil.example",
+            "evil.example",
+        ),
+    ] {
+        let o = h.cordon(&["init", "claude", "--dry-run", "--command", cmd]);
+        assert_refused_exit2(&o, value, &format!("init --command {cmd}"));
+    }
+    let o = h.cordon(&["init", "claude", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "init inside: {}", all(&o));
 }
 
 /// Inside the ceiling, work is unaffected: allowed destinations, presets,
@@ -609,6 +622,13 @@ fn policy_check_installed_and_candidate() {
     let o = h.cordon(&["policy", "check", "--managed", &c, &i]);
     assert_eq!(o.status.code(), Some(2), "{}", all(&o));
     assert!(text(&o.stderr).contains("candidate.toml:2"), "{}", all(&o));
+    // Alone, --managed validates the candidate (configuration management's
+    // validate step).
+    let o = h.cordon(&["policy", "check", "--managed", &c]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    std::fs::write(&cand, "[ceiling]\ndomains = [\"registries\"]\n").unwrap();
+    let o = h.cordon(&["policy", "check", "--managed", &c]);
+    assert_eq!(o.status.code(), Some(0), "{}", all(&o));
 }
 
 /// `cordon policy show` shows the managed layer and what was refused or
@@ -659,4 +679,29 @@ fn policy_show_and_doctor_name_the_managed_layer() {
         .unwrap();
     assert!(!Path::new(MANAGED).exists());
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
+}
+
+/// A cordon started inside a cordon sandbox reads the same managed file (the
+/// sandbox shows the host's `/etc` read-only; root's files show as the
+/// overflow uid in an unprivileged sandbox, which counts as root's only
+/// because uid 0 is not mapped there), as root and as uid 65534.
+#[test]
+fn a_cordon_inside_the_sandbox_is_bound_by_the_same_policy() {
+    let inner = format!(
+        "{} check --allow-domain evil.example -- ls; echo inner-rc=$?",
+        env!("CARGO_BIN_EXE_cordon")
+    );
+    for nobody in [false, true] {
+        let mut h = Host::new(POLICY);
+        if nobody {
+            h.hand_to_nobody();
+        }
+        let o = h.cordon(&["run", "--", "sh", "-c", &inner]);
+        let t = all(&o);
+        assert!(t.contains("inner-rc=2"), "nobody={nobody}: {t}");
+        assert!(
+            t.contains(MANAGED) && t.contains("evil.example"),
+            "nobody={nobody}: {t}"
+        );
+    }
 }

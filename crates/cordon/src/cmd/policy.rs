@@ -57,7 +57,8 @@ struct ShowArgs {
 /// 2 when a file cannot be read. Without FILE: your user config and the
 /// current directory's .cordon.toml. With --managed, against a candidate
 /// managed policy instead of the installed /etc/cordon/managed.toml (check
-/// before rolling it out).
+/// before rolling it out); --managed without FILE only checks that the
+/// candidate parses (exit 0, or 2 naming FILE:LINE).
 ///
 /// Examples:
 ///
@@ -201,6 +202,14 @@ fn check(a: CheckArgs) -> CmdResult {
     };
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
+    if a.files.is_empty() && a.managed.is_some() {
+        // Only the candidate: it parsed (configuration management's validate step).
+        println!("{}: a valid managed policy", m.shown());
+        for l in m.ceiling.locks() {
+            println!("  locks: {l}");
+        }
+        return Ok(0);
+    }
     let files: Vec<PathBuf> = if a.files.is_empty() {
         crate::config::user_config_path()
             .into_iter()

@@ -166,7 +166,8 @@ fn root_mapped() -> bool {
     })
 }
 
-/// The user's home from the password database, not `$HOME`.
+/// The user's home from the password database, not `$HOME` (which only
+/// stands in when the database has no entry for the user).
 pub fn passwd_home() -> PathBuf {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };
@@ -177,7 +178,10 @@ pub fn passwd_home() -> PathBuf {
     // SAFETY: every pointer is valid for the call and buf's length is passed.
     let rc = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
     if rc != 0 || out.is_null() || pw.pw_dir.is_null() {
-        return PathBuf::from("/nonexistent");
+        // No entry (a name service this static binary cannot load): `$HOME`
+        // is the only home known; a fixed nonexistent path would make every
+        // managed `~` rule miss.
+        return crate::config::home_dir().unwrap_or_else(|| PathBuf::from("/"));
     }
     // SAFETY: pw_dir points at a NUL-terminated string inside buf, alive here.
     let dir = unsafe { std::ffi::CStr::from_ptr(pw.pw_dir) };
