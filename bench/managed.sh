@@ -14,11 +14,12 @@
 # machine does not change.
 #
 # Usage: sudo bench/managed.sh [RUNS]    (default 300; needs hyperfine, unshare, python3)
+#        NO_BUILD=1 uses the release binary as last built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 RUNS="${1:-300}"
-cargo build --release -q -p cordon
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p cordon
 BIN="$PWD/$REL/cordon"
 T="$(mktemp -d -p "${TMPDIR:-/tmp}")"
 trap 'rm -rf "$T"' EXIT
@@ -32,7 +33,7 @@ cat >"$T/pre.json" <<JSON
 JSON
 cat >"$T/managed.toml" <<'TOML'
 [permissions]
-deny = ["Read(~/.ssh/**)", "Read(~/.aws/**)", "Bash(curl * | sh)", "Bash(wget * | sh)", "mcp__*__delete_*"]
+deny = ["Read(~/.ssh/**)", "Read(~/.aws/**)", "Bash(curl * | sh)", "Bash(wget * | sh)", "mcp__github__delete_repo"]
 ask = ["Bash(git push *)", "Bash(npm publish *)"]
 
 [sandbox]

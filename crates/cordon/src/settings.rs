@@ -597,7 +597,7 @@ impl Settings {
         let rules: Vec<String> = self
             .ignored
             .iter()
-            .filter(|i| i.key == Key::RuleAllow && i.layer != Layer::Project)
+            .filter(|i| i.key == Key::RuleAllow && i.reason.starts_with("ceiling.allow_rules"))
             .map(|i| format!("{} ({})", i.value, i.place))
             .collect();
         if let (false, Some(m)) = (rules.is_empty(), &self.managed) {
@@ -843,7 +843,10 @@ impl Settings {
             place: e.place,
             reason,
         };
-        if layer == Layer::Project {
+        if key == Key::RuleAllow {
+            // One warning for all of them (`warn_ignored_rules`).
+            self.ignored.push(one);
+        } else if layer == Layer::Project {
             self.warnings.push(format!(
                 "{}: `{} = {}` is outside the managed policy {file}: {}; a project file cannot widen it, so it is ignored",
                 one.place,
@@ -851,8 +854,6 @@ impl Settings {
                 one.value,
                 one.reason
             ));
-            self.ignored.push(one);
-        } else if key == Key::RuleAllow {
             self.ignored.push(one);
         } else {
             self.refused.push(one);

@@ -439,6 +439,7 @@ fn allow_rules_off_keeps_only_managed_allow_rules() {
     let h =
         Host::new("[permissions]\nallow = [\"Bash(make *)\"]\n[ceiling]\nallow_rules = false\n");
     h.user_config("[permissions]\nallow = [\"Bash(curl *)\"]\n");
+    h.project("[permissions]\nallow = [\"Bash(wget *)\"]\n");
     let o = h.cordon(&["check", "--", "curl https://x.example"]);
     assert_ne!(o.status.code(), Some(0), "{}", all(&o));
     let err = text(&o.stderr);
@@ -446,6 +447,7 @@ fn allow_rules_off_keeps_only_managed_allow_rules() {
         err.contains(MANAGED) && err.contains("Bash(curl *)"),
         "{err}"
     );
+    assert!(err.contains("Bash(wget *)"), "{err}");
     assert_eq!(err.matches("allow_rules").count(), 1, "{err}");
     let o = h.cordon(&["check", "--", "make test"]);
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));

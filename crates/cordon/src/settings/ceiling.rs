@@ -130,7 +130,7 @@ impl Ceiling {
     /// never limited; `home` expands `~`.
     pub fn admits(&self, item: &Item, base: Option<&Path>, home: &Path) -> Result<(), String> {
         let off = |s: &Option<Sourced<bool>>, what: &str| match s {
-            Some(v) if !v.value => Err(format!("{what} is off ({} at {})", what, v.place)),
+            Some(v) if !v.value => Err(format!("{what} = false (at {})", v.place)),
             _ => Ok(()),
         };
         match item {
@@ -171,16 +171,12 @@ impl Ceiling {
 
     /// May `cordon allow-domain` widen a running session, and to this pattern?
     pub fn live(&self, raw: &str) -> Result<(), String> {
-        off(&self.live_widening)?;
-        return self.destination(raw);
-        fn off(s: &Option<Sourced<bool>>) -> Result<(), String> {
-            match s {
-                Some(v) if !v.value => Err(format!(
-                    "live widening is off (ceiling.live_widening = false at {})",
-                    v.place
-                )),
-                _ => Ok(()),
-            }
+        match &self.live_widening {
+            Some(v) if !v.value => Err(format!(
+                "live widening is off (ceiling.live_widening = false at {})",
+                v.place
+            )),
+            _ => self.destination(raw),
         }
     }
 

@@ -74,7 +74,6 @@ fn load_installed(path: &Path) -> Result<Option<Managed>, Failure> {
     };
     let dir = path.parent().unwrap_or(Path::new("/"));
     trusted(
-        dir,
         &std::fs::metadata(dir).map_err(|e| refuse(dir, e))?,
         "directory",
     )
@@ -88,7 +87,6 @@ fn load_installed(path: &Path) -> Result<Option<Managed>, Failure> {
         })?;
         let tdir = t.parent().unwrap_or(Path::new("/"));
         trusted(
-            tdir,
             &std::fs::metadata(tdir).map_err(|e| refuse(tdir, e))?,
             "directory",
         )
@@ -115,7 +113,7 @@ fn read_checked(path: &Path) -> Result<String, Failure> {
     if !meta.is_file() {
         return Err(refuse(path, "is not a regular file"));
     }
-    trusted(path, &meta, "file").map_err(|m| refuse(path, m))?;
+    trusted(&meta, "file").map_err(|m| refuse(path, m))?;
     let mut text = String::new();
     f.take(MAX_FILE)
         .read_to_string(&mut text)
@@ -124,7 +122,7 @@ fn read_checked(path: &Path) -> Result<String, Failure> {
 }
 
 /// Owned by root, not writable by group or others.
-fn trusted(_p: &Path, m: &std::fs::Metadata, what: &str) -> Result<(), String> {
+fn trusted(m: &std::fs::Metadata, what: &str) -> Result<(), String> {
     if !root_owner(m.uid()) {
         return Err(format!(
             "{what} is owned by uid {}, not root, so it is not trusted",
@@ -216,12 +214,20 @@ impl Managed {
                 place: e.place,
             })
             .collect();
-        Ok(Managed {
+        let m = Managed {
             path: arc,
             entries,
             ceiling,
             home,
-        })
+        };
+        // Its rules and destinations validate as every command would build
+        // them, so a bad one stops every command, not only those that decide.
+        let mut s = super::Settings::defaults();
+        for e in m.entries.iter().cloned() {
+            s.apply(e, super::Layer::Managed);
+        }
+        s.validate()?;
+        Ok(m)
     }
 
     /// Read a candidate policy (`cordon policy check --managed FILE`): parsed
@@ -284,6 +290,9 @@ mod tests {
         let e = load_installed(&p).unwrap_err();
         assert!(e.msg.contains("writable by group or others"), "{}", e.msg);
         assert_eq!(e.code, 2);
+        let p = write(d.path(), 0o644, "[permissions]\n\ndeny = [\"mcp__*__x\"]\n");
+        let e = load_installed(&p).unwrap_err();
+        assert!(e.msg.contains("managed.toml:3"), "{}", e.msg);
         let p = write(d.path(), 0o644, "[ceiling]\nbogus = 1\n");
         let e = load_installed(&p).unwrap_err();
         assert!(e.msg.contains("managed.toml:2"), "{}", e.msg);
