@@ -729,7 +729,11 @@ impl Settings {
     pub fn beyond_managed(&self, item: &Item) -> Option<String> {
         let m = self.managed.as_ref()?;
         let ws = self.workspace.as_deref();
-        if let Err(why) = m.ceiling.admits(item, ws, &m.home) {
+        // A `~` in the user's own values is expanded by the sandbox with
+        // `$HOME`, so it is checked that way (the ceiling's own with the
+        // password database's home).
+        let home = config::home_dir().unwrap_or_else(|| PathBuf::from("/"));
+        if let Err(why) = m.ceiling.admits(item, ws, &home) {
             return Some(why);
         }
         let locked = match item {

@@ -165,7 +165,10 @@ fn show(a: ShowArgs) -> CmdResult {
         println!();
         let w = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
         for r in &rows {
-            println!("{:w$}  {}  ({}: {})", r.key, r.value, r.layer, r.place);
+            match r.layer {
+                "default" => println!("{:w$}  {}  (default)", r.key, r.value),
+                layer => println!("{:w$}  {}  ({layer}: {})", r.key, r.value, r.place),
+            }
         }
         for (title, list) in [("refused", &s.refused), ("ignored", &s.ignored)] {
             if !list.is_empty() {

@@ -18,8 +18,9 @@ use std::path::{Component, Path, PathBuf};
 pub struct Ceiling {
     /// As written (patterns and preset names), with their lines.
     pub domains: Option<Vec<Sourced<String>>>,
-    /// The same, presets expanded and parsed.
-    patterns: Vec<Pattern>,
+    /// The same, presets expanded and parsed, on first use (the presets'
+    /// patterns cost more to parse than the rest of the file).
+    patterns: std::sync::OnceLock<Vec<Pattern>>,
     pub allow_rules: Option<Sourced<bool>>,
     pub allow_degraded: Option<Sourced<bool>>,
     pub allow_write: Option<Vec<Sourced<PathBuf>>>,
@@ -69,15 +70,16 @@ impl Ceiling {
         };
         let domains: Option<Vec<Sourced<String>>> =
             c.domains.map(|l| l.into_iter().map(src).collect());
-        let mut patterns = Vec::new();
         for d in domains.iter().flatten() {
-            patterns.extend(
-                expand(&d.value).map_err(|e| (d.place.clone(), format!("ceiling.domains: {e}")))?,
-            );
+            // A preset's own patterns are valid (a cordon-net test checks them).
+            if cordon_net::presets::find(&d.value.trim().to_ascii_lowercase()).is_none() {
+                Pattern::parse(&d.value)
+                    .map_err(|e| (d.place.clone(), format!("ceiling.domains: {e}")))?;
+            }
         }
         Ok(Ceiling {
             domains,
-            patterns,
+            patterns: Default::default(),
             allow_rules: flag(c.allow_rules),
             allow_degraded: flag(c.allow_degraded),
             allow_write: paths(c.allow_write),
@@ -91,6 +93,14 @@ impl Ceiling {
         })
     }
 
+    fn patterns(&self) -> &[Pattern] {
+        self.patterns.get_or_init(|| {
+            let d = self.domains.iter().flatten();
+            d.flat_map(|d| expand(&d.value).unwrap_or_default())
+                .collect()
+        })
+    }
+
     /// Is a destination pattern (an allow pattern, a forward, an MCP
     /// upstream) inside `domains`? `Err(why)` when not.
     pub fn destination(&self, raw: &str) -> Result<(), String> {
@@ -98,7 +108,7 @@ impl Ceiling {
             return Ok(());
         };
         let p = Pattern::parse(raw)?;
-        if p.within(&self.patterns) {
+        if p.within(self.patterns()) {
             return Ok(());
         }
         Err(format!(
@@ -115,7 +125,7 @@ impl Ceiling {
             return Ok(());
         };
         let p = Pattern::parse(raw)?;
-        if self.patterns.iter().any(|o| p.host_within(o)) {
+        if self.patterns().iter().any(|o| p.host_within(o)) {
             return Ok(());
         }
         Err(format!(

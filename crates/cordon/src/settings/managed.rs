@@ -37,8 +37,6 @@ pub struct Managed {
     /// Its settings, applied as [`super::Layer::Managed`].
     pub entries: Vec<Entry>,
     pub ceiling: Ceiling,
-    /// The home `~` means in it (from the password database).
-    pub home: PathBuf,
 }
 
 /// The installed policy, read once per process.
@@ -96,7 +94,7 @@ fn load_installed(path: &Path) -> Result<Option<Managed>, Failure> {
         path.to_path_buf()
     };
     let text = read_checked(&real)?;
-    Managed::parse(&text, &real, passwd_home()).map(Some)
+    Managed::parse(&text, &real, &passwd_home).map(Some)
 }
 
 /// Open without following links (the target is already resolved), check
@@ -189,8 +187,14 @@ pub fn passwd_home() -> PathBuf {
 
 impl Managed {
     /// A managed file's text: strict (any problem is an error naming
-    /// `FILE:LINE`); `~` is `home`.
-    pub fn parse(text: &str, path: &Path, home: PathBuf) -> Result<Managed, Failure> {
+    /// `FILE:LINE`); `~` is what `home` gives (looked up only when the file
+    /// has one: the password database costs more than the rest of the read).
+    pub fn parse(text: &str, path: &Path, home: &dyn Fn() -> PathBuf) -> Result<Managed, Failure> {
+        let home = if text.contains('~') {
+            home()
+        } else {
+            PathBuf::from("/")
+        };
         let mut file = config::parse(text, path)?;
         let ceiling = file.ceiling.take();
         let (list, problems) = entries(file, text, path);
@@ -218,7 +222,6 @@ impl Managed {
             path: arc,
             entries,
             ceiling,
-            home,
         };
         // Its rules and destinations validate as every command would build
         // them, so a bad one stops every command, not only those that decide.
@@ -235,7 +238,7 @@ impl Managed {
     pub fn candidate(path: &Path) -> Result<Managed, Failure> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))?;
-        Managed::parse(&text, path, passwd_home())
+        Managed::parse(&text, path, &passwd_home)
     }
 
     /// The managed file as messages name it.
@@ -322,7 +325,7 @@ mod tests {
         let m = Managed::parse(
             "[permissions]\ndeny = [\"Read(~/.ssh/**)\"]\n[sandbox]\ndeny_read = [\"~/x\"]\n",
             Path::new("/m.toml"),
-            PathBuf::from("/home/pw"),
+            &|| PathBuf::from("/home/pw"),
         )
         .unwrap();
         let shown: Vec<String> = m.entries.iter().map(|e| e.item.shown()).collect();

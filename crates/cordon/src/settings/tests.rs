@@ -345,11 +345,9 @@ fn flags_win_over_every_file() {
 
 /// Settings under a managed policy given as text.
 fn under_managed(managed: &str) -> Settings {
-    let m = Managed::parse(
-        managed,
-        Path::new("/etc/cordon/managed.toml"),
-        "/home/u".into(),
-    )
+    let m = Managed::parse(managed, Path::new("/etc/cordon/managed.toml"), &|| {
+        "/home/u".into()
+    })
     .unwrap();
     let mut s = Settings::defaults();
     s.workspace = Some("/nonexistent-ws".into());
