@@ -59,11 +59,11 @@ run() {
     -n "hook PreToolUse Bash --no-journal" "$BIN hook claude --no-journal --input $T/pre.json" \
     -n "check git status" "$BIN check -- '\''git status'\''" >/dev/null
 }
-"$BIN" hook claude --no-journal --input "$T/pre.json" | grep -q permissionDecision
+"$BIN" hook claude --no-journal --input "$T/pre.json" | grep permissionDecision >/dev/null
 run without
 install -m 0644 -o root -g root "$T/managed.toml" /etc/cordon/managed.toml
-"$BIN" hook claude --no-journal --input "$T/pre.json" | grep -q permissionDecision
-"$BIN" doctor | grep -q "managed policy: in force"
+"$BIN" hook claude --no-journal --input "$T/pre.json" | grep permissionDecision >/dev/null
+"$BIN" doctor | grep "managed policy: in force" >/dev/null
 run with
 if command -v valgrind >/dev/null; then
   count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
