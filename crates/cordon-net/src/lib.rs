@@ -62,6 +62,22 @@ pub struct ProxyConfig {
     pub connect_timeout: Duration,
     /// Worker threads of the proxy's own runtime.
     pub threads: usize,
+    /// Decides whether a live `cordon allow-domain` request may widen the
+    /// policy (an organisation's managed ceiling); `None`: any valid pattern.
+    pub gate: Option<LiveGate>,
+}
+
+/// A check on live widening requests: `Err(why)` refuses the pattern.
+#[derive(Clone)]
+pub struct LiveGate(pub Arc<GateFn>);
+
+/// The function behind a [`LiveGate`].
+pub type GateFn = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+
+impl std::fmt::Debug for LiveGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveGate")
+    }
 }
 
 impl ProxyConfig {
@@ -72,6 +88,7 @@ impl ProxyConfig {
             session: session.into(),
             connect_timeout: Duration::from_secs(15),
             threads: 2,
+            gate: None,
         }
     }
 }
@@ -100,6 +117,7 @@ impl Proxy {
             cfg.session,
             sink,
             cfg.connect_timeout,
+            cfg.gate,
         ));
         for l in listeners {
             l.set_nonblocking(true)?;

@@ -217,6 +217,43 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// The ports this pattern lets through (`None`: the default web ports).
+    fn ports(&self) -> Vec<u16> {
+        self.port.map(|p| vec![p]).unwrap_or(DEFAULT_PORTS.to_vec())
+    }
+
+    /// Does every host this pattern names fall under `outer`'s host part
+    /// (ports aside)? `*.a.corp.example` is inside `*.corp.example`;
+    /// `*.example` is not inside `a.example`; `10.1.0.0/16` is inside
+    /// `10.0.0.0/8`. Deterministic: names and ranges, never DNS.
+    pub fn host_within(&self, outer: &Pattern) -> bool {
+        use HostPattern::*;
+        let under = |n: &str, d: &str| {
+            n.len() > d.len() + 1 && n.ends_with(d) && n.as_bytes()[n.len() - d.len() - 1] == b'.'
+        };
+        match (&self.host, &outer.host) {
+            (Exact(a), Exact(b)) => a == b,
+            (Exact(a), Subdomains(b)) => under(a, b),
+            (Subdomains(a), Subdomains(b)) => a == b || under(a, b),
+            (Net(a), Net(b)) => b.contains(a),
+            _ => false,
+        }
+    }
+
+    /// Is everything this pattern allows (hosts and ports) allowed by one of
+    /// `outer`? Each port is checked on its own, so `a.example` (80 and 443)
+    /// is inside `[a.example:80, a.example:443]`. The one subset check of
+    /// destinations (managed ceiling, `cordon policy check`).
+    pub fn within(&self, outer: &[Pattern]) -> bool {
+        self.ports().into_iter().all(|port| {
+            outer
+                .iter()
+                .any(|o| self.host_within(o) && o.matches_port(port))
+        })
+    }
+}
+
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -226,6 +263,27 @@ impl fmt::Display for Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subset_of_patterns() {
+        let p = |s: &str| Pattern::parse(s).unwrap();
+        let inside = |a: &str, b: &[&str]| p(a).within(&b.iter().map(|x| p(x)).collect::<Vec<_>>());
+        assert!(inside("*.a.corp.example", &["*.corp.example"]));
+        assert!(inside("a.corp.example", &["*.corp.example"]));
+        assert!(!inside("corp.example", &["*.corp.example"]));
+        assert!(!inside("*.example", &["a.example"]));
+        assert!(!inside("*.corp.example", &["*.a.corp.example"]));
+        assert!(inside("a.example:443", &["a.example"]));
+        assert!(!inside("a.example:8443", &["a.example"]));
+        assert!(!inside("a.example", &["a.example:443"]));
+        assert!(inside("a.example", &["a.example:80", "a.example:443"]));
+        assert!(inside("10.1.2.0/24", &["10.0.0.0/8"]));
+        assert!(!inside("10.0.0.0/8", &["10.1.0.0/16"]));
+        assert!(inside("127.0.0.1:8080", &["127.0.0.1:8080"]));
+        assert!(!inside("127.0.0.1:8081", &["127.0.0.1:8080"]));
+        assert!(!inside("10.1.2.3", &["*.corp.example"]));
+        assert!(!inside("evilcorp.example", &["*.corp.example"]));
+    }
 
     fn h(s: &str) -> Host {
         Host::parse(s).unwrap()

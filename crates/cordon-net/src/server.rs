@@ -46,6 +46,7 @@ pub(crate) struct Shared {
     pub sink: Arc<dyn EventSink>,
     blocked: Mutex<BTreeMap<String, Blocked>>,
     connect_timeout: Duration,
+    gate: Option<crate::LiveGate>,
 }
 
 impl Shared {
@@ -55,8 +56,10 @@ impl Shared {
         session: String,
         sink: Arc<dyn EventSink>,
         connect_timeout: Duration,
+        gate: Option<crate::LiveGate>,
     ) -> Self {
         Shared {
+            gate,
             session,
             policy: RwLock::new(Arc::new(policy)),
             resolver,
@@ -75,6 +78,9 @@ impl Shared {
 
     /// Add an allow rule for the next connections; journaled.
     pub fn allow(&self, pattern: &str, by: &str) -> Result<(), String> {
+        if let Some(gate) = &self.gate {
+            (gate.0)(pattern.trim())?;
+        }
         {
             let mut guard = self.policy.write().unwrap_or_else(|e| e.into_inner());
             let mut p = (**guard).clone();

@@ -57,6 +57,29 @@ pub struct ConfigFile {
     pub scan: ScanSection,
     #[serde(default)]
     pub mcp: McpSection,
+    /// Only in the managed policy (`/etc/cordon/managed.toml`, issue #16).
+    pub ceiling: Option<Spanned<CeilingSection>>,
+}
+
+/// `[ceiling]` of the managed policy: what no other layer may widen beyond.
+/// A key left out sets no ceiling (see docs/CONFIG.md).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeilingSection {
+    /// Patterns and preset names: every destination any layer allows must be inside.
+    pub domains: Option<Vec<Str>>,
+    /// `false`: only managed allow rules count.
+    pub allow_rules: Option<Spanned<bool>>,
+    /// `false`: `--allow-degraded` and `sandbox.allow_degraded` are refused.
+    pub allow_degraded: Option<Spanned<bool>>,
+    /// The only paths outside the workspace any layer may make writable.
+    pub allow_write: Option<Vec<Str>>,
+    /// The only hidden paths any layer may reveal.
+    pub allow_read: Option<Vec<Str>>,
+    /// `false`: `cordon allow-domain` on a running session is refused.
+    pub live_widening: Option<Spanned<bool>>,
+    /// `"enforce"`: the hook cannot be switched to `monitor`.
+    pub hook_mode: Option<Spanned<HookMode>>,
 }
 
 /// `[sandbox]`: what `cordon run` lets the command touch.

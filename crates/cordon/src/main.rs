@@ -52,7 +52,11 @@ fn main() -> ExitCode {
     // the whole command tree when its arguments need no clap (help, errors and
     // everything else still go through clap below).
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let result = if let Some(result) = cmd::hook::fast_path(&args) {
+    // The managed policy, before anything else: an untrusted or malformed
+    // one stops every command but the ones that report it.
+    let result = if let Err(f) = settings::managed::gate(&args) {
+        Err(f)
+    } else if let Some(result) = cmd::hook::fast_path(&args) {
         result
     } else if let Some(run) = run_args(&args) {
         cmd::run::main(run)

@@ -12,8 +12,17 @@
 //!    policy and the rules ([`Validated`], [`PolicyBuilder`]).
 //!
 //! ```text
-//! built-in defaults < user file < --config FILE < .cordon.toml (narrow only) < flags
+//! built-in defaults < user file < --config FILE < .cordon.toml (narrow only) < flags < managed
 //! ```
+//!
+//! The managed policy (`/etc/cordon/managed.toml`, [`managed`]) is applied
+//! first and outranks every layer: its `deny` and `ask` rules always apply,
+//! a limit it sets cannot be raised, and its `[ceiling]` bounds what any
+//! other layer may widen. [`Settings::apply`] checks the ceiling for every
+//! value: beyond it, a value from a flag or a trusted file is *refused*
+//! ([`Settings::load`] fails, exit 2, naming the managed file and the
+//! value), one from a project file is *ignored* with a warning naming both
+//! files.
 //!
 //! A project file (`.cordon.toml` in the workspace) was written by the agent
 //! or whoever wrote the repository: [`Settings::apply`] is the one place that
@@ -21,10 +30,13 @@
 //! warning naming the file and line. Nothing in a project file stops cordon:
 //! a malformed line is dropped with a warning (see [`crate::config::parse_lenient`]).
 
+pub mod ceiling;
 mod defs;
+pub mod managed;
 mod validate;
 
 pub use defs::{Effect, Key};
+pub use managed::{Managed, MANAGED_FILE};
 pub use validate::{validate_allow_pattern, NetPolicy, PolicyBuilder};
 
 use crate::config::{self, ConfigFile, Spanned, PROJECT_FILE};
@@ -46,6 +58,8 @@ pub enum Layer {
     /// `.cordon.toml` in the workspace: may only narrow.
     Project,
     Flag,
+    /// `/etc/cordon/managed.toml`: above every other layer.
+    Managed,
 }
 
 impl Layer {
@@ -56,6 +70,7 @@ impl Layer {
             Layer::Config => "config",
             Layer::Project => "project",
             Layer::Flag => "flag",
+            Layer::Managed => "managed",
         }
     }
 }
@@ -385,14 +400,15 @@ pub struct Scan {
     pub injected: Sourced<f32>,
 }
 
-/// A value that was not applied, and why (for `cordon policy show`, issue #16).
+/// A value that was not applied, and why (for `cordon policy show`).
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // read by `cordon policy show` (issue #16); tests count them
 pub struct Ignored {
     pub key: Key,
     pub value: String,
     pub layer: Layer,
     pub place: Place,
+    /// Why, in a few words.
+    pub reason: String,
 }
 
 /// Every setting, resolved.
@@ -407,8 +423,16 @@ pub struct Settings {
     pub mcp_servers: BTreeMap<String, Sourced<McpServer>>,
     /// Files that were read, in order.
     pub files: Vec<PathBuf>,
-    /// Values a project file could not widen.
+    /// Values a project file could not widen, and allow rules the managed
+    /// ceiling turns off.
     pub ignored: Vec<Ignored>,
+    /// Values beyond the managed ceiling from a flag or a trusted file:
+    /// [`Settings::load`] fails on the first.
+    pub refused: Vec<Ignored>,
+    /// The managed policy in force, if any.
+    pub managed: Option<Arc<Managed>>,
+    /// The workspace (relative paths are relative to it).
+    pub workspace: Option<PathBuf>,
     /// For the user: widening values ignored, project-file lines dropped.
     pub warnings: Vec<String>,
 }
@@ -453,14 +477,56 @@ impl Settings {
             mcp_servers: BTreeMap::new(),
             files: Vec::new(),
             ignored: Vec::new(),
+            refused: Vec::new(),
+            managed: None,
+            workspace: None,
             warnings: Vec::new(),
         }
     }
 
-    /// Every layer, lowest first: user file, `--config FILE` (missing: an
-    /// error), the workspace's project file (never an error), flags.
+    /// Every layer: the managed policy first (it outranks the rest), then
+    /// lowest first: user file, `--config FILE` (missing: an error), the
+    /// workspace's project file (never an error), flags. A value beyond the
+    /// managed ceiling from a flag or trusted file is refused (exit 2).
     pub fn load(l: Load) -> Result<Settings, Failure> {
+        let s = Settings::load_under(l, managed::installed()?)?;
+        s.refusal()?;
+        Ok(s)
+    }
+
+    /// The first refused value as the command's failure.
+    pub fn refusal(&self) -> Result<(), Failure> {
+        let Some(r) = self.refused.first() else {
+            return Ok(());
+        };
+        let file = self.managed.as_ref().map(|m| m.shown()).unwrap_or_default();
+        Err(Failure::usage(format!(
+            "{}: `{} = {}` is refused by the managed policy {file}: {}",
+            r.place,
+            r.key.name(),
+            r.value,
+            r.reason
+        ))
+        .hint(format!(
+            "the managed policy is your organisation's; remove the value (`cordon policy show` lists what {file} allows)"
+        )))
+    }
+
+    /// [`Settings::load`] under a given managed policy (the installed one, or
+    /// a candidate for `cordon policy check`), keeping refused values in
+    /// [`Settings::refused`] instead of failing (`cordon policy show`).
+    pub fn load_under(l: Load, managed: Option<Arc<Managed>>) -> Result<Settings, Failure> {
         let mut s = Settings::defaults();
+        // Relative paths are the workspace's; a command without one (the MCP
+        // gateway, `allow-domain`) has the current directory.
+        s.workspace = l
+            .workspace
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok());
+        if let Some(m) = managed {
+            s.files.push(m.path.to_path_buf());
+            s.put_managed(m);
+        }
         if let Some(p) = config::user_config_path().filter(|p| p.is_file()) {
             s.merge_trusted(&p, Layer::User)?;
         }
@@ -479,7 +545,90 @@ impl Settings {
         for e in l.flags {
             s.apply(e, Layer::Flag);
         }
+        s.warn_ignored_rules();
         Ok(s)
+    }
+
+    /// `cordon init`: the hook command it installs may not widen beyond the
+    /// managed policy (`--mode monitor`, `--allow-domain X`): its flags are
+    /// admitted as the hook would admit them.
+    pub fn admit_hook_command(command: &str) -> Result<(), Failure> {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let mut flags = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let (name, inline) = w.split_once('=').unwrap_or((w, ""));
+            let value = if inline.is_empty() {
+                words.get(i + 1).copied().unwrap_or("")
+            } else {
+                inline
+            };
+            let value = value.trim_matches(|c| c == '\'' || c == '"').to_string();
+            match name {
+                "--mode" => flags.extend(
+                    HookMode::parse(&value).map(|m| Entry::flag("--command", Item::HookMode(m))),
+                ),
+                "--allow-domain" => flags.push(Entry::flag("--command", Item::NetAllow(value))),
+                _ => {}
+            }
+        }
+        let mut s = Settings::defaults();
+        if let Some(m) = managed::installed()? {
+            s.workspace = std::env::current_dir().ok();
+            s.put_managed(m);
+        }
+        for e in flags {
+            s.apply(e, Layer::Flag);
+        }
+        s.refusal()
+    }
+
+    /// Apply the managed policy's values (above every layer) and keep its
+    /// ceiling for the values that follow.
+    fn put_managed(&mut self, m: Arc<Managed>) {
+        for e in m.entries.iter().cloned() {
+            self.apply(e, Layer::Managed);
+        }
+        self.managed = Some(m);
+    }
+
+    /// One warning naming every allow rule `[ceiling] allow_rules = false`
+    /// turned off.
+    fn warn_ignored_rules(&mut self) {
+        let rules: Vec<String> = self
+            .ignored
+            .iter()
+            .filter(|i| i.key == Key::RuleAllow && i.reason.starts_with("ceiling.allow_rules"))
+            .map(|i| format!("{} ({})", i.value, i.place))
+            .collect();
+        if let (false, Some(m)) = (rules.is_empty(), &self.managed) {
+            self.warnings.push(format!(
+                "the managed policy {} sets ceiling.allow_rules = false: only its own allow rules count, so these are ignored: {}",
+                m.shown(),
+                rules.join(", ")
+            ));
+        }
+    }
+
+    /// May a destination named outside the settings (a live `cordon
+    /// allow-domain`, an MCP `--upstream`) be reached? Refused (exit 2)
+    /// beyond the managed ceiling.
+    pub fn admit_destination(&self, place: &Place, raw: &str, live: bool) -> Result<(), Failure> {
+        let Some(m) = &self.managed else {
+            return Ok(());
+        };
+        let r = if live {
+            m.ceiling.live(raw)
+        } else {
+            m.ceiling.destination(raw)
+        };
+        r.map_err(|why| {
+            Failure::usage(format!(
+                "{place}: `{}` is refused by the managed policy {}: {why}",
+                raw.trim(),
+                m.shown()
+            ))
+            .hint("the managed policy is your organisation's; ask your administrator")
+        })
     }
 
     /// Print the warnings, one line each.
@@ -496,6 +645,14 @@ impl Settings {
                 .hint("fix the file's permissions or remove it")
         })?;
         let file = config::parse(&text, path)?;
+        if let Some(c) = &file.ceiling {
+            let line = config::line_of(&text, c.span().start);
+            return Err(Failure::usage(format!(
+                "{}:{line}: [ceiling] belongs only in the managed policy {MANAGED_FILE}",
+                path.display()
+            ))
+            .hint("remove the section; your administrator sets the ceiling"));
+        }
         let (entries, problems) = entries(file, &text, path);
         if let Some((place, key, msg)) = problems.into_iter().next() {
             return Err(usage(&place, key, msg));
@@ -521,8 +678,15 @@ impl Settings {
                 return;
             }
         };
-        let (file, text, dropped) = config::parse_lenient(&text, path);
+        let (mut file, text, dropped) = config::parse_lenient(&text, path);
         self.warnings.extend(dropped);
+        if let Some(c) = file.ceiling.take() {
+            self.warnings.push(format!(
+                "{}:{}: [ceiling] belongs only in the managed policy {MANAGED_FILE}; it is ignored",
+                path.display(),
+                config::line_of(&text, c.span().start)
+            ));
+        }
         let (entries, problems) = entries(file, &text, path);
         for (place, key, msg) in problems {
             self.warnings
@@ -559,10 +723,50 @@ impl Settings {
         }
     }
 
+    /// Why this value goes beyond the managed policy: outside its
+    /// `[ceiling]`, or above a limit it set. `None` when it does not (or
+    /// there is no managed policy). The one check for every entry point.
+    pub fn beyond_managed(&self, item: &Item) -> Option<String> {
+        let m = self.managed.as_ref()?;
+        let ws = self.workspace.as_deref();
+        // A `~` in the user's own values is expanded by the sandbox with
+        // `$HOME`, so it is checked that way (the ceiling's own with the
+        // password database's home).
+        let home = config::home_dir().unwrap_or_else(|| PathBuf::from("/"));
+        if let Err(why) = m.ceiling.admits(item, ws, &home) {
+            return Some(why);
+        }
+        let locked = match item {
+            Item::MaxProcs(_) => Some(&self.sandbox.max_procs.place)
+                .filter(|_| self.sandbox.max_procs.layer == Layer::Managed),
+            Item::MaxMemory(_) => Some(&self.sandbox.max_memory.place)
+                .filter(|_| self.sandbox.max_memory.layer == Layer::Managed),
+            Item::Suspicious(_) => Some(&self.scan.suspicious.place)
+                .filter(|_| self.scan.suspicious.layer == Layer::Managed),
+            Item::Injected(_) => Some(&self.scan.injected.place)
+                .filter(|_| self.scan.injected.layer == Layer::Managed),
+            Item::HookMode(_) => {
+                Some(&self.hook_mode.place).filter(|_| self.hook_mode.layer == Layer::Managed)
+            }
+            _ => None,
+        };
+        locked
+            .filter(|_| self.widens(item))
+            .map(|at| format!("it is set at {at} and may only be narrowed"))
+    }
+
     /// Admit one value: the one place that decides whether a layer may set
-    /// it. A project file may only narrow; a widening value from it is
-    /// ignored with a warning naming the file and line.
+    /// it. Beyond the managed policy, a value is refused (flags, trusted
+    /// files) or ignored with a warning (project files, and allow rules under
+    /// `allow_rules = false`). A project file may only narrow; a widening
+    /// value from it is ignored with a warning naming the file and line.
     pub fn apply(&mut self, e: Entry, layer: Layer) {
+        if layer != Layer::Managed {
+            if let Some(why) = self.beyond_managed(&e.item) {
+                self.beyond(e, layer, why);
+                return;
+            }
+        }
         if layer == Layer::Project && self.widens(&e.item) {
             self.ignore(e, layer);
             return;
@@ -628,8 +832,190 @@ impl Settings {
             value,
             layer,
             place: e.place,
+            reason: why.to_string(),
         });
     }
+
+    /// A value beyond the managed policy: refused, or ignored with a warning.
+    fn beyond(&mut self, e: Entry, layer: Layer, reason: String) {
+        let file = self.managed.as_ref().map(|m| m.shown()).unwrap_or_default();
+        let (key, value) = (e.item.key(), e.item.shown());
+        let one = Ignored {
+            key,
+            value,
+            layer,
+            place: e.place,
+            reason,
+        };
+        if key == Key::RuleAllow {
+            // One warning for all of them (`warn_ignored_rules`).
+            self.ignored.push(one);
+        } else if layer == Layer::Project {
+            self.warnings.push(format!(
+                "{}: `{} = {}` is outside the managed policy {file}: {}; a project file cannot widen it, so it is ignored",
+                one.place,
+                key.name(),
+                one.value,
+                one.reason
+            ));
+            self.ignored.push(one);
+        } else {
+            self.refused.push(one);
+        }
+    }
+}
+
+/// One effective value, for `cordon policy show`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Shown {
+    pub key: &'static str,
+    pub value: String,
+    pub layer: &'static str,
+    /// `FILE:LINE`, the flag, or `built-in default`.
+    pub place: String,
+}
+
+impl Settings {
+    /// Every value in force with the layer and place it came from.
+    pub fn effective(&self) -> Vec<Shown> {
+        let mut out = Vec::new();
+        let mut one = |key: Key, value: String, layer: Layer, place: &Place| {
+            out.push(Shown {
+                key: key.name(),
+                value,
+                layer: layer.name(),
+                place: place.to_string(),
+            })
+        };
+        let lists: [(Key, &Vec<Sourced<String>>); 11] = [
+            (Key::AllowWrite, &self.sandbox.allow_write),
+            (Key::AllowRead, &self.sandbox.allow_read),
+            (Key::DenyRead, &self.sandbox.deny_read),
+            (Key::Env, &self.sandbox.env),
+            (Key::NetAllow, &self.network.allow),
+            (Key::NetDeny, &self.network.deny),
+            (Key::Presets, &self.network.presets),
+            (Key::AllowPrivate, &self.network.allow_private),
+            (Key::RuleAllow, &self.permissions.allow),
+            (Key::RuleAsk, &self.permissions.ask),
+            (Key::RuleDeny, &self.permissions.deny),
+        ];
+        for (key, list) in lists {
+            for v in list {
+                one(key, format!("{:?}", v.value), v.layer, &v.place);
+            }
+        }
+        let sb = &self.sandbox;
+        one(
+            Key::MaxProcs,
+            sb.max_procs.value.to_string(),
+            sb.max_procs.layer,
+            &sb.max_procs.place,
+        );
+        let mem = match sb.max_memory.value {
+            Memory::Default => "3/4 of RAM".to_string(),
+            Memory::Bytes(b) => human_size(b),
+        };
+        one(
+            Key::MaxMemory,
+            mem,
+            sb.max_memory.layer,
+            &sb.max_memory.place,
+        );
+        for d in &sb.allow_degraded {
+            one(
+                Key::AllowDegraded,
+                Item::AllowDegraded(d.value).shown(),
+                d.layer,
+                &d.place,
+            );
+        }
+        for h in &self.network.hosts {
+            let v = Item::Host(h.value.0.clone(), h.value.1.clone()).shown();
+            one(Key::Hosts, v, h.layer, &h.place);
+        }
+        let h = &self.hook_mode;
+        one(
+            Key::HookMode,
+            format!("{:?}", h.value.as_str()),
+            h.layer,
+            &h.place,
+        );
+        let a = &self.audit;
+        if let Some(v) = &a.max_age_days {
+            one(Key::MaxAgeDays, v.value.to_string(), v.layer, &v.place);
+        }
+        if let Some(v) = &a.max_size {
+            one(Key::MaxSize, human_size(v.value), v.layer, &v.place);
+        }
+        let sc = &self.scan;
+        one(
+            Key::Suspicious,
+            sc.suspicious.value.to_string(),
+            sc.suspicious.layer,
+            &sc.suspicious.place,
+        );
+        one(
+            Key::Injected,
+            sc.injected.value.to_string(),
+            sc.injected.layer,
+            &sc.injected.place,
+        );
+        for (name, v) in &self.mcp_servers {
+            one(
+                Key::McpServers,
+                format!("[mcp.servers.{name}]"),
+                v.layer,
+                &v.place,
+            );
+        }
+        out
+    }
+}
+
+/// Every value of a config file that goes beyond `managed`, at its line
+/// (`cordon policy check`): the same check as [`Settings::apply`]. A file
+/// that does not parse is an error (exit 2).
+pub fn outside(
+    managed: Arc<Managed>,
+    path: &Path,
+    workspace: &Path,
+) -> Result<Vec<Ignored>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("{}: cannot read: {e}", path.display())))?;
+    let mut file = config::parse(&text, path)?;
+    let mut out = Vec::new();
+    if let Some(c) = file.ceiling.take() {
+        out.push(Ignored {
+            key: Key::McpServers,
+            value: "[ceiling]".into(),
+            layer: Layer::User,
+            place: Place::File {
+                path: Arc::from(path),
+                line: config::line_of(&text, c.span().start),
+            },
+            reason: format!("[ceiling] belongs only in the managed policy {MANAGED_FILE}"),
+        });
+    }
+    let (list, problems) = entries(file, &text, path);
+    if let Some((place, key, msg)) = problems.into_iter().next() {
+        return Err(usage(&place, key, msg));
+    }
+    let mut s = Settings::defaults();
+    s.workspace = Some(workspace.to_path_buf());
+    s.put_managed(managed);
+    for e in list {
+        if let Some(reason) = s.beyond_managed(&e.item) {
+            out.push(Ignored {
+                key: e.item.key(),
+                value: e.item.shown(),
+                layer: Layer::User,
+                place: e.place,
+                reason,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Wraps values with one entry's layer and place.

@@ -2,7 +2,7 @@
 //! network policy from outside its sandbox (issue #3).
 use crate::cmd::netrun::{control_path, valid_session};
 use crate::exit::{CmdResult, Failure};
-use crate::settings::{validate_allow_pattern, Key, Layer, Place, Sourced};
+use crate::settings::{managed, validate_allow_pattern, Key, Layer, Place, Sourced};
 
 /// Allow a destination for a running `cordon run` session.
 ///
@@ -39,6 +39,10 @@ pub fn main(args: Args) -> CmdResult {
         place: Place::Flag("PATTERN"),
     };
     validate_allow_pattern(&pattern, Key::NetAllow)?;
+    // The managed ceiling (`live_widening`, `domains`); the session's proxy
+    // checks it again.
+    let managed = crate::settings::Settings::load_under(Default::default(), managed::installed()?)?;
+    managed.admit_destination(&pattern.place, &pattern.value, true)?;
     let path = control_path(&args.session);
     if !path.exists() {
         return Err(

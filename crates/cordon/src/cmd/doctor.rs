@@ -22,6 +22,7 @@ pub fn main(_args: Args) -> CmdResult {
             println!("     {:width$}  -> {f}", "");
         }
     }
+    all_ok &= managed_report();
     println!();
     println!("cordon run will also: hide {} secret paths by default, keep {} kinds of persistence points read-only at any depth of the workspace,",
         cordon_catalog::hidden().count(), cordon_catalog::WORKSPACE_POINTS.len());
@@ -35,5 +36,45 @@ pub fn main(_args: Args) -> CmdResult {
     } else {
         println!("\nSome protections are missing: `cordon run` refuses to start (exit 125) unless you accept the named degradation.");
         Ok(1)
+    }
+}
+
+/// Whether a managed policy is in force, from where, and what it locks;
+/// `false` when it is present but not trusted or malformed (every other
+/// command refuses then).
+fn managed_report() -> bool {
+    use crate::settings::{managed, MANAGED_FILE};
+    println!();
+    match managed::installed() {
+        Ok(None) => {
+            println!("managed policy: none ({MANAGED_FILE} is absent)");
+            true
+        }
+        Ok(Some(m)) => {
+            println!("managed policy: in force, from {}", m.shown());
+            let locks = m.ceiling.locks();
+            if locks.is_empty() {
+                println!("  no [ceiling]: its settings apply above every other layer");
+            }
+            for l in locks {
+                println!("  locks: {l}");
+            }
+            let rules = m.entries.iter().filter(|e| {
+                matches!(
+                    e.item.key(),
+                    crate::settings::Key::RuleDeny | crate::settings::Key::RuleAsk
+                )
+            });
+            let n = rules.count();
+            if n > 0 {
+                println!("  {n} deny/ask rule(s) that always apply");
+            }
+            true
+        }
+        Err(f) => {
+            println!("FAIL managed policy: {f}");
+            println!("     every cordon command but `doctor` and `policy show|check` refuses to run until it is fixed");
+            false
+        }
     }
 }

@@ -111,6 +111,7 @@ fn claude(args: ClaudeArgs) -> CmdResult {
         }
         None => default_command()?,
     };
+    crate::settings::Settings::admit_hook_command(&command)?;
     let before = match fs::read_to_string(&path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == ErrorKind::NotFound => None,

@@ -156,11 +156,10 @@ pub fn plan(no_network: bool, net: &NetPolicy) -> NetPlan {
     NetPlan {
         listen,
         env: proxy_env(),
-        proxy: Some(ProxyConfig::new(
-            net.rules.clone(),
-            net.resolver.clone(),
-            String::new(),
-        )),
+        proxy: Some(ProxyConfig {
+            gate: net.gate.clone(),
+            ..ProxyConfig::new(net.rules.clone(), net.resolver.clone(), String::new())
+        }),
         forwards: net.forwards.clone(),
     }
 }

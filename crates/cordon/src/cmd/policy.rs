@@ -1,3 +1,13 @@
+//! `cordon policy`: the effective settings and the managed policy (`show`,
+//! `check`), and `import`.
+//!
+//! `cordon policy show` prints every value in force with the layer it came
+//! from and every widening the managed policy refused or ignored.
+//! `cordon policy check [--managed CANDIDATE] [FILE...]` proves config files
+//! stay inside a managed policy's ceiling before anything is deployed: exit
+//! 0 inside, 1 with each violation at `FILE:LINE`, 2 for a file that cannot
+//! be read.
+//!
 //! `cordon policy import PATH`: Claude Code's `permissions` into cordon rules.
 //!
 //! Claude Code and cordon share the rule syntax, so importing is copying the
@@ -5,10 +15,13 @@
 //! not model (`Agent(...)`, `Skill(...)`) are kept and reported.
 
 use crate::exit::{CmdResult, Failure};
+use crate::settings::{self, managed, Ignored, Load, Managed, Settings, MANAGED_FILE};
 use cordon_policy::Rules;
+use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Manage decision rules.
+/// Show the effective settings, check configs against the managed policy, import rules.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(subcommand)]
@@ -17,7 +30,50 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 enum Sub {
+    Show(ShowArgs),
+    Check(CheckArgs),
     Import(ImportArgs),
+}
+
+/// Print the effective settings, the layer each value came from (managed,
+/// flag, user, config, project, default), and every value the managed
+/// policy refused or ignored.
+#[derive(clap::Args, Debug)]
+struct ShowArgs {
+    /// JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also read this config file (as `--config` of the other commands).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The workspace whose .cordon.toml applies (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+}
+
+/// Check config files against the managed policy's ceiling.
+///
+/// Exit 0 when every value is inside, 1 with each violation at FILE:LINE,
+/// 2 when a file cannot be read. Without FILE: your user config and the
+/// current directory's .cordon.toml. With --managed, against a candidate
+/// managed policy instead of the installed /etc/cordon/managed.toml (check
+/// before rolling it out); --managed without FILE only checks that the
+/// candidate parses (exit 0, or 2 naming FILE:LINE).
+///
+/// Examples:
+///
+///   cordon policy check
+///
+///   cordon policy check --managed ./managed.toml ~/.config/cordon/config.toml
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+struct CheckArgs {
+    /// A candidate managed policy.
+    #[arg(long, value_name = "CANDIDATE")]
+    managed: Option<PathBuf>,
+    /// Config files to check.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
 }
 
 /// Import the permission rules of a Claude Code settings.json.
@@ -50,7 +106,153 @@ struct ImportArgs {
 pub fn main(args: Args) -> CmdResult {
     match args.cmd {
         Sub::Import(a) => import(a),
+        Sub::Show(a) => show(a),
+        Sub::Check(a) => check(a),
     }
+}
+
+fn show(a: ShowArgs) -> CmdResult {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
+    let workspace = a.workspace.clone().unwrap_or(cwd);
+    let (managed, problem) = match managed::installed() {
+        Ok(m) => (m, None),
+        Err(f) => (None, Some(f.to_string())),
+    };
+    let s = Settings::load_under(
+        Load {
+            config: a.config.as_deref(),
+            workspace: Some(&workspace),
+            flags: Vec::new(),
+        },
+        managed.clone(),
+    )?;
+    let rows = s.effective();
+    let why = |v: &[Ignored]| -> Vec<serde_json::Value> {
+        v.iter()
+            .map(|i| {
+                json!({"key": i.key.name(), "value": i.value, "layer": i.layer.name(),
+                       "place": i.place.to_string(), "reason": i.reason})
+            })
+            .collect()
+    };
+    if a.json {
+        let m = managed
+            .as_ref()
+            .map(|m| json!({"path": m.shown(), "locks": m.ceiling.locks()}));
+        let out = json!({
+            "managed": m,
+            "managed_file": MANAGED_FILE,
+            "managed_error": problem,
+            "files": s.files,
+            "settings": rows,
+            "refused": why(&s.refused),
+            "ignored": why(&s.ignored),
+            "warnings": s.warnings,
+        });
+        println!("{out:#}");
+    } else {
+        match (&managed, &problem) {
+            (Some(m), _) => {
+                println!("managed policy: {} (in force)", m.shown());
+                for l in m.ceiling.locks() {
+                    println!("  locks: {l}");
+                }
+            }
+            (None, Some(p)) => println!("managed policy: NOT TRUSTED, every command refuses: {p}"),
+            (None, None) => println!("managed policy: none ({MANAGED_FILE} is absent)"),
+        }
+        println!();
+        let w = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+        for r in &rows {
+            match r.layer {
+                "default" => println!("{:w$}  {}  (default)", r.key, r.value),
+                layer => println!("{:w$}  {}  ({layer}: {})", r.key, r.value, r.place),
+            }
+        }
+        for (title, list) in [("refused", &s.refused), ("ignored", &s.ignored)] {
+            if !list.is_empty() {
+                println!("\n{title}:");
+            }
+            for i in list {
+                println!(
+                    "  {}: `{} = {}`: {}",
+                    i.place,
+                    i.key.name(),
+                    i.value,
+                    i.reason
+                );
+            }
+        }
+        for w in &s.warnings {
+            eprintln!("cordon: warning: {w}");
+        }
+    }
+    Ok(if problem.is_some() { 2 } else { 0 })
+}
+
+fn check(a: CheckArgs) -> CmdResult {
+    let m = match &a.managed {
+        Some(p) => Arc::new(Managed::candidate(p)?),
+        None => match managed::installed() {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                println!("no managed policy ({MANAGED_FILE} is absent): nothing to check against; give one with --managed");
+                return Ok(0);
+            }
+            Err(f) => return Err(f),
+        },
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
+    if a.files.is_empty() && a.managed.is_some() {
+        // Only the candidate: it parsed (configuration management's validate step).
+        println!("{}: a valid managed policy", m.shown());
+        for l in m.ceiling.locks() {
+            println!("  locks: {l}");
+        }
+        return Ok(0);
+    }
+    let files: Vec<PathBuf> = if a.files.is_empty() {
+        crate::config::user_config_path()
+            .into_iter()
+            .chain([cwd.join(crate::config::PROJECT_FILE)])
+            .filter(|p| p.is_file())
+            .collect()
+    } else {
+        a.files.clone()
+    };
+    let mut bad = 0;
+    for f in &files {
+        let ws = f
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&cwd);
+        let ws = cwd.join(ws);
+        let out = settings::outside(m.clone(), f, &ws)?;
+        for i in &out {
+            println!(
+                "{}: `{} = {}` is outside the managed policy {}: {}",
+                i.place,
+                i.key.name(),
+                i.value,
+                m.shown(),
+                i.reason
+            );
+        }
+        if out.is_empty() {
+            println!("{}: inside the managed policy {}", f.display(), m.shown());
+        }
+        bad += out.len();
+    }
+    if bad > 0 {
+        eprintln!(
+            "cordon: {bad} value(s) outside the managed policy {}",
+            m.shown()
+        );
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 /// The three lists of a settings file, checked.

@@ -342,3 +342,70 @@ fn flags_win_over_every_file() {
     assert_eq!(s.hook_mode.value, HookMode::Monitor);
     assert_eq!(s.hook_mode.origin(), "flag, --mode");
 }
+
+/// Settings under a managed policy given as text.
+fn under_managed(managed: &str) -> Settings {
+    let m = Managed::parse(managed, Path::new("/etc/cordon/managed.toml"), &|| {
+        "/home/u".into()
+    })
+    .unwrap();
+    let mut s = Settings::defaults();
+    s.workspace = Some("/nonexistent-ws".into());
+    s.put_managed(Arc::new(m));
+    s
+}
+
+/// A limit the managed file sets may be lowered by any layer; raised, it is
+/// refused from a flag or the user file and ignored from a project file.
+#[test]
+fn a_managed_limit_may_only_be_lowered() {
+    let mut s = under_managed("[sandbox]\nmax_procs = 2048\n[hook]\nmode = \"enforce\"\n");
+    s.apply(
+        Entry::flag("--max-procs", Item::MaxProcs(1000)),
+        Layer::Flag,
+    );
+    assert_eq!(s.sandbox.max_procs.value, 1000);
+    assert!(s.refused.is_empty());
+    let mut s = under_managed("[sandbox]\nmax_procs = 2048\n[hook]\nmode = \"enforce\"\n");
+    s.apply(
+        Entry::flag("--max-procs", Item::MaxProcs(4096)),
+        Layer::Flag,
+    );
+    s.apply(
+        Entry::flag("--mode", Item::HookMode(HookMode::Monitor)),
+        Layer::Flag,
+    );
+    assert_eq!(s.sandbox.max_procs.value, 2048);
+    assert_eq!(s.sandbox.max_procs.layer, Layer::Managed);
+    assert_eq!(s.refused.len(), 2, "{:?}", s.refused);
+    let e = s.refusal().unwrap_err();
+    assert_eq!(e.code, 2);
+    assert!(e.msg.contains("/etc/cordon/managed.toml"), "{}", e.msg);
+    assert!(e.msg.contains("--max-procs"), "{}", e.msg);
+    let mut s = under_managed("[sandbox]\nmax_procs = 2048\n");
+    let place = Place::File {
+        path: Arc::from(Path::new("/ws/.cordon.toml")),
+        line: 2,
+    };
+    s.apply(
+        Entry {
+            item: Item::MaxProcs(4096),
+            place,
+        },
+        Layer::Project,
+    );
+    assert!(s.refused.is_empty());
+    assert_eq!(s.ignored.len(), 1);
+    assert!(warned(&s, "/ws/.cordon.toml:2") && warned(&s, "/etc/cordon/managed.toml"));
+}
+
+/// Managed values are never checked against their own ceiling.
+#[test]
+fn the_managed_layer_is_above_its_own_ceiling() {
+    let s = under_managed(
+        "[network]\nallow = [\"pypi.org\"]\n[ceiling]\ndomains = [\"*.corp.example\"]\nallow_degraded = false\n",
+    );
+    assert_eq!(s.network.allow.len(), 1);
+    assert_eq!(s.network.allow[0].layer, Layer::Managed);
+    assert!(s.refused.is_empty());
+}

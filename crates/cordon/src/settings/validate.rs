@@ -27,6 +27,9 @@ pub struct NetPolicy {
     /// Host loopback services forwarded into the sandbox (allow patterns
     /// such as `127.0.0.1:8080`; see `cordon_net::forward`).
     pub forwards: Vec<cordon_net::Forward>,
+    /// The managed ceiling on live `cordon allow-domain` requests, for the
+    /// running proxy (a live request never passes through the settings).
+    pub gate: Option<cordon_net::LiveGate>,
 }
 
 /// Settings that passed the one validation.
@@ -113,10 +116,19 @@ impl Settings {
                 validate_allow_pattern(d, Key::McpServers)?;
             }
         }
+        let gate = self.managed.clone().map(|m| {
+            let file = m.shown();
+            cordon_net::LiveGate(std::sync::Arc::new(move |raw: &str| {
+                m.ceiling
+                    .live(raw)
+                    .map_err(|why| format!("refused by the managed policy {file}: {why}"))
+            }))
+        });
         Ok(NetPolicy {
             rules: p,
             resolver,
             forwards,
+            gate,
         })
     }
 

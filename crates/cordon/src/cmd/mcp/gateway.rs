@@ -300,6 +300,11 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         None => "~/.config/cordon/config.toml".to_string(),
     };
     if let Some(upstream) = &args.upstream {
+        cfg.admit_destination(
+            &crate::settings::Place::Flag("--upstream"),
+            &upstream_pattern(upstream),
+            false,
+        )?;
         let Some(listen) = &args.listen else {
             return Err(Failure::usage(
                 "--upstream needs --listen ADDR (where the agent connects)",
@@ -1167,4 +1172,19 @@ fn shadowed(sh: &Shared, added: &[String]) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `https://host[:port]/path` as the destination pattern `host:port`.
+fn upstream_pattern(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let auth = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let auth = auth.rsplit_once('@').map(|(_, h)| h).unwrap_or(auth);
+    let has_port = auth
+        .rsplit_once(':')
+        .is_some_and(|(h, _)| !h.ends_with('[') && (auth.starts_with('[') == h.ends_with(']')));
+    match (has_port, scheme) {
+        (true, _) => auth.to_string(),
+        (false, "http") => format!("{auth}:80"),
+        _ => format!("{auth}:443"),
+    }
 }
