@@ -255,13 +255,22 @@ fn refusal(msg: impl Into<String>, hint: impl Into<String>) -> Refusal {
 }
 
 fn claude(args: ClaudeArgs) -> CmdResult {
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "cordon: internal error in `cordon hook claude`: {info} (fix: this is a bug in cordon; the event was refused, report it with the input that caused it)"
-        );
-        std::process::exit(i32::from(crate::exit::USAGE));
-    }));
-    watchdog(args.deadline);
+    crate::fatal::install(
+        crate::exit::USAGE,
+        "`cordon hook claude`",
+        "the event was refused",
+    );
+    // Claude Code treats a hook that times out as a non-blocking error and
+    // goes on, so a hook stuck on a lock or a slow disk would let the call
+    // through: stop first, with a blocking error.
+    crate::fatal::deadline(
+        args.deadline,
+        DEFAULT_DEADLINE,
+        format!(
+            "cordon: no decision within {:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)\n",
+            if args.deadline.is_finite() { args.deadline.clamp(0.1, 3600.0) } else { DEFAULT_DEADLINE }
+        ),
+    );
     let mut input = Vec::new();
     let read = match &args.input {
         Some(p) => {
@@ -274,69 +283,65 @@ fn claude(args: ClaudeArgs) -> CmdResult {
     };
     let reply = match (read, relay::socket_from_env()) {
         (Ok(n), Some(socket)) if n as u64 <= MAX_INPUT => relay::forward(&socket, &input),
-        (read, _) => respond(&args.opts, read, &input, None),
+        (read, _) => decide(&args.opts, read, input, None),
     };
     reply.print()
 }
 
-/// Claude Code treats a hook that times out as a non-blocking error and goes
-/// on, so a hook stuck on a lock or a slow disk would let the call through.
-/// Stop first, with a blocking error: a real-time timer whose signal handler
-/// writes one line and exits 2 (a timer, not a watchdog thread: starting a
-/// thread costs more than a whole decision).
-fn watchdog(secs: f64) {
-    let deadline = secs.clamp(0.1, 3600.0);
-    let msg = format!(
-        "cordon: no decision within {deadline:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)\n"
-    );
-    let msg: &'static [u8] = Box::leak(msg.into_boxed_str()).as_bytes();
-    WATCHDOG_MSG.store(msg.as_ptr().cast_mut(), std::sync::atomic::Ordering::SeqCst);
-    WATCHDOG_LEN.store(msg.len(), std::sync::atomic::Ordering::SeqCst);
-    let whole = deadline.trunc();
-    let timer = libc::itimerval {
-        it_interval: libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        },
-        it_value: libc::timeval {
-            tv_sec: whole as libc::time_t,
-            tv_usec: ((deadline - whole) * 1e6) as libc::suseconds_t,
-        },
-    };
-    // SAFETY: `on_deadline` only calls async-signal-safe functions (write,
-    // _exit) and reads two atomics set above, before the timer is armed;
-    // setitimer is given a valid, initialised itimerval.
-    let armed = unsafe {
-        libc::signal(
-            libc::SIGALRM,
-            on_deadline as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        ) != libc::SIG_ERR
-            && libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) == 0
-    };
-    if !armed {
-        // Without a timer, a thread does the same job.
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs_f64(deadline));
-            on_deadline(libc::SIGALRM);
-        });
-    }
+/// [`respond`] on a thread of its own with a large stack: if deciding
+/// crashes (a panic, a stack overflow, any fatal signal), the event is
+/// refused like any other failure (a PreToolUse denied with the reason,
+/// anything else exit 2) and the crash is journaled where the journal is
+/// reachable. The crashed thread is parked, holding whatever it held (the
+/// session's lock): the refusal touches neither the state nor stdout's lock.
+fn decide(
+    opts: &Options,
+    read: std::io::Result<usize>,
+    input: Vec<u8>,
+    sandboxed: Option<bool>,
+) -> Reply {
+    let input = std::sync::Arc::new(input);
+    let (o, i) = (opts.clone(), input.clone());
+    crate::fatal::isolate(move || respond(&o, read, &i, sandboxed))
+        .unwrap_or_else(|crash| crashed(opts, &input, &crash))
 }
 
-static WATCHDOG_MSG: std::sync::atomic::AtomicPtr<u8> =
-    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
-static WATCHDOG_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-extern "C" fn on_deadline(_: libc::c_int) {
-    let ptr = WATCHDOG_MSG.load(std::sync::atomic::Ordering::SeqCst);
-    let len = WATCHDOG_LEN.load(std::sync::atomic::Ordering::SeqCst);
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; `ptr`/`len` are a
-    // leaked, never-freed message (or null and 0, then nothing is written).
-    unsafe {
-        if !ptr.is_null() {
-            libc::write(2, ptr.cast(), len);
+/// The refusal of an event whose decision crashed, journaled as `hook.crash`.
+fn crashed(opts: &Options, input: &[u8], crash: &crate::fatal::Crash) -> Reply {
+    let v: Option<Value> = serde_json::from_slice(input).ok();
+    let field = |k: &str| {
+        v.as_ref()
+            .and_then(|v| v.get(k)?.as_str().map(str::to_string))
+    };
+    let event = field("hook_event_name").or_else(|| sniff_event(input));
+    let r = refusal(
+        format!("cordon crashed while deciding ({crash})"),
+        "this is a bug in cordon; report it with the event, which is in `cordon audit list`",
+    );
+    let reply = Reply::refuse(event.as_deref(), &r);
+    if !opts.no_journal {
+        let session = field("session_id")
+            .filter(|s| session::validate_id(s).is_ok())
+            .unwrap_or_else(|| "unknown".into());
+        let mut p = Map::new();
+        p.insert("event".into(), json!(event));
+        p.insert("tool".into(), json!(field("tool_name")));
+        p.insert("tool_use_id".into(), json!(field("tool_use_id")));
+        if let Some(Value::String(c)) = v.as_ref().map(|v| &v["tool_input"]["command"]) {
+            p.insert("command".into(), json!(cut(c, 4096)));
         }
-        libc::_exit(i32::from(crate::exit::USAGE));
+        p.insert("crash".into(), json!(crash.to_string()));
+        p.insert(
+            "decision".into(),
+            json!(if reply.code == 0 { "deny" } else { "refused" }),
+        );
+        let ev = JournalEvent::new(Source::Hook, "hook.crash", session).with(Value::Object(p));
+        // The refusal stands whether or not it could be recorded.
+        if let Ok(j) = Journal::open(&crate::paths::data_dir()) {
+            let _ = j.append(&ev);
+        }
     }
+    reply
 }
 
 /// What handling one event produced: the exit code and what goes to stdout and stderr.

@@ -18,7 +18,7 @@
 //! If the server cannot be reached the client fails closed like any other
 //! failure: a PreToolUse is denied, anything else exits 2.
 
-use super::{refusal, respond, sniff_event, Options, Reply, MAX_INPUT};
+use super::{decide, refusal, sniff_event, Options, Reply, MAX_INPUT};
 use crate::exit::{CmdResult, Failure};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileTypeExt;
@@ -92,7 +92,7 @@ fn answer(mut conn: UnixStream, opts: &Options) {
     let _ = conn.set_write_timeout(Some(TIMEOUT));
     let mut input = Vec::new();
     let read = (&mut conn).take(MAX_INPUT + 1).read_to_end(&mut input);
-    let reply = respond(opts, read, &input, Some(true));
+    let reply = decide(opts, read, input, Some(true));
     if let Ok(bytes) = serde_json::to_vec(&reply) {
         let _ = conn.write_all(&bytes);
     }
