@@ -1218,4 +1218,87 @@ mod tests {
         assert_eq!(sniff_event(head).as_deref(), Some("PreToolUse"));
         assert_eq!(sniff_event(b"xxxx"), None);
     }
+
+    /// Fuzz target (docs/FUZZING.md): the hook's event decoder, the mapping
+    /// of each tool's input to actions, `Action::from_tool_input` and the
+    /// decision never panic, whatever arrives on stdin. Seeds: every fixture
+    /// Claude Code's protocol tests use. On a thread with the decision
+    /// thread's stack.
+    #[test]
+    fn hook_input_never_crashes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude");
+        let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read(e.path()).unwrap())
+            .collect();
+        seeds.sort();
+        const DICT: &[&[u8]] = &[
+            b"\"tool_name\":\"Bash\"",
+            b"\"tool_name\":\"Read\"",
+            b"\"tool_name\":\"mcp__s__t\"",
+            b"\"tool_name\":\"MultiEdit\"",
+            b"\"tool_input\":{",
+            b"\"command\":\"",
+            b"\"file_path\":\"",
+            b"\"edits\":[{",
+            b"\"hook_event_name\":\"PreToolUse\"",
+            b"\"hook_event_name\":\"PostToolUse\"",
+            b"\"tool_response\":",
+            b"\"session_id\":\"",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b",",
+            b":",
+            b"null",
+            b"\\u0000",
+            b"\\ud800",
+            b"$(",
+            b")",
+            b"../",
+            b"~/.ssh/",
+            b"\xff",
+        ];
+        let run = move || {
+            let corpus: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+            let cfg = crate::config::Config::default();
+            let engine = Engine::new(&cfg).unwrap();
+            let ctx = Context::new("/w", "/w", Some("/home/u".into()));
+            let cwd = std::path::PathBuf::from("/w");
+            cordon_fuzz::run("hook-input", &corpus, DICT, |bytes| {
+                let Ok((_, event)) = protocol::decode(bytes) else {
+                    return;
+                };
+                let (Event::PreToolUse(call)
+                | Event::PermissionRequest(call)
+                | Event::PostToolUse(call)
+                | Event::PostToolUseFailure(call)) = event
+                else {
+                    return;
+                };
+                let _ = cordon_policy::Action::from_tool_input(&call.tool_name, &call.tool_input);
+                if let Ok(Mapped::Actions(actions)) =
+                    tools::map(&call.tool_name, &call.tool_input, &cwd)
+                {
+                    let mut st = engine::SessionState::default();
+                    for a in &actions {
+                        engine.decide(a, &ctx, &mut st);
+                    }
+                }
+                if let Some(r) = &call.tool_response {
+                    let mut text = String::new();
+                    response_text(r, &mut text);
+                }
+            });
+        };
+        std::thread::Builder::new()
+            .stack_size(crate::fatal::ISOLATED_STACK)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }
