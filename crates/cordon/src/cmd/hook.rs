@@ -25,8 +25,10 @@
 //! Every event is journaled. Failures fail closed: a PreToolUse that cannot be
 //! decided (bad input, unreadable state, unwritable journal, unknown tool) is
 //! denied with the reason; any other event that cannot be handled exits 2 with
-//! one line on stderr, which Claude Code treats as a blocking error. A panic
-//! also exits 2. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
+//! one line on stderr, which Claude Code treats as a blocking error. The event
+//! is decided on a thread of its own ([`crate::fatal::isolate`]): a crash
+//! there (panic, stack overflow, any fatal signal) is refused the same way and
+//! journaled as `hook.crash`; a crash anywhere else exits 2 with one line. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
 //! journals but gives no permission decision, so Claude Code behaves as if it
 //! were not installed (it never answers `allow`, which would skip Claude Code's
 //! own prompts), and tells the user what it would have done.
