@@ -182,6 +182,7 @@ fn a_fatal_signal_while_deciding_is_a_journaled_deny() {
     // Big enough that decoding it keeps the decision thread busy for a while.
     let ev = pre_bash(&env, &format!("echo {}", "a ".repeat(24 << 20)));
     let bytes = ev.to_string().into_bytes();
+    let mut caught = 0;
     for sig in [
         libc::SIGSEGV,
         libc::SIGBUS,
@@ -218,20 +219,30 @@ fn a_fatal_signal_while_deciding_is_a_journaled_deny() {
             stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         };
-        let Some(_) = tid else {
-            // The decision finished before the signal could be sent: no crash to see.
-            not_allowed("undisturbed", &r);
-            continue;
-        };
-        assert_eq!(r.decision(), "deny", "signal {sig}: {r:?}");
-        assert!(r.reason().contains("crashed"), "{r:?}");
+        // The signal lands on the deciding thread (a journaled deny), or, on
+        // a machine so loaded that the thread had not yet armed its guard,
+        // on the process's guard (exit 2, one line); if the decision ended
+        // first, the answer is the undisturbed one.
+        if r.code == 2 {
+            assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+            assert!(r.stderr.contains("internal error"), "{r:?}");
+        } else if r.reason().contains("crashed") {
+            assert_eq!(r.decision(), "deny", "signal {sig}: {r:?}");
+            caught += 1;
+        } else {
+            assert!(tid.is_none() || !r.stdout.is_empty(), "{r:?}");
+        }
     }
+    assert!(
+        caught >= 3,
+        "only {caught} of 5 signals reached the deciding thread"
+    );
     let crashes: Vec<_> = env
         .journal()
         .into_iter()
         .filter(|r| r.kind == "hook.crash")
         .collect();
-    assert!(!crashes.is_empty(), "no hook.crash record");
+    assert_eq!(crashes.len(), caught, "one hook.crash record per crash");
     for c in &crashes {
         assert_eq!(c.session, env.session);
         assert_eq!(c.payload["decision"], "deny", "{c:?}");
