@@ -11,6 +11,7 @@ mod cmd;
 mod config;
 mod exit;
 mod home;
+mod fatal;
 mod paths;
 mod settings;
 
@@ -91,7 +92,13 @@ fn dispatch(cli: Cli) -> exit::CmdResult {
     match cli.command {
         Command::Run(a) => cmd::run::main(a),
         Command::Doctor(a) => cmd::doctor::main(a),
-        Command::Check(a) => cmd::check::main(a),
+        // A crash while deciding is exit 125 with one line, never a verdict.
+        Command::Check(a) => fatal::guarded(
+            exit::REFUSED,
+            "`cordon check`",
+            "nothing was decided",
+            move || cmd::check::main(a),
+        ),
         Command::Policy(a) => cmd::policy::main(a),
         Command::Scan(a) => cmd::scan::main(a),
         Command::Audit(a) => cmd::audit::main(a),

@@ -25,8 +25,10 @@
 //! Every event is journaled. Failures fail closed: a PreToolUse that cannot be
 //! decided (bad input, unreadable state, unwritable journal, unknown tool) is
 //! denied with the reason; any other event that cannot be handled exits 2 with
-//! one line on stderr, which Claude Code treats as a blocking error. A panic
-//! also exits 2. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
+//! one line on stderr, which Claude Code treats as a blocking error. The event
+//! is decided on a thread of its own ([`crate::fatal::isolate`]): a crash
+//! there (panic, stack overflow, any fatal signal) is refused the same way and
+//! journaled as `hook.crash`; a crash anywhere else exits 2 with one line. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
 //! journals but gives no permission decision, so Claude Code behaves as if it
 //! were not installed (it never answers `allow`, which would skip Claude Code's
 //! own prompts), and tells the user what it would have done.
@@ -241,13 +243,22 @@ fn refusal(msg: impl Into<String>, hint: impl Into<String>) -> Refusal {
 }
 
 fn claude(args: ClaudeArgs) -> CmdResult {
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "cordon: internal error in `cordon hook claude`: {info} (fix: this is a bug in cordon; the event was refused, report it with the input that caused it)"
-        );
-        std::process::exit(i32::from(crate::exit::USAGE));
-    }));
-    watchdog(args.deadline);
+    crate::fatal::install(
+        crate::exit::USAGE,
+        "`cordon hook claude`",
+        "the event was refused",
+    );
+    // Claude Code treats a hook that times out as a non-blocking error and
+    // goes on, so a hook stuck on a lock or a slow disk would let the call
+    // through: stop first, with a blocking error.
+    crate::fatal::deadline(
+        args.deadline,
+        DEFAULT_DEADLINE,
+        format!(
+            "cordon: no decision within {:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)\n",
+            if args.deadline.is_finite() { args.deadline.clamp(0.1, 3600.0) } else { DEFAULT_DEADLINE }
+        ),
+    );
     let mut input = Vec::new();
     let read = match &args.input {
         Some(p) => {
@@ -260,69 +271,65 @@ fn claude(args: ClaudeArgs) -> CmdResult {
     };
     let reply = match (read, relay::socket_from_env()) {
         (Ok(n), Some(socket)) if n as u64 <= MAX_INPUT => relay::forward(&socket, &input),
-        (read, _) => respond(&args.opts, read, &input, None),
+        (read, _) => decide(&args.opts, read, input, None),
     };
     reply.print()
 }
 
-/// Claude Code treats a hook that times out as a non-blocking error and goes
-/// on, so a hook stuck on a lock or a slow disk would let the call through.
-/// Stop first, with a blocking error: a real-time timer whose signal handler
-/// writes one line and exits 2 (a timer, not a watchdog thread: starting a
-/// thread costs more than a whole decision).
-fn watchdog(secs: f64) {
-    let deadline = secs.clamp(0.1, 3600.0);
-    let msg = format!(
-        "cordon: no decision within {deadline:.1} s (a lock held by another cordon process, or a stalled disk); the event is refused (fix: check `cordon audit path` and the session files under it)\n"
-    );
-    let msg: &'static [u8] = Box::leak(msg.into_boxed_str()).as_bytes();
-    WATCHDOG_MSG.store(msg.as_ptr().cast_mut(), std::sync::atomic::Ordering::SeqCst);
-    WATCHDOG_LEN.store(msg.len(), std::sync::atomic::Ordering::SeqCst);
-    let whole = deadline.trunc();
-    let timer = libc::itimerval {
-        it_interval: libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        },
-        it_value: libc::timeval {
-            tv_sec: whole as libc::time_t,
-            tv_usec: ((deadline - whole) * 1e6) as libc::suseconds_t,
-        },
-    };
-    // SAFETY: `on_deadline` only calls async-signal-safe functions (write,
-    // _exit) and reads two atomics set above, before the timer is armed;
-    // setitimer is given a valid, initialised itimerval.
-    let armed = unsafe {
-        libc::signal(
-            libc::SIGALRM,
-            on_deadline as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        ) != libc::SIG_ERR
-            && libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) == 0
-    };
-    if !armed {
-        // Without a timer, a thread does the same job.
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs_f64(deadline));
-            on_deadline(libc::SIGALRM);
-        });
-    }
+/// [`respond`] on a thread of its own with a large stack: if deciding
+/// crashes (a panic, a stack overflow, any fatal signal), the event is
+/// refused like any other failure (a PreToolUse denied with the reason,
+/// anything else exit 2) and the crash is journaled where the journal is
+/// reachable. The crashed thread is parked, holding whatever it held (the
+/// session's lock): the refusal touches neither the state nor stdout's lock.
+fn decide(
+    opts: &Options,
+    read: std::io::Result<usize>,
+    input: Vec<u8>,
+    sandboxed: Option<bool>,
+) -> Reply {
+    let input = std::sync::Arc::new(input);
+    let (o, i) = (opts.clone(), input.clone());
+    crate::fatal::isolate(move || respond(&o, read, &i, sandboxed))
+        .unwrap_or_else(|crash| crashed(opts, &input, &crash))
 }
 
-static WATCHDOG_MSG: std::sync::atomic::AtomicPtr<u8> =
-    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
-static WATCHDOG_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-extern "C" fn on_deadline(_: libc::c_int) {
-    let ptr = WATCHDOG_MSG.load(std::sync::atomic::Ordering::SeqCst);
-    let len = WATCHDOG_LEN.load(std::sync::atomic::Ordering::SeqCst);
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; `ptr`/`len` are a
-    // leaked, never-freed message (or null and 0, then nothing is written).
-    unsafe {
-        if !ptr.is_null() {
-            libc::write(2, ptr.cast(), len);
+/// The refusal of an event whose decision crashed, journaled as `hook.crash`.
+fn crashed(opts: &Options, input: &[u8], crash: &crate::fatal::Crash) -> Reply {
+    let v: Option<Value> = serde_json::from_slice(input).ok();
+    let field = |k: &str| {
+        v.as_ref()
+            .and_then(|v| v.get(k)?.as_str().map(str::to_string))
+    };
+    let event = field("hook_event_name").or_else(|| sniff_event(input));
+    let r = refusal(
+        format!("cordon crashed while deciding ({crash})"),
+        "this is a bug in cordon; report it with the event, which is in `cordon audit list`",
+    );
+    let reply = Reply::refuse(event.as_deref(), &r);
+    if !opts.no_journal {
+        let session = field("session_id")
+            .filter(|s| session::validate_id(s).is_ok())
+            .unwrap_or_else(|| "unknown".into());
+        let mut p = Map::new();
+        p.insert("event".into(), json!(event));
+        p.insert("tool".into(), json!(field("tool_name")));
+        p.insert("tool_use_id".into(), json!(field("tool_use_id")));
+        if let Some(Value::String(c)) = v.as_ref().map(|v| &v["tool_input"]["command"]) {
+            p.insert("command".into(), json!(cut(c, 4096)));
         }
-        libc::_exit(i32::from(crate::exit::USAGE));
+        p.insert("crash".into(), json!(crash.to_string()));
+        p.insert(
+            "decision".into(),
+            json!(if reply.code == 0 { "deny" } else { "refused" }),
+        );
+        let ev = JournalEvent::new(Source::Hook, "hook.crash", session).with(Value::Object(p));
+        // The refusal stands whether or not it could be recorded.
+        if let Ok(j) = Journal::open(&crate::paths::data_dir()) {
+            let _ = j.append(&ev);
+        }
     }
+    reply
 }
 
 /// What handling one event produced: the exit code and what goes to stdout and stderr.
@@ -1253,5 +1260,88 @@ mod tests {
             br#"{"session_id":"s","hook_event_name":"PreToolUse","tool_input":{"command":"aaaa"#;
         assert_eq!(sniff_event(head).as_deref(), Some("PreToolUse"));
         assert_eq!(sniff_event(b"xxxx"), None);
+    }
+
+    /// Fuzz target (docs/FUZZING.md): the hook's event decoder, the mapping
+    /// of each tool's input to actions, `Action::from_tool_input` and the
+    /// decision never panic, whatever arrives on stdin. Seeds: every fixture
+    /// Claude Code's protocol tests use. On a thread with the decision
+    /// thread's stack.
+    #[test]
+    fn hook_input_never_crashes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude");
+        let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read(e.path()).unwrap())
+            .collect();
+        seeds.sort();
+        const DICT: &[&[u8]] = &[
+            b"\"tool_name\":\"Bash\"",
+            b"\"tool_name\":\"Read\"",
+            b"\"tool_name\":\"mcp__s__t\"",
+            b"\"tool_name\":\"MultiEdit\"",
+            b"\"tool_input\":{",
+            b"\"command\":\"",
+            b"\"file_path\":\"",
+            b"\"edits\":[{",
+            b"\"hook_event_name\":\"PreToolUse\"",
+            b"\"hook_event_name\":\"PostToolUse\"",
+            b"\"tool_response\":",
+            b"\"session_id\":\"",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b",",
+            b":",
+            b"null",
+            b"\\u0000",
+            b"\\ud800",
+            b"$(",
+            b")",
+            b"../",
+            b"~/.ssh/",
+            b"\xff",
+        ];
+        let run = move || {
+            let corpus: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+            let cfg = crate::config::Config::default();
+            let engine = Engine::new(&cfg).unwrap();
+            let ctx = Context::new("/w", "/w", Some("/home/u".into()));
+            let cwd = std::path::PathBuf::from("/w");
+            cordon_fuzz::run("hook-input", &corpus, DICT, |bytes| {
+                let Ok((_, event)) = protocol::decode(bytes) else {
+                    return;
+                };
+                let (Event::PreToolUse(call)
+                | Event::PermissionRequest(call)
+                | Event::PostToolUse(call)
+                | Event::PostToolUseFailure(call)) = event
+                else {
+                    return;
+                };
+                let _ = cordon_policy::Action::from_tool_input(&call.tool_name, &call.tool_input);
+                if let Ok(Mapped::Actions(actions)) =
+                    tools::map(&call.tool_name, &call.tool_input, &cwd)
+                {
+                    let mut st = engine::SessionState::default();
+                    for a in &actions {
+                        engine.decide(a, &ctx, &mut st);
+                    }
+                }
+                if let Some(r) = &call.tool_response {
+                    let mut text = String::new();
+                    response_text(r, &mut text);
+                }
+            });
+        };
+        std::thread::Builder::new()
+            .stack_size(crate::fatal::ISOLATED_STACK)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

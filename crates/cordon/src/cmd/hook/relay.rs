@@ -54,7 +54,7 @@
 use super::engine::Journal;
 use super::protocol::{self, Event};
 use super::session::{self, Store};
-use super::{refusal, respond, sniff_event, Options, Reply, MAX_INPUT};
+use super::{decide, refusal, sniff_event, Options, Reply, MAX_INPUT};
 use crate::exit::{CmdResult, Failure};
 use cordon_event::{now_ns, Event as JournalEvent, Source};
 use serde_json::json;
@@ -196,7 +196,7 @@ fn answer(mut conn: UnixStream, opts: &Options, owner: &Owner) {
         _ => Ok(()),
     };
     let reply = match admitted {
-        Ok(()) => respond(opts, read, &input, Some(true)),
+        Ok(()) => decide(opts, read, input, Some(true)),
         Err(reply) => reply,
     };
     if let Ok(bytes) = serde_json::to_vec(&reply) {

@@ -293,6 +293,17 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         server_in: Mutex::new(None),
         shared_with,
     });
+    // A crash while deciding a call: that call is refused (see `refusal_on_crash`),
+    // the crash journaled, and the gateway ends (exit 125); nothing is passed through.
+    crate::fatal::install(
+        crate::exit::REFUSED,
+        &format!("`cordon mcp` for server {name}"),
+        "the call being decided was refused and the gateway stopped",
+    );
+    {
+        let sh = shared.clone();
+        crate::fatal::journal_with(move |why| sh.journal("mcp.crash", json!({"why": why})));
+    }
     let max = args.max_message;
     let ctx = engine.context(base, workspace.clone(), args.upstream.is_none());
     let hint = match &args.config {
@@ -387,14 +398,18 @@ pub fn main(args: GatewayArgs) -> CmdResult {
         let sh = shared.clone();
         let (policy, ctx) = (engine.policy(), ctx.clone());
         // Not joined: when the server is gone the gateway ends, whatever the agent still sends.
-        std::thread::spawn(move || {
-            agent_to_server(&sh, &policy, &ctx, max, &hint);
-            // The agent is done: close the server's stdin, let it finish.
-            sh.server_in
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-        });
+        // Decisions run here, on a stack far larger than any bounded decision needs.
+        std::thread::Builder::new()
+            .stack_size(crate::fatal::ISOLATED_STACK)
+            .spawn(move || {
+                agent_to_server(&sh, &policy, &ctx, max, &hint);
+                // The agent is done: close the server's stdin, let it finish.
+                sh.server_in
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+            })
+            .map_err(|e| Failure::refuse(format!("cannot start the gateway's thread: {e}")))?;
     }
     server_to_agent(
         &shared,
@@ -516,7 +531,11 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
                         malformed(sh, "agent", &why, jsonrpc::INVALID_REQUEST, id);
                         continue;
                     }
-                    match police(sh, &mut st, policy, ctx, &method, &v, config_hint) {
+                    let on_crash = refusal_on_crash(sh, &id);
+                    let decided = crate::fatal::refusing(1, &on_crash, || {
+                        police(sh, &mut st, policy, ctx, &method, &v, config_hint)
+                    });
+                    match decided {
                         Err(msg) => {
                             drop(st);
                             sh.to_agent_json(&jsonrpc::error(&id, jsonrpc::REFUSED, &msg, None));
@@ -546,6 +565,17 @@ fn agent_to_server(sh: &Shared, policy: &Policy, ctx: &Context, max: usize, conf
             }
         }
     }
+}
+
+/// What the agent reads if cordon crashes while deciding request `id`: a
+/// JSON-RPC refusal on a line of its own (a leading newline ends whatever
+/// line another thread was writing).
+fn refusal_on_crash(sh: &Shared, id: &Value) -> Vec<u8> {
+    let msg = format!(
+        "cordon could not decide this call to MCP server {} (an internal error; the gateway stopped), so it was refused",
+        sh.name
+    );
+    format!("\n{}\n", jsonrpc::error(id, jsonrpc::REFUSED, &msg, None)).into_bytes()
 }
 
 /// Check a request's 2026-07-28 `_meta` (and the HTTP `MCP-Protocol-Version`

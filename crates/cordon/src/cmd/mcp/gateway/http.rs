@@ -20,6 +20,7 @@ use cordon_mcp::sse;
 use cordon_mcp::upstream::{Opened, Upstream};
 use std::io::{BufRead, Read};
 use std::net::{TcpListener, ToSocketAddrs};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -179,31 +180,43 @@ pub(super) fn serve(
             ctx.clone(),
             hint.clone(),
         );
-        std::thread::spawn(move || {
-            let screen = engine.screen();
-            let policy = engine.into_policy();
-            let c = Conn {
-                sh: &sh,
-                up: &up,
-                policy: &policy,
-                ctx: &ctx,
-                screen: &screen,
-                max,
-                hint: &hint,
-                loopback_only,
-            };
-            // The TLS handshake happens here, on the first read, off the accept loop.
-            let stream: Option<Box<dyn Duplex>> = match tls {
-                None => Some(Box::new(conn)),
-                Some(cfg) => cordon_mcp::tls::ServerConnection::new(cfg).ok().map(|tc| {
-                    Box::new(cordon_mcp::tls::StreamOwned::new(tc, conn)) as Box<dyn Duplex>
-                }),
-            };
-            if let Some(stream) = stream {
-                let _ = connection(&c, stream);
-            }
-            open.fetch_sub(1, Ordering::SeqCst);
-        });
+        // Where a crash while deciding writes its refusal: the plain socket
+        // (TLS records cannot be written from a signal handler).
+        let crash_fd = tls.is_none().then(|| conn.as_raw_fd());
+        let spawned = std::thread::Builder::new()
+            .stack_size(crate::fatal::ISOLATED_STACK)
+            .spawn(move || {
+                let screen = engine.screen();
+                let policy = engine.into_policy();
+                let c = Conn {
+                    sh: &sh,
+                    up: &up,
+                    policy: &policy,
+                    ctx: &ctx,
+                    screen: &screen,
+                    max,
+                    hint: &hint,
+                    loopback_only,
+                    crash_fd,
+                };
+                // The TLS handshake happens here, on the first read, off the accept loop.
+                let stream: Option<Box<dyn Duplex>> = match tls {
+                    None => Some(Box::new(conn)),
+                    Some(cfg) => cordon_mcp::tls::ServerConnection::new(cfg).ok().map(|tc| {
+                        Box::new(cordon_mcp::tls::StreamOwned::new(tc, conn)) as Box<dyn Duplex>
+                    }),
+                };
+                if let Some(stream) = stream {
+                    let _ = connection(&c, stream);
+                }
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            shared.journal(
+                "mcp.malformed",
+                json!({"from": "agent", "why": "cannot start a connection thread"}),
+            );
+        }
     }
     Ok(0)
 }
@@ -219,6 +232,8 @@ struct Conn<'a> {
     hint: &'a str,
     /// Listening on loopback: a `Host` that names anything else is refused.
     loopback_only: bool,
+    /// The plain socket, for the refusal written if deciding crashes.
+    crash_fd: Option<std::os::fd::RawFd>,
 }
 
 struct Request {
@@ -327,6 +342,13 @@ fn respond(
     w.write_all(head.as_bytes())?;
     w.write_all(body)?;
     w.flush()
+}
+
+/// A whole response as bytes (for the refusal written if deciding crashes).
+fn response_bytes(status: u16, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = respond(&mut out, status, headers, body);
+    out
 }
 
 fn json_error(
@@ -450,10 +472,15 @@ fn post(c: &Conn, w: &mut dyn Write, req: &Request) -> std::io::Result<()> {
                 let json = [("content-type".to_string(), "application/json".to_string())];
                 return respond(w, 400, &json, body.as_bytes());
             }
-            let decided = {
+            let on_crash = response_bytes(
+                200,
+                &[("content-type".into(), "application/json".into())],
+                super::refusal_on_crash(sh, &id).trim_ascii(),
+            );
+            let decided = crate::fatal::refusing(c.crash_fd.unwrap_or(-1), &on_crash, || {
                 let mut st = sh.state.lock().unwrap_or_else(|e| e.into_inner());
                 police(sh, &mut st, policy, ctx, &method, &v, hint)
-            };
+            });
             match decided {
                 Err(msg) => return json_error(w, 200, &id, jsonrpc::REFUSED, &msg),
                 Ok(item) => Some((id, InFlight::new(method, item, &v))),
