@@ -10,8 +10,8 @@ use std::process::ExitCode;
 mod cmd;
 mod config;
 mod exit;
-mod home;
 mod fatal;
+mod home;
 mod paths;
 mod settings;
 

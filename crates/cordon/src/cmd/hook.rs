@@ -1307,8 +1307,10 @@ mod tests {
         ];
         let run = move || {
             let corpus: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-            let cfg = crate::config::Config::default();
-            let engine = Engine::new(&cfg).unwrap();
+            let built = crate::settings::Settings::defaults()
+                .policy()
+                .expect("the built-in defaults validate");
+            let engine = Engine::new(built);
             let ctx = Context::new("/w", "/w", Some("/home/u".into()));
             let cwd = std::path::PathBuf::from("/w");
             cordon_fuzz::run("hook-input", &corpus, DICT, |bytes| {
