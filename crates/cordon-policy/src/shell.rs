@@ -889,11 +889,19 @@ fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
                 continue;
             }
             if a.starts_with('-') && a.len() > 1 && !w.no_options {
-                if w.script_flag.is_some_and(|f| f == a) {
-                    return Inner::Script {
-                        text: args.get(i + 1).cloned(),
-                        label: w.name,
-                    };
+                if let Some(f) = w.script_flag {
+                    if a == f || short_bundle_ends_with(a, f) {
+                        return Inner::Script {
+                            text: args.get(i + 1).cloned(),
+                            label: w.name,
+                        };
+                    }
+                    if let Some(text) = flag_value(f, args, i) {
+                        return Inner::Script {
+                            text: Some(text),
+                            label: w.name,
+                        };
+                    }
                 }
                 let takes = w.value_flags.iter().any(|f| f == a);
                 i += if takes { 2 } else { 1 };
@@ -916,27 +924,40 @@ fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
     }
     match name {
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "fish" => {
+            // `-c` makes the first word after the options the script, wherever
+            // `-c` stands among them (`bash -c -- 'x'`, `bash -ec 'x'`,
+            // `bash -c -o pipefail 'x'`).
             let mut i = 1;
+            let mut c_flag = false;
             while i < args.len() {
                 let a = &args[i].text;
-                if a == "-c" || (a.starts_with('-') && !a.starts_with("--") && a.contains('c')) {
-                    return Inner::Script {
-                        text: args.get(i + 1).cloned(),
-                        label: "sh -c",
-                    };
+                if a == "--" || a == "-" {
+                    i += 1;
+                    break;
                 }
-                if a == "-o" || a == "-O" || a == "--rcfile" || a == "--init-file" {
+                if matches!(
+                    a.as_str(),
+                    "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file"
+                ) {
                     i += 2;
                     continue;
                 }
-                if a.starts_with('-') || a.starts_with('+') {
+                if (a.starts_with('-') || a.starts_with('+')) && a.len() > 1 {
+                    c_flag |= a.starts_with('-') && !a.starts_with("--") && a.contains('c');
                     i += 1;
                     continue;
                 }
-                // A script file (or process substitution): runs code.
-                return Inner::None;
+                break;
             }
-            Inner::Stdin
+            match (c_flag, args.get(i)) {
+                (true, text) => Inner::Script {
+                    text: text.cloned(),
+                    label: "sh -c",
+                },
+                // A script file (or process substitution): runs code.
+                (false, Some(_)) => Inner::None,
+                (false, None) => Inner::Stdin,
+            }
         }
         "eval" => {
             let dynamic = args[1..].iter().any(|w| w.dynamic);
@@ -950,13 +971,16 @@ fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
                 label: "eval",
             }
         }
-        "trap" => match args.get(1) {
-            Some(h) if !h.text.starts_with('-') && args.len() > 2 => Inner::Script {
-                text: Some(h.clone()),
-                label: "trap",
-            },
-            _ => Inner::None,
-        },
+        "trap" => {
+            let first = usize::from(args.get(1).is_some_and(|w| w.text == "--")) + 1;
+            match args.get(first) {
+                Some(h) if !h.text.starts_with('-') && args.len() > first + 1 => Inner::Script {
+                    text: Some(h.clone()),
+                    label: "trap",
+                },
+                _ => Inner::None,
+            }
+        }
         "su" => {
             let i = args
                 .iter()
@@ -1017,6 +1041,33 @@ fn inner_command(name: &str, c: &SimpleCmd) -> Inner {
         }
         _ => Inner::None,
     }
+}
+
+/// `-qc` for the flag `-c`: a bundle of single-letter options whose last is
+/// the flag (its value is the next word).
+fn short_bundle_ends_with(a: &str, flag: &str) -> bool {
+    let Some(letter) = flag.strip_prefix('-').filter(|l| l.len() == 1) else {
+        return false;
+    };
+    a.len() > 2
+        && a.starts_with('-')
+        && !a.starts_with("--")
+        && a.ends_with(letter)
+        && a[1..].bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// The value of `flag` when it is joined to it: `-cCMD`, `--command=CMD`.
+fn flag_value(flag: &str, args: &[Word], i: usize) -> Option<Word> {
+    let w = args.get(i)?;
+    let rest = if flag.starts_with("--") {
+        w.text.strip_prefix(flag)?.strip_prefix('=')?
+    } else {
+        w.text.strip_prefix(flag).filter(|r| !r.is_empty())?
+    };
+    Some(Word {
+        text: rest.to_string(),
+        dynamic: w.dynamic,
+    })
 }
 
 #[cfg(test)]

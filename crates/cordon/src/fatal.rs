@@ -76,6 +76,9 @@ type JournalFn = Box<dyn Fn(&str) + Send + Sync>;
 thread_local! {
     /// Write end of the pipe an isolated thread reports its crash on (-1: none).
     static NOTIFY: Cell<libc::c_int> = const { Cell::new(-1) };
+    /// This isolated thread has reported a panic already (a release build
+    /// then aborts: the SIGABRT that follows is not a second crash).
+    static REPORTED: Cell<bool> = const { Cell::new(false) };
     /// A refusal to write if this thread crashes: (fd, bytes, length).
     static REFUSAL: Cell<(libc::c_int, *const u8, usize)> =
         const { Cell::new((-1, std::ptr::null(), 0)) };
@@ -362,7 +365,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
     write_refusal();
     let notify = NOTIFY.get();
     if notify >= 0 {
-        write_all(notify, &[b'S', sig as u8]);
+        if !REPORTED.get() {
+            write_all(notify, &[b'S', sig as u8]);
+        }
         loop {
             // SAFETY: pause(2) is async-signal-safe; the thread waits here for ever.
             unsafe { libc::pause() };
@@ -429,9 +434,13 @@ fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
         rec.extend_from_slice(&(msg.len() as u16).to_le_bytes());
         rec.extend_from_slice(msg.as_bytes());
         write_all(notify, &rec);
-        loop {
-            std::thread::park();
-        }
+        // Return rather than wait here: a thread parked inside the panic hook
+        // holds the hook's lock for ever, and anything that later takes or
+        // sets the hook would wait on it. What follows is the panic strategy's:
+        // unwinding ends the thread; `abort` raises SIGABRT, whose handler
+        // parks the thread without reporting again.
+        REPORTED.set(true);
+        return;
     }
     if let Some(journal) = JOURNAL.get() {
         let (tx, rx) = std::sync::mpsc::channel();

@@ -701,11 +701,26 @@ impl<'a> Walker<'a> {
                 }
             }
             "heredoc_redirect" => {
-                let mut cur = ch.walk();
-                for c in ch.named_children(&mut cur) {
-                    if c.kind() == "heredoc_body" {
-                        o.stdin = Some(self.text(c).to_string());
-                    }
+                // With an unquoted delimiter the body is expanded before the
+                // command reads it: `\$`, `\``, `\\` lose their backslash,
+                // and a `$` or backtick left is a run-time part (the text is
+                // then marked unknown, as a here-string's is).
+                let quoted = ch
+                    .child_by_field_name("start")
+                    .or_else(|| {
+                        let mut cur = ch.walk();
+                        let found = ch
+                            .named_children(&mut cur)
+                            .find(|c| c.kind() == "heredoc_start");
+                        found
+                    })
+                    .is_some_and(|d| self.text(d).contains(['\'', '"', '\\']));
+                if let Some(raw) = self.heredoc_text(ch) {
+                    o.stdin = Some(if quoted {
+                        raw.to_string()
+                    } else {
+                        heredoc_expand(raw)
+                    });
                 }
                 // `cat <<EOF > file`: the write redirect sits inside here.
                 let mut cur = ch.walk();
@@ -727,6 +742,27 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
+    }
+
+    /// The body of a here-doc as written: from the line after its
+    /// delimiter to its end line. Taken from the source rather than from the
+    /// `heredoc_body` node, which tree-sitter-bash leaves empty when a body
+    /// starts with some escapes (`\$'rm' -rf x` is read as words of the
+    /// redirection).
+    fn heredoc_text(&self, redirect: Node) -> Option<&str> {
+        let mut cur = redirect.walk();
+        let kids: Vec<Node> = redirect.named_children(&mut cur).collect();
+        let body = kids.iter().find(|c| c.kind() == "heredoc_body");
+        if let Some(b) = body.filter(|b| b.end_byte() > b.start_byte()) {
+            return Some(self.text(*b));
+        }
+        let start = kids.iter().find(|c| c.kind() == "heredoc_start")?;
+        let end = kids
+            .iter()
+            .find(|c| c.kind() == "heredoc_end")
+            .map_or(redirect.end_byte(), |e| e.start_byte());
+        let from = start.end_byte() + self.src[start.end_byte()..].find('\n')? + 1;
+        self.src.get(from..end.max(from))
     }
 
     fn command(&mut self, n: Node, piped: bool, outer: Option<Outer>) {
@@ -1339,4 +1375,36 @@ fn decode_ansi_c(raw: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// The body of a here-doc with an unquoted delimiter as the command reads
+/// it: backslash before `$`, `` ` ``, `\` or a newline removed. If an
+/// expansion is left, the text starts with `$ ` so that it reads as a
+/// command named at run time (never allowed), while the commands written in
+/// it are still seen by the rules.
+fn heredoc_expand(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut dynamic = false;
+    let mut it = raw.chars().peekable();
+    while let Some(ch) = it.next() {
+        match ch {
+            '\\' => match it.peek() {
+                Some('$' | '`' | '\\') => out.push(it.next().unwrap_or('\\')),
+                Some('\n') => {
+                    it.next();
+                }
+                _ => out.push('\\'),
+            },
+            '$' | '`' => {
+                dynamic = true;
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    if dynamic {
+        format!("$ {out}")
+    } else {
+        out
+    }
 }
