@@ -18,8 +18,15 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+/// Where `fixtures/agents/install.sh` put the CLIs (the same rule).
 fn agents() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/agents/node_modules/.bin")
+    let dir = match std::env::var_os("CORDON_AGENTS_DIR") {
+        Some(d) => PathBuf::from(d),
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        None if unsafe { libc::geteuid() } == 0 => PathBuf::from("/var/lib/cordon-tests/agents"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/agents"),
+    };
+    dir.join("node_modules/.bin")
 }
 
 fn fixture(name: &str) -> PathBuf {

@@ -8,6 +8,9 @@
 //! cases drop to uid 65534 inside that namespace (`setpriv`), so the file is
 //! a real root-owned file the unprivileged cordon cannot change.
 
+#[path = "sandbox_support/mod.rs"]
+mod sandbox_support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -689,9 +692,10 @@ fn policy_show_and_doctor_name_the_managed_layer() {
 /// because uid 0 is not mapped there), as root and as uid 65534.
 #[test]
 fn a_cordon_inside_the_sandbox_is_bound_by_the_same_policy() {
+    // A copy the sandbox can see (a target dir under /tmp is private inside).
     let inner = format!(
         "{} check --allow-domain evil.example -- ls; echo inner-rc=$?",
-        env!("CARGO_BIN_EXE_cordon")
+        sandbox_support::cordon_bin().display()
     );
     for nobody in [false, true] {
         let mut h = Host::new(POLICY);
