@@ -10,6 +10,9 @@
 //! `--no-expand` keeps Atomic Red Team's `PathToAtomicsFolder` placeholder
 //! as written (see [`expand_art`]).
 
+#[path = "../tests/corpus/mod.rs"]
+mod corpus;
+
 use cordon_policy::{Action, Context, Decision, Policy, RiskClass, Rules, SessionState, Verdict};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -386,34 +389,9 @@ fn main() {
 /// test `agent_corpus` holds the same targets): benign agent work with `--sandboxed`, with
 /// the default rules and a few typical deny rules, and harmful commands on the host.
 fn agent_section() -> String {
-    let load = |name: &str| -> Vec<(String, String)> {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/corpus")
-            .join(name);
-        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let v: Value = serde_json::from_str(l).expect("JSONL");
-                let class = v["class"].as_str().unwrap_or("benign").to_string();
-                (class, v["command"].as_str().unwrap_or("").to_string())
-            })
-            .collect()
-    };
-    let benign = load("agent_benign.jsonl");
-    let harmful = load("agent_harmful.jsonl");
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let typical = Rules::from_lists(
-        &[],
-        &s(&["Bash(git push *)"]),
-        &s(&[
-            "Read(./.env)",
-            "Read(./secrets/**)",
-            "Bash(sudo *)",
-            "Read(~/.ssh/**)",
-        ]),
-    )
-    .expect("valid rules");
+    let benign = corpus::load("agent_benign.jsonl");
+    let harmful = corpus::load("agent_harmful.jsonl");
+    let typical = corpus::typical_rules();
     let mut sandboxed = Context::new("/work/project", "/work/project", Some(HOME.into()));
     sandboxed.sandboxed = true;
     sandboxed.allowed_domains = ALLOWED_DOMAINS.iter().map(|s| s.to_string()).collect();

@@ -10,8 +10,10 @@
 //! with the default rules and with a few typical deny rules; none of the harmful commands
 //! auto-allowed on the host. Every miss is printed with cordon's one-line answer.
 
+mod corpus;
+
 use cordon_policy::{Action, Context, Policy, Rules, SessionState, Verdict};
-use serde_json::Value;
+use corpus::{load, typical_rules};
 
 const HOME: &str = "/home/user";
 const WS: &str = "/work/project";
@@ -28,22 +30,6 @@ const DOMAINS: &[&str] = &[
     "proxy.golang.org",
 ];
 
-fn load(name: &str) -> Vec<(String, String)> {
-    let path = format!("{}/tests/corpus/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .map(|(i, l)| {
-            let v: Value =
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("{path}:{}: {e}", i + 1));
-            let class = v["class"].as_str().unwrap_or("benign").to_string();
-            (class, v["command"].as_str().expect("command").to_string())
-        })
-        .collect()
-}
-
 fn ctx(sandboxed: bool) -> Context {
     let mut c = Context::new(WS, WS, Some(HOME.into()));
     c.sandboxed = sandboxed;
@@ -51,21 +37,6 @@ fn ctx(sandboxed: bool) -> Context {
         c.allowed_domains = DOMAINS.iter().map(|s| s.to_string()).collect();
     }
     c
-}
-
-fn typical_rules() -> Rules {
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    Rules::from_lists(
-        &[],
-        &s(&["Bash(git push *)"]),
-        &s(&[
-            "Read(./.env)",
-            "Read(./secrets/**)",
-            "Bash(sudo *)",
-            "Read(~/.ssh/**)",
-        ]),
-    )
-    .unwrap()
 }
 
 /// Decide every command; return the misses (`want_allow` says which way a hit goes).
