@@ -135,25 +135,13 @@ fn check_never_allows_what_it_cannot_analyse() {
 }
 
 fn check(dir: &std::path::Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .args(args)
+    let mut c = Command::new(BIN);
+    c.args(args)
         .current_dir(dir)
         .env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("xdg"))
-        .env("CORDON_DATA_DIR", dir.join("data"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut w = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let t = std::thread::spawn(move || {
-        let _ = w.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    t.join().unwrap();
-    out
+        .env("CORDON_DATA_DIR", dir.join("data"));
+    hook_support::output_with_stdin(c, stdin)
 }
 
 /// Wait for a thread of `pid` named `name` and return its id.

@@ -128,21 +128,7 @@ impl Env {
 
     /// Run `cordon hook claude` with these bytes on stdin.
     pub fn send_bytes(&self, input: &[u8]) -> Reply {
-        let mut child = self
-            .command(&["hook", "claude"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
-        // cordon may stop reading early (input too large): a broken pipe is fine.
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let out: Output = child.wait_with_output().unwrap();
-        writer.join().unwrap();
+        let out = output_with_stdin(self.command(&["hook", "claude"]), input);
         Reply {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
@@ -192,4 +178,24 @@ impl Env {
             })
             .collect()
     }
+}
+
+/// Run `c` with `input` on its stdin (written from a thread, so a large
+/// input cannot block against full output pipes; cordon may stop reading
+/// early, and a broken pipe is fine).
+pub fn output_with_stdin(mut c: Command, input: &[u8]) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
