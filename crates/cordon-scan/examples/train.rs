@@ -7,7 +7,7 @@
 //! Trains on every AgentDojo record (benign and injected tool outputs, raw payloads)
 //! and on the NL2Bash requests and commands as extra benign text, all read from
 //! `../shared/eval/` (or `$CORDON_EVAL_DIR`). CyberSecEval and the hand-written
-//! fixtures are never trained on: they measure generalisation (`--example eval`).
+//! fixtures are never trained on: they measure generalisation (`--example scan_eval`).
 //! Deterministic: the same corpora give byte-identical weights.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Shared by the `train` and `eval` examples: reading the corpora in `../shared/eval/`
+//! Shared by the `train` and `scan_eval` examples: reading the corpora in `../shared/eval/`
 //! and training the model layer. Reproducible: no randomness beyond a fixed-seed
 //! shuffle, single-threaded, so the same corpora give the same weights.
 #![allow(dead_code)]

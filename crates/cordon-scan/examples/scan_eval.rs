@@ -1,8 +1,8 @@
 //! Measure the injection screen and regenerate the `scan` section of docs/EVAL.md.
 //!
 //! ```text
-//! cargo run --release -p cordon-scan --example eval -- --write docs/EVAL.md
-//! cargo run --release -p cordon-scan --example eval -- --benign-dir ~/.cargo/registry/src
+//! cargo run --release -p cordon-scan --example scan_eval -- --write docs/EVAL.md
+//! cargo run --release -p cordon-scan --example scan_eval -- --benign-dir ~/.cargo/registry/src
 //! ```
 //!
 //! Without `--write` the section is printed. `--benign-dir DIR` adds a false-positive
@@ -167,7 +167,7 @@ fn main() {
     let _ = writeln!(o, "## Injection screen (`cordon scan`, issue #7)\n");
     let _ = writeln!(
         o,
-        "Produced {} by `cargo run --release -p cordon-scan --example eval -- --write docs/EVAL.md` \
+        "Produced {} by `cargo run --release -p cordon-scan --example scan_eval -- --write docs/EVAL.md` \
          (model weights retrained with `cargo run --release -p cordon-scan --example train`).\n",
         today()
     );
