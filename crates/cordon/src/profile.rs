@@ -82,6 +82,7 @@ pub static PROFILES: &[Profile] = &[
             "ANTHROPIC_BASE_URL",
             "ANTHROPIC_MODEL",
             "ANTHROPIC_SMALL_FAST_MODEL",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
         ],
         base_url: &["ANTHROPIC_BASE_URL"],
         state: &[".claude", ".claude.json"],

@@ -289,3 +289,47 @@ fn claude_code_runs_a_task_contained_and_truthfully_journaled() {
         "the agent's session has no network records:\n{net}"
     );
 }
+
+/// Claude Code's own sandboxed Bash (`sandbox.enabled` in its settings)
+/// starts each command in bubblewrap, which cannot work inside cordon; with
+/// `failIfUnavailable` Claude Code then refuses to work at all. Its profile
+/// switches that sandbox off (`--settings`), so commands run, contained by
+/// cordon; with `--agent none` the command is left as given and nothing runs.
+#[test]
+fn claude_codes_own_sandbox_is_switched_to_cordons() {
+    let w = World::new(As::Root);
+    let o = w.cordon().args(["init", "claude"]).output().unwrap();
+    assert!(o.status.success(), "init: {}", err(&o));
+    std::fs::create_dir_all(w.home.join(".claude")).unwrap();
+    std::fs::write(
+        w.home.join(".claude/settings.json"),
+        r#"{"sandbox":{"enabled":true,"failIfUnavailable":true}}"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = json!({"steps": [
+        step("Bash", json!({"command": "echo ran-inside > ran.txt && cat ran.txt", "description": "run"})),
+        {"text": "done"},
+    ]});
+    for (extra, runs) in [(&[][..], true), (&["--agent", "none"][..], false)] {
+        let _ = std::fs::remove_file(w.ws.join("ran.txt"));
+        let api = Api::start(dir.path(), &script);
+        let o = run_claude(&w, &api, extra);
+        let results = api.tool_results();
+        let got = results
+            .iter()
+            .find(|(id, _)| id == "toolu_e2e_000")
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            w.ws.join("ran.txt").exists(),
+            runs,
+            "{extra:?}: {got}\nstdout: {}\nstderr: {}",
+            ok(&o),
+            err(&o)
+        );
+        if runs {
+            assert!(got.contains("ran-inside"), "{got}");
+        }
+    }
+}
