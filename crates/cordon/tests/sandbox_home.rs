@@ -307,6 +307,29 @@ fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
     let o = run(&["--home-tmp"]);
     assert!(out(&o).contains('x'), "{}{}", out(&o), err(&o));
     assert!(!w.home.join("f").exists());
+    // `cordon doctor` finds it too, by starting a contained command.
+    let o = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &mount, "sh"])
+        .arg(cordon_bin())
+        .arg("doctor")
+        .env_clear()
+        .env("PATH", PATH)
+        .env("HOME", &w.home)
+        .env("CORDON_DATA_DIR", d.join("m/data"))
+        .current_dir(&w.ws)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let report = out(&o);
+    let line = report
+        .lines()
+        .find(|l| l.get(5..).is_some_and(|r| r.starts_with("cordon run ")))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("FAIL") && line.contains("--home-tmp"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -364,6 +364,10 @@ fn doctor_explains_the_machine() {
         }
         // On CI's kernel every protection is available: doctor says so and exits 0.
         assert_eq!(o.status.code(), Some(0), "{who:?}: {s}");
+        // It started a contained command for real, and left no home behind.
+        assert!(s.contains("ok   cordon run"), "{who:?}: {s}");
+        let homes = w.home.join(".local/share/cordon/home");
+        assert!(!homes.join("doctor-probe").exists(), "{who:?}");
     }
 }
 

@@ -22,6 +22,13 @@ pub fn main(_args: Args) -> CmdResult {
             println!("     {:width$}  -> {f}", "");
         }
     }
+    let (run_ok, run_detail) = contained_run();
+    all_ok &= run_ok;
+    println!(
+        "{} {:width$}  {run_detail}",
+        if run_ok { "ok  " } else { "FAIL" },
+        "cordon run"
+    );
     all_ok &= managed_report();
     println!();
     println!("cordon run will also: hide {} secret paths by default, keep {} kinds of persistence points read-only at any depth of the workspace,",
@@ -36,6 +43,66 @@ pub fn main(_args: Args) -> CmdResult {
     } else {
         println!("\nSome protections are missing: `cordon run` refuses to start (exit 125) unless you accept the named degradation.");
         Ok(1)
+    }
+}
+
+/// The name of the home the trial run uses (removed after it).
+const PROBE_HOME: &str = "doctor-probe";
+
+/// Start a contained `true` the way `cordon run` does, with a persistent
+/// home overlay on cordon's data directory (the part no other check can
+/// predict: overlayfs on that filesystem, as this user), no network and no
+/// journal; the home it used is removed after. `(false, the refusal)` when
+/// `cordon run` would refuse.
+fn contained_run() -> (bool, String) {
+    let Ok(exe) = std::env::current_exe() else {
+        return (false, "cannot find cordon's own path".into());
+    };
+    let dir = std::env::temp_dir().join(format!("cordon-doctor-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir(&dir) {
+        return (false, format!("cannot make {}: {e}", dir.display()));
+    }
+    let t = std::time::Instant::now();
+    let out = std::process::Command::new(exe)
+        .args([
+            "run",
+            "--no-journal",
+            "--no-network",
+            "--home",
+            PROBE_HOME,
+            "--agent",
+            "none",
+        ])
+        .args(["--workspace"])
+        .arg(&dir)
+        .args(["--", "true"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let _ = crate::home::remove_tree(&crate::home::dir(PROBE_HOME));
+    let _ = std::fs::remove_dir_all(&dir);
+    match out {
+        Ok(o) if o.status.success() => (
+            true,
+            format!(
+                "a contained `true` with a persistent home overlay on {} started and ended in {ms:.0} ms",
+                crate::paths::data_dir().display()
+            ),
+        ),
+        Ok(o) => {
+            let e = String::from_utf8_lossy(&o.stderr);
+            let line = e.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            (
+                false,
+                format!(
+                    "a contained `true` failed (exit {}): {}",
+                    o.status.code().unwrap_or(-1),
+                    line.trim()
+                ),
+            )
+        }
+        Err(e) => (false, format!("cannot start cordon run: {e}")),
     }
 }
 
