@@ -169,7 +169,9 @@ fn codex_runs_a_task_contained_and_journaled() {
     let steps = task(other_port);
     let mut calls: Vec<Value> = steps
         .iter()
-        .map(|s| json!({"call": "exec_command", "arguments": {"cmd": s.cmd}}))
+        // Codex waits up to yield_time_ms for a command's output (10 s unless
+        // told): the longest it allows, so a loaded machine cannot cut one short.
+        .map(|s| json!({"call": "exec_command", "arguments": {"cmd": s.cmd, "yield_time_ms": 30000}}))
         .collect();
     calls.push(json!({"text": "done"}));
     let script = json!({"page": INJECTED_PAGE, "steps": calls});
