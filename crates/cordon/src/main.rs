@@ -13,6 +13,7 @@ mod exit;
 mod fatal;
 mod home;
 mod paths;
+mod profile;
 mod settings;
 
 /// Contain, police and record AI agents on Linux.

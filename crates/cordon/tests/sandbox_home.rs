@@ -5,6 +5,9 @@
 //! unprivileged uid, on the real kernel.
 mod sandbox_support;
 use sandbox_support::*;
+
+#[path = "../../cordon-net/tests/support/server.rs"]
+mod server;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -357,4 +360,111 @@ fn cargo_build_with_a_new_dependency_works_under_net_registries() {
     // The registry cache went to cordon's home ($CARGO_HOME defaults to ~/.cargo), not the host's.
     assert!(upper(&w).join(".cargo/registry").is_dir());
     assert!(!w.home.join(".cargo/registry").exists());
+}
+
+/// A Go module proxy (the GOPROXY protocol: `@v/list`, `.info`, `.mod`,
+/// `.zip`) in `dir`, for one module `example.com/cordontest/greet@v1.0.0`.
+fn go_module_proxy(dir: &Path) {
+    let m = dir.join("example.com/cordontest/greet/@v");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("list"), "v1.0.0\n").unwrap();
+    std::fs::write(
+        m.join("v1.0.0.info"),
+        r#"{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let gomod = "module example.com/cordontest/greet\n\ngo 1.19\n";
+    std::fs::write(m.join("v1.0.0.mod"), gomod).unwrap();
+    // The zip's entries sit under `module@version/`.
+    let zip = m.join("v1.0.0.zip");
+    let o = std::process::Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1], 'w')\n\
+             p = 'example.com/cordontest/greet@v1.0.0/'\n\
+             z.writestr(p + 'go.mod', sys.argv[2])\n\
+             z.writestr(p + 'greet.go', 'package greet\\n\\nfunc Hello() string { return \"hello from a module\" }\\n')\n\
+             z.close()",
+        ])
+        .arg(&zip)
+        .arg(gomod)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+}
+
+#[test]
+fn go_mod_download_works_and_its_cache_persists_in_cordons_home() {
+    // proxy.golang.org is not among the registries this project's CI
+    // reaches, so the module comes from a Go module proxy on the host's
+    // loopback, forwarded into the sandbox (`--allow-domain 127.0.0.1:PORT`):
+    // what is tested is where Go writes (~/go/pkg/mod, ~/.cache/go-build:
+    // cordon's home, never the host's) and that it persists to the next run.
+    for who in BOTH {
+        let w = World::new(who);
+        let site = w.outside.join("goproxy");
+        go_module_proxy(&site);
+        let serve =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../cordon-net/tests/support/serve.py");
+        let s = server::Server::start(&serve, &site, None);
+        std::fs::write(
+            w.ws.join("go.mod"),
+            "module example.com/app\n\ngo 1.19\n\nrequire example.com/cordontest/greet v1.0.0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            w.ws.join("main.go"),
+            "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/cordontest/greet\"\n)\n\n\
+             func main() { fmt.Println(greet.Hello()) }\n",
+        )
+        .unwrap();
+        let proxy = format!("GOPROXY=http://127.0.0.1:{}", s.port);
+        let forward = format!("127.0.0.1:{}", s.port);
+        let o = w.run(
+            &[
+                "--allow-domain",
+                &forward,
+                "--env",
+                &proxy,
+                "--env",
+                "GOSUMDB=off",
+                "--env",
+                "GOFLAGS=-mod=mod",
+            ],
+            "set -e; timeout 120 go mod download -x example.com/cordontest/greet 2>&1 | tail -3; \
+             timeout 120 go run .",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert!(
+            out(&o).contains("hello from a module"),
+            "{who:?}: {}",
+            out(&o)
+        );
+        let cached = upper(&w).join("go/pkg/mod/example.com/cordontest/greet@v1.0.0/greet.go");
+        assert!(cached.is_file(), "{who:?}: module cache in cordon's home");
+        assert!(
+            !w.home.join("go").exists(),
+            "{who:?}: module cache on the host"
+        );
+        assert!(
+            !w.home.join(".cache").exists(),
+            "{who:?}: build cache on the host"
+        );
+        // The next run has the module without the proxy (GOPROXY=off).
+        drop(s);
+        let o = w.run(
+            &[
+                "--env",
+                "GOPROXY=off",
+                "--env",
+                "GOSUMDB=off",
+                "--env",
+                "GOFLAGS=-mod=mod",
+            ],
+            "timeout 120 go run .",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert!(out(&o).contains("hello from a module"), "{who:?}");
+    }
 }

@@ -38,6 +38,13 @@ enum Agent {
     /// Merge cordon's hook into Claude Code's settings.json (idempotent; backs up and prints the diff).
     #[command(after_long_help = EXAMPLES)]
     Claude(ClaudeArgs),
+    /// Check Codex CLI and print how to run it inside cordon (writes nothing:
+    /// cordon configures Codex at run time, see docs/CODEX.md).
+    Codex,
+    /// Check Aider and print how to run it inside cordon (writes nothing).
+    Aider,
+    /// Check Gemini CLI and print how to run it inside cordon (writes nothing).
+    Gemini,
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +69,9 @@ struct ClaudeArgs {
 pub fn main(args: Args) -> CmdResult {
     match args.agent {
         Agent::Claude(a) => claude(a),
+        Agent::Codex => recipe("codex"),
+        Agent::Aider => recipe("aider"),
+        Agent::Gemini => recipe("gemini"),
     }
 }
 
@@ -388,6 +398,110 @@ fn diff(old: &str, new: &str, path: &Path) -> String {
     out
 }
 
+/// `cordon init codex|aider|gemini`: what the agent's profile does, what of
+/// it this machine has (the program, its API variables), and the command
+/// line to use. These agents need no settings file written: the profile is
+/// applied by `cordon run` (crate::profile).
+fn recipe(name: &str) -> CmdResult {
+    let p = crate::profile::find(name)
+        .ok_or_else(|| Failure::usage(format!("no profile for {name}")))?;
+    let var = |v: &str| std::env::var(v).ok().filter(|x| !x.is_empty());
+    print!("{}", recipe_text(p, &var, which(p.programs[0]).as_deref()));
+    Ok(0)
+}
+
+/// The guide for one profile, from the table and what the machine has.
+fn recipe_text(
+    p: &crate::profile::Profile,
+    var: &dyn Fn(&str) -> Option<String>,
+    found: Option<&Path>,
+) -> String {
+    let mut o = format!("{} inside cordon\n", p.title);
+    o.push_str(&format!("{}\n", "-".repeat(o.len() - 1)));
+    o.push_str(&match found {
+        Some(path) => format!("Found `{}` at {}.\n", p.programs[0], path.display()),
+        None => format!(
+            "`{}` is not on PATH: install {} first (cordon runs it from the host's PATH).\n",
+            p.programs[0], p.title
+        ),
+    });
+    // The network: a loopback base URL is forwarded, else the API preset.
+    let mut net = vec!["registries".to_string()];
+    let mut flags = Vec::new();
+    let local = p.base_url.iter().find_map(|v| {
+        let u = var(v)?;
+        let addr = crate::profile::loopback_authority(&u)?;
+        Some((*v, u, addr))
+    });
+    match &local {
+        Some((v, u, addr)) => {
+            o.push_str(&format!(
+                "{v} points at the host's loopback ({u}): cordon forwards that port into the sandbox.\n"
+            ));
+            flags.push(format!("--allow-domain {addr}"));
+        }
+        None => net.insert(0, p.presets[0].to_string()),
+    }
+    let set: Vec<&str> = p.env.iter().copied().filter(|v| var(v).is_some()).collect();
+    o.push_str(&if set.is_empty() {
+        format!(
+            "None of its API variables is set ({}); set the key before starting it, or log in \
+             inside (the login stays in cordon's home).\n",
+            p.env.join(", ")
+        )
+    } else {
+        format!(
+            "Set here and passed into the sandbox by its profile: {}.\n",
+            set.join(", ")
+        )
+    });
+    o.push_str(&format!(
+        "\nRun it from the project directory:\n\n    cordon run --net {} {}-- {}\n\n",
+        net.join(","),
+        flags.iter().map(|f| format!("{f} ")).collect::<String>(),
+        p.programs[0]
+    ));
+    o.push_str(&format!(
+        "What its profile does (`cordon run --agent none` turns it off):\n\
+         - passes its API variables when they are set: {}\n",
+        p.env.join(", ")
+    ));
+    if let Some(n) = &p.nested {
+        o.push_str(&format!(
+            "- its own sandbox: {}, which a process inside cordon cannot do (Landlock forbids \
+             mounts to a landlocked process; cordon refuses new user namespaces). cordon starts \
+             it as `{} {} ...`, so cordon's sandbox is the boundary: writes only in the \
+             workspace, secrets hidden, network only through cordon's proxy.\n",
+            n.why,
+            p.programs[0],
+            n.args.join(" ")
+        ));
+    }
+    o.push_str(&format!(
+        "- its state ({}) lives in cordon's home overlay: it persists between runs and never \
+         changes the host's files (`cordon home show`). A change there to what runs or instructs \
+         its next session (settings, hooks, memory files, MCP servers) is moved out after the run \
+         for review (`cordon quarantine list`).\n",
+        p.state
+            .iter()
+            .map(|s| format!("~/{s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    o
+}
+
+/// The first executable `name` on PATH.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 const SANDBOX_GUIDE: &str = r#"
 Running Claude Code itself inside cordon's sandbox
 ---------------------------------------------------
@@ -425,6 +539,34 @@ call is denied. See docs/CLAUDE.md.
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codex_recipe_says_what_its_profile_does() {
+        let codex = crate::profile::find("codex").unwrap();
+        let none = |_: &str| None;
+        let t = recipe_text(codex, &none, None);
+        assert!(
+            t.contains("cordon run --net openai,registries -- codex"),
+            "{t}"
+        );
+        assert!(
+            t.contains(r#"codex -c sandbox_mode="danger-full-access""#),
+            "{t}"
+        );
+        assert!(t.contains("not on PATH"), "{t}");
+        assert!(t.contains("~/.codex"), "{t}");
+        let local =
+            |v: &str| (v == "OPENAI_BASE_URL").then(|| "http://127.0.0.1:8089/v1".to_string());
+        let t = recipe_text(codex, &local, Some(Path::new("/usr/bin/codex")));
+        assert!(
+            t.contains("cordon run --net registries --allow-domain 127.0.0.1:8089 -- codex"),
+            "{t}"
+        );
+        assert!(
+            t.contains("passed into the sandbox by its profile: OPENAI_BASE_URL"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn recognises_its_own_commands_only() {

@@ -27,6 +27,7 @@ use std::sync::Arc;
 ///   cordon run --net registries,anthropic -- claude
 ///   cordon run --home-tmp -- npm test     # a throwaway $HOME
 ///   cordon run --env RUST_LOG --max-memory 8G -- cargo test
+///   cordon run --net openai -- codex      # Codex's profile: see --agent
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -84,6 +85,16 @@ pub struct Args {
     /// lost when it ends (e.g. while another run uses the persistent home).
     #[arg(long, conflicts_with = "home")]
     pub home_tmp: bool,
+    /// The agent profile to apply: claude, codex, aider, gemini, or none
+    /// [default: chosen by the command's file name]. A profile passes the
+    /// agent's API variables (key, base URL) when they are set, makes an
+    /// agent whose own command sandbox cannot start inside cordon rely on
+    /// cordon's (Codex: `-c sandbox_mode="danger-full-access"`; Claude Code:
+    /// `--settings '{"sandbox":{"enabled":false}}'`, inserted after the
+    /// program name), and says at start when the agent's API is not
+    /// allowed. It never widens the network. See docs/AGENTS.md.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
     /// Run without recording to the audit journal. Without this flag, cordon
     /// refuses to run when the journal cannot be written (read-only or full disk).
     #[arg(long)]
@@ -93,6 +104,53 @@ pub struct Args {
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+/// The profile `--agent` names, or the one the command's program selects.
+fn agent_profile(args: &Args) -> Result<Option<&'static crate::profile::Profile>, Failure> {
+    match args.agent.as_deref() {
+        Some("none") => Ok(None),
+        Some(name) => crate::profile::find(name).map(Some).ok_or_else(|| {
+            Failure::usage(format!("--agent {name}: no such profile"))
+                .hint(format!("use one of: {}", crate::profile::names()))
+        }),
+        None => Ok(args
+            .command
+            .first()
+            .and_then(|p| crate::profile::for_program(p))),
+    }
+}
+
+/// One line when the agent's API cannot be reached under this run's
+/// network policy (a loopback base URL is the loopback hints' business).
+fn api_hint(
+    p: &crate::profile::Applied,
+    plan: &netrun::NetPlan,
+    net: &settings::NetPolicy,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let (host, port) = crate::profile::api_endpoint(p.profile, var)?;
+    let title = p.profile.title;
+    if plan.proxy.is_none() {
+        return Some(format!(
+            "{title} needs its API ({host}) and this run has no network"
+        ));
+    }
+    let parsed = cordon_net::Host::parse(&host).ok()?;
+    if net.rules.decide(&parsed, port).is_ok() {
+        return None;
+    }
+    let preset_hosts = |name: &&&str| {
+        cordon_net::presets::find(name).is_some_and(|pr| pr.hosts.contains(&host.as_str()))
+    };
+    let flag = match p.profile.presets.iter().find(preset_hosts) {
+        Some(preset) => format!("--net {preset}"),
+        None if port == 443 || port == 80 => format!("--allow-domain {host}"),
+        None => format!("--allow-domain {host}:{port}"),
+    };
+    Some(format!(
+        "{title}'s API ({host}) is not allowed, so it cannot work: add {flag}"
+    ))
 }
 
 fn isatty(fd: i32) -> bool {
@@ -212,7 +270,18 @@ pub fn main(args: Args) -> CmdResult {
     let host_env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let extra_env: Vec<String> = s.env.iter().map(|v| v.value.clone()).collect();
+    let host_var = |name: &str| {
+        host_env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let profile = agent_profile(&args)?
+        .map(|p| crate::profile::apply(p, &args.command, |v| host_var(v).is_some()));
+    let mut extra_env: Vec<String> = s.env.iter().map(|v| v.value.clone()).collect();
+    if let Some(p) = &profile {
+        extra_env.extend(p.env.iter().map(|v| v.to_string()));
+    }
     let scrubbed = cordon_sandbox::env::scrub(&host_env, &extra_env);
     let net_plan = netrun::plan(args.net.no_network, &checked.net);
     let mut env: Vec<(OsString, OsString)> = scrubbed
@@ -253,6 +322,12 @@ pub fn main(args: Args) -> CmdResult {
     for h in &loopback_hints {
         eprintln!("cordon: warning: {h}");
     }
+    if let Some(p) = &profile {
+        let hint = api_hint(p, &net_plan, &checked.net, &host_var);
+        for w in p.warnings.iter().chain(hint.as_ref()) {
+            eprintln!("cordon: warning: {w}");
+        }
+    }
 
     // Any stream that is a terminal goes through the pty, whose output
     // cordon filters: a redirected stdin must not hand the sandbox the
@@ -266,7 +341,9 @@ pub fn main(args: Args) -> CmdResult {
     fs.prepare()
         .map_err(|e| Failure::refuse(format!("cannot prepare the workspace: {e}")))?;
     let spec = Spec {
-        argv: args.command.clone(),
+        argv: profile
+            .as_ref()
+            .map_or_else(|| args.command.clone(), |p| p.argv.clone()),
         env,
         // The caller's directory (read-only if outside the workspace).
         cwd: cwd.clone(),
@@ -348,6 +425,11 @@ pub fn main(args: Args) -> CmdResult {
             "hidden": fs.hidden.len(),
             "home": home_label(&home),
             "env_dropped": scrubbed.dropped,
+            "agent": profile.as_ref().map(|p| serde_json::json!({
+                "profile": p.profile.name,
+                "env": p.env,
+                "nested": p.nested,
+            })),
         })),
     );
     if args.verbose {
@@ -357,6 +439,18 @@ pub fn main(args: Args) -> CmdResult {
             eprintln!("cordon: also writable: {}", w.display());
         }
         eprintln!("cordon: home: {}", home_label(&home));
+        match &profile {
+            Some(p) => {
+                eprintln!("cordon: agent profile: {}", p.profile.name);
+                if let Some(n) = &p.nested {
+                    eprintln!("cordon:   {n}");
+                }
+                if !p.env.is_empty() {
+                    eprintln!("cordon:   passed: {}", p.env.join(", "));
+                }
+            }
+            None => eprintln!("cordon: agent profile: none"),
+        }
         eprintln!("cordon: hidden: {} paths", fs.hidden.len());
         for h in &fs.hidden {
             eprintln!("cordon:   {}", h.display());

@@ -125,10 +125,21 @@ pub fn serve(socket: &Path, opts: &Options) -> CmdResult {
             let _ = std::fs::remove_file(socket);
         }
     }
-    let listener = cordon_net::unix_path::bind(socket).map_err(|e| {
-        Failure::refuse(format!("cannot listen on {}: {e}", socket.display()))
-            .hint("give --socket a path in a writable directory")
-    })?;
+    // Bound under a staging name and renamed once listening: whoever waits
+    // for the socket file (`cordon run --hook-relay`, before it starts the
+    // agent) never meets a refused connection between bind and listen.
+    let name = socket
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = socket.with_file_name(format!(".{name}.{}", std::process::id()));
+    let listener = cordon_net::unix_path::bind(&staging)
+        .and_then(|l| std::fs::rename(&staging, socket).map(|()| l))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&staging);
+            Failure::refuse(format!("cannot listen on {}: {e}", socket.display()))
+                .hint("give --socket a path in a writable directory")
+        })?;
     let owner = Arc::new(Owner::new(crate::paths::data_dir(), !opts.no_journal));
     summarise_on_stop(owner.clone());
     let slots = Arc::new((Mutex::new(0usize), Condvar::new()));
