@@ -2,6 +2,8 @@
 //! `.ci/install`): `codex exec` runs a multi-step task inside `cordon run`,
 //! driven by a scripted OpenAI Responses API on the host's loopback that the
 //! sandbox reaches through a loopback forward (`--allow-domain 127.0.0.1:PORT`).
+//! Codex runs in its default mode: cordon's agent profile passes its key and
+//! makes it rely on cordon's sandbox (its own, bubblewrap, cannot start inside).
 //!
 //! The script, as calls of Codex's `exec_command` tool: normal work (write and
 //! read a file, commit with git), a read of the planted secrets, writes to
@@ -25,30 +27,22 @@ use std::time::{Duration, Instant};
 /// The whole run's bound: Codex and the script take about 2 s.
 const LIMIT: Duration = Duration::from_secs(90);
 
-/// `cordon run -v --allow-domain 127.0.0.1:PORT --env OPENAI_API_KEY -- codex exec ...`.
+/// `cordon run -v --allow-domain 127.0.0.1:PORT -- codex exec ...`: Codex in
+/// its default mode; cordon's profile for it passes OPENAI_API_KEY and makes
+/// Codex rely on cordon's sandbox instead of its own.
 fn run_codex(w: &World, api: &Api) -> Output {
     let fwd = format!("127.0.0.1:{}", api.port);
     // Codex 0.171 takes its base URL from its configuration (`openai_base_url`),
-    // not from OPENAI_BASE_URL; the key comes from OPENAI_API_KEY.
+    // not from OPENAI_BASE_URL.
     let base = format!("openai_base_url=\"http://127.0.0.1:{}/v1\"", api.port);
     let mut c = w.cordon();
     c.env("OPENAI_API_KEY", "sk-test-not-a-key")
-        .args([
-            "run",
-            "-v",
-            "--allow-domain",
-            &fwd,
-            "--env",
-            "OPENAI_API_KEY",
-        ])
+        .args(["run", "-v", "--allow-domain", &fwd])
         .arg("--")
         .arg(agent_bin("codex"))
         // A model the catalogue does not know gets Codex's plain function
         // tools (`exec_command`), which the script calls.
         .args(["exec", "-m", "e2e-model", "-c", &base])
-        // PROFILE: Codex's own sandbox (bwrap) cannot start inside cordon; until
-        // cordon's agent profile configures Codex to rely on cordon, say so here.
-        .args(["-s", "danger-full-access"])
         .arg("Do the task.");
     output_within(&mut c, LIMIT)
 }
@@ -186,6 +180,9 @@ fn codex_runs_a_task_contained_and_journaled() {
         "{stdout}\n{stderr}"
     );
 
+    // Codex took cordon's setting: its commands run without its own sandbox.
+    assert!(stderr.contains("sandbox: danger-full-access"), "{stderr}");
+
     // What the model got back.
     let outputs = tool_outputs(&api);
     for (i, step) in steps.iter().enumerate() {
@@ -255,10 +252,13 @@ fn codex_runs_a_task_contained_and_journaled() {
             .filter(|r| r["kind"] == kind && f(&r["payload"]))
             .count()
     };
+    // cordon's profile for Codex: the key passed, Codex's own sandbox off.
     assert_eq!(
-        has("sandbox.start", &|p| p["command"][0]
-            .as_str()
-            .is_some_and(|c| c.ends_with("codex"))),
+        has("sandbox.start", &|p| p["agent"]["profile"] == "codex"
+            && p["agent"]["env"] == json!(["OPENAI_API_KEY"])
+            && p["agent"]["nested"]
+                .as_str()
+                .is_some_and(|n| n.contains("danger-full-access"))),
         1,
         "{records:?}"
     );
