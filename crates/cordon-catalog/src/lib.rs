@@ -675,6 +675,12 @@ pub static HOME_POINTS: &[(&str, HomeWatch, &str)] = &[
         HomeWatch::Whole,
         "Codex prompts (instructions)",
     ),
+    (".codex/hooks.json", HomeWatch::Whole, "Codex hooks"),
+    (
+        ".codex/rules",
+        HomeWatch::Whole,
+        "Codex command rules (approve commands)",
+    ),
     (
         ".gemini/settings.json",
         HomeWatch::Whole,

@@ -63,6 +63,10 @@ pub struct Profile {
     pub env: &'static [&'static str],
     /// Those of `env` that hold its API's base URL.
     pub base_url: &'static [&'static str],
+    /// A configuration key that holds its API's base URL when given on the
+    /// command line (`-c KEY=URL`, `--config KEY=URL`): Codex reads its base
+    /// URL from its config, not from a variable.
+    pub base_url_config: Option<&'static str>,
     /// Where it keeps its state, relative to `$HOME`.
     pub state: &'static [&'static str],
     /// Its own command sandbox, if it has one.
@@ -85,6 +89,7 @@ pub static PROFILES: &[Profile] = &[
             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
         ],
         base_url: &["ANTHROPIC_BASE_URL"],
+        base_url_config: None,
         state: &[".claude", ".claude.json"],
         nested: Some(Nested {
             why: "Claude Code's sandboxed Bash (settings `sandbox.enabled`) runs each command in \
@@ -99,8 +104,9 @@ pub static PROFILES: &[Profile] = &[
         title: "Codex CLI",
         programs: &["codex"],
         presets: &["openai"],
-        env: &["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"],
-        base_url: &["OPENAI_BASE_URL"],
+        env: &["OPENAI_API_KEY", "CODEX_API_KEY"],
+        base_url: &[],
+        base_url_config: Some("openai_base_url"),
         state: &[".codex"],
         nested: Some(Nested {
             why: "Codex runs each command in bubblewrap (its read-only and workspace-write \
@@ -135,6 +141,7 @@ pub static PROFILES: &[Profile] = &[
             "AIDER_MODEL",
         ],
         base_url: &["OPENAI_API_BASE", "OLLAMA_API_BASE"],
+        base_url_config: None,
         state: &[".aider", ".aider.conf.yml"],
         nested: None,
     },
@@ -150,6 +157,7 @@ pub static PROFILES: &[Profile] = &[
             "GOOGLE_CLOUD_PROJECT",
         ],
         base_url: &["GOOGLE_GEMINI_BASE_URL"],
+        base_url_config: None,
         state: &[".gemini"],
         nested: None,
     },
@@ -265,20 +273,49 @@ fn chosen(n: &Nested, argv: &[OsString]) -> Option<String> {
     None
 }
 
-/// The host and port of an agent's API: its base URL variable's value when
-/// set (`None` for a loopback URL, which the loopback hints cover), else the
-/// first host of its first preset on 443.
+/// Where an agent's API is, as far as the command line and the environment
+/// tell.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A host and port reached through the proxy.
+    Remote(String, u16),
+    /// The host's loopback (`127.0.0.1:PORT` as `--allow-domain` takes it),
+    /// and whether a variable named it (the loopback hints already cover
+    /// those) rather than the command line.
+    Loopback(String, bool),
+}
+
+/// The agent's API: a base URL on its command line (`-c KEY=URL`), else in
+/// one of its variables, else the first host of its first preset on 443.
 pub fn api_endpoint(
     profile: &Profile,
     var: impl Fn(&str) -> Option<String>,
-) -> Option<(String, u16)> {
+    argv: &[OsString],
+) -> Option<Endpoint> {
+    let endpoint = |url: &str, by_var: bool| {
+        let (h, port) = url_host(url)?;
+        Some(match loopback_authority(url) {
+            Some(a) => Endpoint::Loopback(a, by_var),
+            None => Endpoint::Remote(h, port),
+        })
+    };
+    if let Some(key) = profile.base_url_config {
+        let prefix = format!("{key}=");
+        let args = argv.iter().filter_map(|a| a.to_str());
+        if let Some(v) = args
+            .map(|a| a.strip_prefix("--config=").unwrap_or(a))
+            .find_map(|a| a.strip_prefix(prefix.as_str()))
+        {
+            return endpoint(v.trim_matches(['"', '\'']), false);
+        }
+    }
     for v in profile.base_url {
         if let Some(url) = var(v).filter(|u| !u.trim().is_empty()) {
-            return url_host(&url).filter(|(h, _)| !is_loopback_name(h));
+            return endpoint(&url, true);
         }
     }
     let preset = cordon_net::presets::find(profile.presets.first()?)?;
-    Some((preset.hosts.first()?.to_string(), 443))
+    Some(Endpoint::Remote(preset.hosts.first()?.to_string(), 443))
 }
 
 /// `127.0.0.1:PORT` (as `--allow-domain` takes it) when `url` points at the

@@ -491,3 +491,45 @@ fn go_mod_download_works_and_its_cache_persists_in_cordons_home() {
         assert!(out(&o).contains("hello from a module"), "{who:?}");
     }
 }
+
+/// Every row of the home persistence catalogue, tried: something written at
+/// that path inside is reported and moved out after the run (or could not be
+/// written at all), and the next run does not see it.
+#[test]
+fn every_home_persistence_point_written_inside_is_held_back() {
+    let w = World::new(As::Root);
+    let points: Vec<&str> = cordon_catalog::HOME_POINTS
+        .iter()
+        .map(|(rel, _, _)| *rel)
+        .collect();
+    // A directory gets a file in it; anything else is appended to or created.
+    let script: String = points
+        .iter()
+        .map(|rel| {
+            format!(
+                "p=~/{rel}; if [ -d \"$p\" ]; then echo probe > \"$p/cordon-probe\"; \
+                 else mkdir -p \"$(dirname \"$p\")\" && echo '# cordon-probe' >> \"$p\"; fi \
+                 2>/dev/null && echo \"wrote {rel}\"\n"
+            )
+        })
+        .collect();
+    let o = w.run(&[], &script);
+    let (said, e) = (out(&o), err(&o));
+    for rel in &points {
+        if !said.contains(&format!("wrote {rel}\n")) {
+            continue; // refused inside (a hidden path such as ~/.ssh)
+        }
+        assert!(
+            e.lines()
+                .any(|l| l.contains(&format!("~/{rel} ")) && l.contains("quarantine")),
+            "~/{rel} written inside but not reported:\n{e}"
+        );
+    }
+    assert!(said.contains("wrote .codex/rules"), "{said}");
+    // The next run sees none of it.
+    let again = ok(&w.run(
+        &[],
+        "grep -rl cordon-probe ~ 2>/dev/null | grep -v '^/proc' ; echo end",
+    ));
+    assert_eq!(again.trim(), "end", "{again}");
+}

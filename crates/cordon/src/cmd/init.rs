@@ -442,6 +442,14 @@ fn recipe_text(
         }
         None => net.insert(0, p.presets[0].to_string()),
     }
+    if let Some(key) = p.base_url_config {
+        o.push_str(&format!(
+            "{} reads its base URL from its config, not a variable: for a model server on the \
+             host's loopback, add `--allow-domain 127.0.0.1:PORT` to cordon and `-c \
+             {key}=\"http://127.0.0.1:PORT/v1\"` to {}.\n",
+            p.title, p.programs[0]
+        ));
+    }
     let set: Vec<&str> = p.env.iter().copied().filter(|v| var(v).is_some()).collect();
     o.push_str(&if set.is_empty() {
         format!(

@@ -129,8 +129,26 @@ fn api_hint(
     net: &settings::NetPolicy,
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Option<String> {
-    let (host, port) = crate::profile::api_endpoint(p.profile, var)?;
+    use crate::profile::Endpoint;
     let title = p.profile.title;
+    let (host, port) = match crate::profile::api_endpoint(p.profile, var, &p.argv)? {
+        Endpoint::Remote(h, port) => (h, port),
+        // A variable's loopback URL is the loopback hints' business.
+        Endpoint::Loopback(_, true) => return None,
+        Endpoint::Loopback(addr, false) => {
+            let served = cordon_net::forward::parse(&addr)
+                .ok()
+                .flatten()
+                .is_some_and(|want| plan.forwards.iter().any(|f| f.addr == want.addr));
+            return (!served).then(|| {
+                format!(
+                    "{title}'s base URL points at {addr} on the host; inside the sandbox that is \
+                     the sandbox's own loopback, so nothing answers there: forward it with \
+                     --allow-domain {addr}"
+                )
+            });
+        }
+    };
     if plan.proxy.is_none() {
         return Some(format!(
             "{title} needs its API ({host}) and this run has no network"
