@@ -464,27 +464,49 @@ mod tests {
 
     #[test]
     fn the_api_endpoint_follows_the_base_url() {
+        use Endpoint::*;
         let codex = find("codex").unwrap();
         let none = |_: &str| None;
+        let plain = os(&["codex"]);
+        let remote = |h: &str, p| Some(Remote(h.into(), p));
         assert_eq!(
-            api_endpoint(codex, none),
-            Some(("api.openai.com".into(), 443))
+            api_endpoint(codex, none, &plain),
+            remote("api.openai.com", 443)
         );
-        let gw = |_: &str| Some("http://llm.corp.example:8080/v1".to_string());
+        // Codex takes its base URL from its config on the command line.
+        let gw = os(&[
+            "codex",
+            "-c",
+            r#"openai_base_url="http://llm.corp.example:8080/v1""#,
+        ]);
         assert_eq!(
-            api_endpoint(codex, gw),
-            Some(("llm.corp.example".into(), 8080))
+            api_endpoint(codex, none, &gw),
+            remote("llm.corp.example", 8080)
         );
-        for local in [
-            "http://127.0.0.1:9000/v1",
-            "http://localhost:11434",
-            "http://[::1]:1/",
+        let local = os(&[
+            "codex",
+            "--config=openai_base_url=http://127.0.0.1:9000/v1",
+            "exec",
+        ]);
+        assert_eq!(
+            api_endpoint(codex, none, &local),
+            Some(Loopback("127.0.0.1:9000".into(), false))
+        );
+        // Claude Code from its variable.
+        let claude = find("claude").unwrap();
+        for (url, want) in [
+            (
+                "http://llm.corp.example:8080",
+                remote("llm.corp.example", 8080),
+            ),
+            (
+                "http://localhost:11434",
+                Some(Loopback("localhost:11434".into(), true)),
+            ),
+            ("http://[::1]:1/", Some(Loopback("[::1]:1".into(), true))),
         ] {
-            assert_eq!(
-                api_endpoint(codex, |_: &str| Some(local.to_string())),
-                None,
-                "{local}"
-            );
+            let var = |_: &str| Some(url.to_string());
+            assert_eq!(api_endpoint(claude, var, &os(&["claude"])), want, "{url}");
         }
     }
 }

@@ -234,9 +234,9 @@ fn claude_codes_own_sandbox_is_switched_to_cordons() {
     ]});
     for (extra, runs) in [(&[][..], true), (&["--agent", "none"][..], false)] {
         let _ = std::fs::remove_file(w.ws.join("ran.txt"));
-        let api = Api::start(dir.path(), &script);
+        let api = Api::start("anthropic_api.py", dir.path(), &script);
         let o = run_claude(&w, &api, extra);
-        let results = api.tool_results();
+        let results = tool_results(&api);
         let got = results
             .iter()
             .find(|(id, _)| id == "toolu_e2e_000")

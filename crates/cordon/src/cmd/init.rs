@@ -563,15 +563,20 @@ mod tests {
         );
         assert!(t.contains("not on PATH"), "{t}");
         assert!(t.contains("~/.codex"), "{t}");
-        let local =
-            |v: &str| (v == "OPENAI_BASE_URL").then(|| "http://127.0.0.1:8089/v1".to_string());
-        let t = recipe_text(codex, &local, Some(Path::new("/usr/bin/codex")));
         assert!(
-            t.contains("cordon run --net registries --allow-domain 127.0.0.1:8089 -- codex"),
+            t.contains(r#"-c openai_base_url="http://127.0.0.1:PORT/v1""#),
+            "{t}"
+        );
+        let claude = crate::profile::find("claude").unwrap();
+        let local =
+            |v: &str| (v == "ANTHROPIC_BASE_URL").then(|| "http://127.0.0.1:8089".to_string());
+        let t = recipe_text(claude, &local, Some(Path::new("/usr/bin/claude")));
+        assert!(
+            t.contains("cordon run --net registries --allow-domain 127.0.0.1:8089 -- claude"),
             "{t}"
         );
         assert!(
-            t.contains("passed into the sandbox by its profile: OPENAI_BASE_URL"),
+            t.contains("passed into the sandbox by its profile: ANTHROPIC_BASE_URL"),
             "{t}"
         );
     }
