@@ -22,7 +22,8 @@ use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// Install cordon's hooks into an agent's settings.
+/// Set an agent up for cordon: hooks for Claude Code; for Codex, Aider and
+/// Gemini CLI a checked recipe (their profile does the rest at run time).
 ///
 /// `cordon init claude` makes Claude Code ask cordon before every tool call
 /// (Bash, file tools, web tools, MCP tools) and show it every tool result,
@@ -453,8 +454,8 @@ fn recipe_text(
     let set: Vec<&str> = p.env.iter().copied().filter(|v| var(v).is_some()).collect();
     o.push_str(&if set.is_empty() {
         format!(
-            "None of its API variables is set ({}); set the key before starting it, or log in \
-             inside (the login stays in cordon's home).\n",
+            "None of its API variables is set ({}); set the key before starting it, or log in on \
+             the host first (a host login is visible inside, read-only).\n",
             p.env.join(", ")
         )
     } else {
