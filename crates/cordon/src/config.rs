@@ -92,6 +92,9 @@ pub struct SandboxSection {
     pub allow_read: Vec<Str>,
     #[serde(default)]
     pub deny_read: Vec<Str>,
+    /// Pathname unix sockets outside the workspace the command may connect to.
+    #[serde(default)]
+    pub allow_unix_socket: Vec<Str>,
     #[serde(default)]
     pub env: Vec<Str>,
     pub max_procs: Option<Spanned<u64>>,

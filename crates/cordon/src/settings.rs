@@ -199,6 +199,7 @@ pub enum Item {
     AllowWrite(String),
     AllowRead(String),
     DenyRead(String),
+    AllowUnixSocket(String),
     Env(String),
     MaxProcs(u64),
     MaxMemory(u64),
@@ -225,6 +226,7 @@ impl Item {
             Item::AllowWrite(_) => Key::AllowWrite,
             Item::AllowRead(_) => Key::AllowRead,
             Item::DenyRead(_) => Key::DenyRead,
+            Item::AllowUnixSocket(_) => Key::AllowUnixSocket,
             Item::Env(_) => Key::Env,
             Item::MaxProcs(_) => Key::MaxProcs,
             Item::MaxMemory(_) => Key::MaxMemory,
@@ -252,6 +254,7 @@ impl Item {
             Item::AllowWrite(s)
             | Item::AllowRead(s)
             | Item::DenyRead(s)
+            | Item::AllowUnixSocket(s)
             | Item::Env(s)
             | Item::NetAllow(s)
             | Item::NetDeny(s)
@@ -361,6 +364,7 @@ pub struct Sandbox {
     pub allow_write: Vec<Sourced<String>>,
     pub allow_read: Vec<Sourced<String>>,
     pub deny_read: Vec<Sourced<String>>,
+    pub allow_unix_socket: Vec<Sourced<String>>,
     pub env: Vec<Sourced<String>>,
     pub max_procs: Sourced<u64>,
     pub max_memory: Sourced<Memory>,
@@ -461,6 +465,7 @@ impl Settings {
                 allow_write: Vec::new(),
                 allow_read: Vec::new(),
                 deny_read: Vec::new(),
+                allow_unix_socket: Vec::new(),
                 env: Vec::new(),
                 max_procs: Sourced::builtin(cordon_sandbox::Limits::default().max_procs),
                 max_memory: Sourced::builtin(Memory::Default),
@@ -778,6 +783,7 @@ impl Settings {
             Item::AllowWrite(v) => sb.allow_write.push(src.of(v)),
             Item::AllowRead(v) => sb.allow_read.push(src.of(v)),
             Item::DenyRead(v) => sb.deny_read.push(src.of(v)),
+            Item::AllowUnixSocket(v) => sb.allow_unix_socket.push(src.of(v)),
             Item::Env(v) => sb.env.push(src.of(v)),
             Item::MaxProcs(v) => sb.max_procs = src.of(v),
             Item::MaxMemory(v) => sb.max_memory = src.of(Memory::Bytes(v)),
@@ -887,10 +893,11 @@ impl Settings {
                 place: place.to_string(),
             })
         };
-        let lists: [(Key, &Vec<Sourced<String>>); 11] = [
+        let lists: [(Key, &Vec<Sourced<String>>); 12] = [
             (Key::AllowWrite, &self.sandbox.allow_write),
             (Key::AllowRead, &self.sandbox.allow_read),
             (Key::DenyRead, &self.sandbox.deny_read),
+            (Key::AllowUnixSocket, &self.sandbox.allow_unix_socket),
             (Key::Env, &self.sandbox.env),
             (Key::NetAllow, &self.network.allow),
             (Key::NetDeny, &self.network.deny),
@@ -1056,6 +1063,7 @@ fn entries(f: ConfigFile, text: &str, path: &Path) -> (Vec<Entry>, Vec<Problem>)
     list(sb.allow_write, Item::AllowWrite, &mut out);
     list(sb.allow_read, Item::AllowRead, &mut out);
     list(sb.deny_read, Item::DenyRead, &mut out);
+    list(sb.allow_unix_socket, Item::AllowUnixSocket, &mut out);
     list(sb.env, Item::Env, &mut out);
     list(net.allow, Item::NetAllow, &mut out);
     list(net.deny, Item::NetDeny, &mut out);

@@ -289,6 +289,14 @@ const WIDENINGS: &[Widening] = &[
         value: "/srv/elsewhere",
     },
     Widening {
+        name: "unix socket outside",
+        file: "[sandbox]\nallow_unix_socket = [\"/run/docker.sock\"]\n",
+        run: &["--allow-unix-socket", "/run/docker.sock"],
+        check: &[],
+        hook: &[],
+        value: "/run/docker.sock",
+    },
+    Widening {
         name: "reveal a secret",
         file: "[sandbox]\nallow_read = [\"/root/.ssh\"]\n",
         run: &["--allow-read", "/root/.ssh"],

@@ -346,6 +346,17 @@ fn explicitly_allowed_sockets_are_reachable() {
         assert!(ok(&o).contains("ALLOWED 0 0 0"), "{who:?}: {}", out(&o));
         assert_eq!(host.reached(), 3, "{who:?}");
         assert!(!err(&o).contains("refused"), "{}", err(&o));
+        // The same from the user's config file (`[sandbox] allow_unix_socket`).
+        let cfg = w.home.join(".config/cordon/config.toml");
+        std::fs::write(&cfg, format!("[sandbox]\nallow_unix_socket = [{s:?}]\n")).unwrap();
+        let o = run_inside(
+            &w,
+            &[],
+            &format!("print('CONFIGURED', do_connect({s:?}), do_sendto({d:?}))"),
+        );
+        std::fs::write(&cfg, "").unwrap();
+        assert!(ok(&o).contains("CONFIGURED 0 13"), "{who:?}: {}", out(&o));
+        assert_eq!(host.reached(), 1, "{who:?}: the configured socket only");
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Args {
     /// socket PATH outside the workspace (repeatable), e.g. an agent's own
     /// daemon. Other sockets outside the workspace and the sandbox's private
     /// directories are refused (EACCES), and named at the end of the run.
+    /// Config: `[sandbox] allow_unix_socket`; a managed ceiling admits only
+    /// sockets under its `allow_write` paths.
     #[arg(long, value_name = "PATH")]
     pub allow_unix_socket: Vec<PathBuf>,
     /// Pass NAME from the environment, or set NAME=VALUE (repeatable). Other
@@ -194,10 +196,15 @@ fn flag_entries(args: &Args, cwd: &std::path::Path) -> Result<Vec<Entry>, Failur
             .to_string()
     };
     let mut e = Vec::new();
-    let lists: [(&'static str, &Vec<PathBuf>, MakeItem); 3] = [
+    let lists: [(&'static str, &Vec<PathBuf>, MakeItem); 4] = [
         ("--allow-write", &args.allow_write, Item::AllowWrite),
         ("--allow-read", &args.allow_read, Item::AllowRead),
         ("--deny-read", &args.deny_read, Item::DenyRead),
+        (
+            "--allow-unix-socket",
+            &args.allow_unix_socket,
+            Item::AllowUnixSocket,
+        ),
     ];
     for (flag, v, item) in lists {
         e.extend(v.iter().map(|p| Entry::flag(flag, item(path(p)))));
@@ -378,11 +385,7 @@ pub fn main(args: Args) -> CmdResult {
             .as_ref()
             .map(|r| vec![(r.socket.clone(), PathBuf::from(RELAY_INSIDE))])
             .unwrap_or_default(),
-        unix_allow: args
-            .allow_unix_socket
-            .iter()
-            .map(|p| config::expand_path(&p.to_string_lossy(), &cwd))
-            .collect(),
+        unix_allow: exp(&s.allow_unix_socket),
         allow_degraded: degraded,
         home: home.overlay.clone(),
         ..Default::default()

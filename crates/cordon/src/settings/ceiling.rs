@@ -168,6 +168,11 @@ impl Ceiling {
             Item::RuleAllow(_) => off(&self.allow_rules, "ceiling.allow_rules"),
             Item::AllowDegraded(_) => off(&self.allow_degraded, "ceiling.allow_degraded"),
             Item::AllowWrite(p) => paths(&self.allow_write, "ceiling.allow_write", p, base, home),
+            // Connecting to a socket is writing to it (and to whatever
+            // listens there): only where the ceiling lets any layer write.
+            Item::AllowUnixSocket(p) => {
+                paths(&self.allow_write, "ceiling.allow_write", p, base, home)
+            }
             Item::AllowRead(p) => paths(&self.allow_read, "ceiling.allow_read", p, base, home),
             Item::HookMode(HookMode::Monitor) => match &self.hook_mode {
                 Some(m) if m.value == HookMode::Enforce => {

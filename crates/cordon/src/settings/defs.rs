@@ -8,6 +8,7 @@ pub enum Key {
     AllowWrite,
     AllowRead,
     DenyRead,
+    AllowUnixSocket,
     Env,
     MaxProcs,
     MaxMemory,
@@ -99,6 +100,12 @@ pub const DEFS: &[Def] = &[
         "sandbox.deny_read",
         Some("--deny-read"),
         Narrows,
+    ),
+    def(
+        Key::AllowUnixSocket,
+        "sandbox.allow_unix_socket",
+        Some("--allow-unix-socket"),
+        Widens,
     ),
     def(Key::Env, "sandbox.env", Some("--env"), Widens),
     def(

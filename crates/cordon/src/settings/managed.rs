@@ -259,6 +259,7 @@ fn with_home(item: Item, home: &Path) -> Item {
         Item::AllowWrite(s) => Item::AllowWrite(path(s)),
         Item::AllowRead(s) => Item::AllowRead(path(s)),
         Item::DenyRead(s) => Item::DenyRead(path(s)),
+        Item::AllowUnixSocket(s) => Item::AllowUnixSocket(path(s)),
         Item::RuleAllow(s) => Item::RuleAllow(rule(s)),
         Item::RuleAsk(s) => Item::RuleAsk(rule(s)),
         Item::RuleDeny(s) => Item::RuleDeny(rule(s)),
