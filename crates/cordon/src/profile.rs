@@ -177,13 +177,28 @@ pub fn names() -> String {
 
 /// The profile a command selects by its program's file name.
 pub fn for_program(program: &std::ffi::OsStr) -> Option<&'static Profile> {
+    let stem = program_stem(program)?;
+    PROFILES.iter().find(|p| p.programs.contains(&stem))
+}
+
+/// A program's file name without the extensions npm gives agents.
+fn program_stem(program: &std::ffi::OsStr) -> Option<&str> {
     let file = std::path::Path::new(program).file_name()?.as_bytes();
     let file = std::str::from_utf8(file).ok()?;
-    let stem = [".js", ".cjs", ".mjs", ".exe"]
-        .iter()
-        .find_map(|ext| file.strip_suffix(ext))
-        .unwrap_or(file);
-    PROFILES.iter().find(|p| p.programs.contains(&stem))
+    Some(
+        [".js", ".cjs", ".mjs", ".exe"]
+            .iter()
+            .find_map(|ext| file.strip_suffix(ext))
+            .unwrap_or(file),
+    )
+}
+
+/// Where the agent's own arguments start: after the first word that names
+/// the agent's program (`codex`, `npx @openai/codex`, `node .../codex.js`).
+fn agent_position(profile: &Profile, argv: &[OsString]) -> Option<usize> {
+    argv.iter()
+        .position(|a| program_stem(a).is_some_and(|s| profile.programs.contains(&s)))
+        .map(|i| i + 1)
 }
 
 /// What a profile does to one run.
@@ -228,17 +243,26 @@ pub fn apply(
                     ));
                 }
             }
-            None if !argv.is_empty() => {
-                out.splice(1..1, n.args.iter().map(OsString::from));
-                nested = Some(format!(
-                    "{} relies on cordon's sandbox: `{}` inserted after the program ({}, \
+            None => match agent_position(profile, argv) {
+                Some(at) => {
+                    out.splice(at..at, n.args.iter().map(OsString::from));
+                    nested = Some(format!(
+                        "{} relies on cordon's sandbox: `{}` inserted after the program ({}, \
                      which a process inside cordon cannot do)",
+                        profile.title,
+                        n.args.join(" "),
+                        n.why
+                    ));
+                }
+                None => warnings.push(format!(
+                    "cannot tell where {}'s own arguments start in this command, so its own \
+                     sandbox is left on: {}, which a process inside cordon cannot do. Pass `{}` \
+                     to it yourself",
                     profile.title,
-                    n.args.join(" "),
-                    n.why
-                ));
-            }
-            None => {}
+                    n.why,
+                    n.args.join(" ")
+                )),
+            },
         }
     }
     Applied {
@@ -445,6 +469,29 @@ mod tests {
             assert_eq!(a.argv, os(fine));
             assert!(a.warnings.is_empty(), "{fine:?}");
         }
+        // Started through another program: inserted after the agent's name.
+        let a = apply(
+            codex,
+            &os(&["npx", "-y", "@openai/codex", "exec", "x"]),
+            |_| false,
+        );
+        assert_eq!(
+            a.argv[..5],
+            os(&[
+                "npx",
+                "-y",
+                "@openai/codex",
+                "-c",
+                r#"sandbox_mode="danger-full-access""#
+            ])[..]
+        );
+        let a = apply(codex, &os(&["./run-agent.sh", "exec"]), |_| false);
+        assert_eq!(a.argv, os(&["./run-agent.sh", "exec"]));
+        assert!(
+            a.warnings[0].contains("cannot tell where"),
+            "{:?}",
+            a.warnings
+        );
         // A prompt that mentions an option is not a choice.
         let a = apply(
             codex,
