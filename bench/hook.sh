@@ -15,7 +15,13 @@
 # The data directory (state, journal) is made under $TMPDIR (default /tmp);
 # TMPDIR=/dev/shm shows the cost without disk flushes.
 #
-# Usage: bench/hook.sh [RUNS]    (default 300; needs hyperfine, python3)
+# With BASE=/path/to/another/cordon (e.g. a release build of an earlier
+# commit), the PreToolUse Bash event is also timed and counted for that binary
+# next to this one: both started through `env` to give each its own data
+# directory (a session and journal of its own, only these events), so the two
+# rows differ by nothing but the binary.
+#
+# Usage: [BASE=/path/to/cordon] bench/hook.sh [RUNS]    (default 300; needs hyperfine, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -51,12 +57,25 @@ PY
 "$BIN" hook claude --input "$T/pre.json" | grep -q permissionDecision
 "$BIN" hook claude --input "$T/post.json" >/dev/null
 
+# Side by side with BASE: the same event, each binary with a data directory of its own.
+CMP=()
+if [ -n "${BASE:-}" ]; then
+  ENV="$(command -v env)"
+  mkdir -p "$T/data-new" "$T/data-base"
+  CMP+=(-n "env true (the floor of these two)" "$ENV $TRUE")
+  for who in new base; do
+    b="$BIN"; [ "$who" = base ] && b="$BASE"
+    CORDON_DATA_DIR="$T/data-$who" "$b" hook claude --input "$T/pre.json" | grep -q permissionDecision
+    CMP+=(-n "$who: hook PreToolUse Bash (env)" "$ENV CORDON_DATA_DIR=$T/data-$who $b hook claude --input $T/pre.json")
+  done
+fi
+
 hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$T/out.json" \
   -n true "$TRUE" \
   -n "cordon --version (start-up floor)" "$BIN --version" \
   -n "hook PreToolUse Bash" "$BIN hook claude --input $T/pre.json" \
   -n "hook PreToolUse Bash --no-journal" "$BIN hook claude --no-journal --input $T/pre.json" \
-  -n "hook PostToolUse WebFetch 10KB" "$BIN hook claude --input $T/post.json" >/dev/null
+  -n "hook PostToolUse WebFetch 10KB" "$BIN hook claude --input $T/post.json" "${CMP[@]}" >/dev/null
 
 python3 - "$T/out.json" <<'PY'
 import json, sys
@@ -69,6 +88,9 @@ for name, x in r.items():
           f" {cpu(x):6.3f}ms {x['median']/base:7.2f}x")
 j, nj = r["hook PreToolUse Bash"]["median"], r["hook PreToolUse Bash --no-journal"]["median"]
 print(f"journal cost per PreToolUse: {(j-nj)*1e3:.3f} ms ({j/nj:.2f}x of the hook without it)")
+if "base: hook PreToolUse Bash (env)" in r:
+    n, b = r["new: hook PreToolUse Bash (env)"]["median"], r["base: hook PreToolUse Bash (env)"]["median"]
+    print(f"PreToolUse vs BASE: {n*1e3:.3f} ms against {b*1e3:.3f} ms median ({(n-b)*1e3:+.3f} ms, {n/b:.3f}x)")
 print("(cpu = user + system time per run, mean; less sensitive to a busy machine than wall time)")
 PY
 
@@ -81,4 +103,11 @@ if command -v valgrind >/dev/null; then
   printf '%-36s %12s\n' "cordon --version" "$(count "$BIN" --version)"
   printf '%-36s %12s\n' "hook PreToolUse Bash" "$(count "$BIN" hook claude --input "$T/pre.json")"
   printf '%-36s %12s\n' "hook PostToolUse WebFetch 10KB" "$(count "$BIN" hook claude --input "$T/post.json")"
+  if [ -n "${BASE:-}" ]; then
+    for who in new base; do
+      b="$BIN"; [ "$who" = base ] && b="$BASE"
+      printf '%-36s %12s\n' "$who: hook PreToolUse Bash" \
+        "$(CORDON_DATA_DIR="$T/data-$who" count "$b" hook claude --input "$T/pre.json")"
+    done
+  fi
 fi
