@@ -16,10 +16,10 @@
 # TMPDIR=/dev/shm shows the cost without disk flushes.
 #
 # With BASE=/path/to/another/cordon (e.g. a release build of an earlier
-# commit), the PreToolUse Bash event is also timed and counted for that binary
-# next to this one: both started through `env` to give each its own data
-# directory (a session and journal of its own, only these events), so the two
-# rows differ by nothing but the binary.
+# commit), the PreToolUse Bash event is also timed (in alternating rounds) and
+# counted for that binary next to this one, each with a data directory of its
+# own (a session and journal of its own, only these events), so the two differ
+# by nothing but the binary.
 #
 # Usage: [BASE=/path/to/cordon] bench/hook.sh [RUNS]    (default 300; needs hyperfine, python3)
 set -euo pipefail
@@ -58,15 +58,12 @@ PY
 "$BIN" hook claude --input "$T/post.json" >/dev/null
 
 # Side by side with BASE: the same event, each binary with a data directory of its own.
-CMP=()
 if [ -n "${BASE:-}" ]; then
   ENV="$(command -v env)"
   mkdir -p "$T/data-new" "$T/data-base"
-  CMP+=(-n "env true (the floor of these two)" "$ENV $TRUE")
   for who in new base; do
     b="$BIN"; [ "$who" = base ] && b="$BASE"
     CORDON_DATA_DIR="$T/data-$who" "$b" hook claude --input "$T/pre.json" | grep -q permissionDecision
-    CMP+=(-n "$who: hook PreToolUse Bash (env)" "$ENV CORDON_DATA_DIR=$T/data-$who $b hook claude --input $T/pre.json")
   done
 fi
 
@@ -75,7 +72,7 @@ hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$T/out.json" \
   -n "cordon --version (start-up floor)" "$BIN --version" \
   -n "hook PreToolUse Bash" "$BIN hook claude --input $T/pre.json" \
   -n "hook PreToolUse Bash --no-journal" "$BIN hook claude --no-journal --input $T/pre.json" \
-  -n "hook PostToolUse WebFetch 10KB" "$BIN hook claude --input $T/post.json" "${CMP[@]}" >/dev/null
+  -n "hook PostToolUse WebFetch 10KB" "$BIN hook claude --input $T/post.json" >/dev/null
 
 python3 - "$T/out.json" <<'PY'
 import json, sys
@@ -88,11 +85,37 @@ for name, x in r.items():
           f" {cpu(x):6.3f}ms {x['median']/base:7.2f}x")
 j, nj = r["hook PreToolUse Bash"]["median"], r["hook PreToolUse Bash --no-journal"]["median"]
 print(f"journal cost per PreToolUse: {(j-nj)*1e3:.3f} ms ({j/nj:.2f}x of the hook without it)")
-if "base: hook PreToolUse Bash (env)" in r:
-    n, b = r["new: hook PreToolUse Bash (env)"]["median"], r["base: hook PreToolUse Bash (env)"]["median"]
-    print(f"PreToolUse vs BASE: {n*1e3:.3f} ms against {b*1e3:.3f} ms median ({(n-b)*1e3:+.3f} ms, {n/b:.3f}x)")
 print("(cpu = user + system time per run, mean; less sensitive to a busy machine than wall time)")
 PY
+
+# BASE against this build: ten rounds of RUNS/10 runs each, the order swapped
+# every round, all runs pooled, so that a machine whose load changes during the
+# run does not favour whichever binary ran in the quieter part. Both are started
+# through `env` (to set the data directory); `env true` is their floor.
+if [ -n "${BASE:-}" ]; then
+  for i in $(seq 10); do
+    pair=(-n new "$ENV CORDON_DATA_DIR=$T/data-new $BIN hook claude --input $T/pre.json"
+          -n base "$ENV CORDON_DATA_DIR=$T/data-base $BASE hook claude --input $T/pre.json")
+    [ $((i % 2)) = 0 ] && pair=("${pair[@]:3:3}" "${pair[@]:0:3}")
+    hyperfine -N --warmup 5 --runs $((RUNS / 10 > 10 ? RUNS / 10 : 10)) --export-json "$T/ab$i.json" \
+      -n "env true" "$ENV $TRUE" "${pair[@]}" >/dev/null 2>&1
+  done
+  python3 - "$T" <<'PY'
+import json, glob, statistics, sys
+times, cpu = {}, {}
+for f in glob.glob(sys.argv[1] + "/ab*.json"):
+    for x in json.load(open(f))["results"]:
+        times.setdefault(x["command"], []).extend(x["times"])
+        cpu.setdefault(x["command"], []).append(x["user"] + x["system"])
+med = {k: statistics.median(v) for k, v in times.items()}
+print(f"PreToolUse Bash, BASE against this build (10 alternating rounds, {len(times['new'])} runs each):")
+for k in ("env true", "base", "new"):
+    print(f"  {k:<9} median {med[k]*1e3:7.3f} ms  mean {statistics.mean(times[k])*1e3:7.3f} ms"
+          f"  cpu {statistics.mean(cpu[k])*1e3:6.3f} ms")
+n, b = med["new"], med["base"]
+print(f"  new - base: {(n-b)*1e3:+.3f} ms ({n/b:.3f}x)")
+PY
+fi
 
 # Instructions per process (valgrind's callgrind): the same on a busy machine.
 if command -v valgrind >/dev/null; then
