@@ -73,31 +73,91 @@ fn required_literal(p: &str) -> &str {
     }
 }
 
-fn pats(out: &mut String, pats: &[Pat]) {
-    out.push_str("&[");
-    for p in pats {
-        let _ = write!(
-            out,
-            "Pat {{ src: {:?}, home: {}, abs: {}, segs: &{:?}, lit: {:?} }},",
-            p.src, p.home, p.abs, p.segs, p.lit
-        );
-    }
-    out.push(']');
+/// The most segments a pattern may have (`classify::MAX_SEGS`).
+const MAX_SEGS: usize = 8;
+
+/// Where `part` (a piece of `src`) starts in `src`.
+fn offset(src: &str, part: &str) -> usize {
+    part.as_ptr() as usize - src.as_ptr() as usize
 }
 
+/// A `PathTable` being written: its patterns' text once, and spans into it.
+#[derive(Default)]
+struct Out {
+    text: String,
+    segs: String,
+    pats: String,
+    nsegs: usize,
+    npats: usize,
+}
+
+impl Out {
+    /// Add `p`; the span of its segment `key`, if given.
+    fn pat(&mut self, p: &Pat, key: Option<&str>) -> (usize, usize) {
+        assert!(
+            p.segs.len() <= MAX_SEGS,
+            "{}: over {MAX_SEGS} segments",
+            p.src
+        );
+        let base = self.text.len();
+        self.text.push_str(p.src);
+        let span = |part: &str| {
+            let start = base + offset(p.src, part);
+            (start, start + part.len())
+        };
+        let first = self.nsegs;
+        for seg in &p.segs {
+            let (a, b) = span(seg);
+            let _ = write!(self.segs, "Span({a}, {b}),");
+        }
+        self.nsegs += p.segs.len();
+        let (la, lb) = span(p.lit);
+        let _ = write!(
+            self.pats,
+            "Pat {{ src: Span({base}, {}), home: {}, abs: {}, segs: ({first}, {}), lit: Span({la}, {lb}) }},",
+            self.text.len(),
+            p.home,
+            p.abs,
+            self.nsegs,
+        );
+        self.npats += 1;
+        key.map_or((0, 0), |k| {
+            span(
+                p.segs
+                    .iter()
+                    .find(|s| **s == k)
+                    .expect("the key is a segment"),
+            )
+        })
+    }
+}
+
+/// Write `t` as the `PathTable` static `name`.
 fn emit(out: &mut String, name: &str, doc: &str, t: &Table) {
+    let mut o = Out::default();
+    let mut keys = String::new();
+    for (key, group) in &t.by_seg {
+        let start = o.npats;
+        let spans: Vec<_> = group.iter().map(|p| o.pat(p, Some(key))).collect();
+        let _ = write!(
+            keys,
+            "(Span({}, {}), {start}, {}),",
+            spans[0].0, spans[0].1, o.npats
+        );
+    }
+    let rest = o.npats;
+    for p in &t.rest {
+        o.pat(p, None);
+    }
+    assert!(
+        o.text.len() <= usize::from(u16::MAX),
+        "{name}: text too long for u16 offsets"
+    );
     let _ = write!(
         out,
-        "/// {doc}\npub(crate) static {name}: PathTable = PathTable {{ by_seg: &["
+        "/// {doc}\npub(crate) static {name}: PathTable = PathTable {{ text: {:?}, segs: &[{}], pats: &[{}], keys: &[{keys}], rest: {rest} }};\n",
+        o.text, o.segs, o.pats
     );
-    for (key, p) in &t.by_seg {
-        let _ = write!(out, "({key:?}, ");
-        pats(out, p);
-        out.push_str("),");
-    }
-    out.push_str("], rest: ");
-    pats(out, &t.rest);
-    out.push_str(" };\n");
 }
 
 fn main() {

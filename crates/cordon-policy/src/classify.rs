@@ -761,36 +761,76 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
     }
 }
 
+/// A piece of a table's text: bytes `start..end`.
+#[derive(Debug, Clone, Copy)]
+struct Span(u16, u16);
+
 /// One compiled path pattern of a table.
 #[derive(Debug)]
 pub(crate) struct Pat {
-    src: &'static str,
+    src: Span,
     /// Starts with `~/`: tried against home-relative remainders.
     home: bool,
     /// Starts with `/`.
     abs: bool,
-    /// Its segments (without a leading `~`).
-    segs: &'static [&'static str],
+    /// Its segments (without a leading `~`): `segs[start..end]` of the table.
+    segs: (u16, u16),
     /// Text every matching path contains (pre-filter for wildcard patterns).
-    lit: &'static str,
+    lit: Span,
 }
+
+/// The most segments a table's pattern has (`build.rs` checks it).
+const MAX_SEGS: usize = 8;
 
 /// A path table indexed by its patterns' last literal segment, so a lookup
 /// tests only the patterns that can match. Compiled by `build.rs` from the
-/// catalogue and `table/paths.rs`: nothing is built at run time.
+/// catalogue and `table/paths.rs`: nothing is built at run time, and the
+/// table holds offsets into its text rather than pointers, which a
+/// position-independent binary would relocate (and copy a page of) at every
+/// start.
 #[derive(Debug)]
 pub(crate) struct PathTable {
-    /// Sorted by segment; each segment's patterns in table order.
-    by_seg: &'static [(&'static str, &'static [Pat])],
-    /// Patterns whose last segment is a glob.
-    rest: &'static [Pat],
+    /// The patterns' text, one after another.
+    text: &'static str,
+    /// The patterns' segments.
+    segs: &'static [Span],
+    /// Patterns: each key's in table order, by key; then `rest`.
+    pats: &'static [Pat],
+    /// Last literal segments, sorted, with their patterns `pats[start..end]`.
+    keys: &'static [(Span, u16, u16)],
+    /// Patterns whose last segment is a glob: `pats[rest..]`.
+    rest: u16,
 }
 
 impl PathTable {
+    fn str(&self, s: Span) -> &'static str {
+        &self.text[usize::from(s.0)..usize::from(s.1)]
+    }
+
     fn with_seg(&self, seg: &str) -> &'static [Pat] {
-        self.by_seg
-            .binary_search_by(|(k, _)| (*k).cmp(seg))
-            .map_or(&[], |i| self.by_seg[i].1)
+        match self
+            .keys
+            .binary_search_by(|(k, _, _)| self.str(*k).cmp(seg))
+        {
+            Ok(i) => {
+                let (_, start, end) = self.keys[i];
+                &self.pats[usize::from(start)..usize::from(end)]
+            }
+            Err(_) => &[],
+        }
+    }
+
+    fn rest(&self) -> &'static [Pat] {
+        &self.pats[usize::from(self.rest)..]
+    }
+
+    /// The segments of `p`, in `buf`.
+    fn segs_of<'b>(&self, p: &Pat, buf: &'b mut [&'static str; MAX_SEGS]) -> &'b [&'static str] {
+        let spans = &self.segs[usize::from(p.segs.0)..usize::from(p.segs.1)];
+        for (slot, s) in buf.iter_mut().zip(spans) {
+            *slot = self.str(*s);
+        }
+        &buf[..spans.len()]
     }
 }
 
@@ -824,23 +864,25 @@ pub(crate) fn table_match(t: &PathTable, path: &str, home: Option<&str>) -> Opti
         nh += 1;
     }
     let test = |p: &Pat| -> bool {
+        let mut buf = [""; MAX_SEGS];
+        let segs = t.segs_of(p, &mut buf);
         if p.home {
-            homes[..nh].iter().any(|rest| segs_match(p.segs, rest))
+            homes[..nh].iter().any(|rest| segs_match(segs, rest))
         } else if p.abs {
-            segs_match(p.segs, &all)
+            segs_match(segs, &all)
         } else {
-            (0..all.len()).any(|k| segs_match(p.segs, &all[k..]))
+            (0..all.len()).any(|k| segs_match(segs, &all[k..]))
         }
     };
     for seg in &all {
         if let Some(p) = t.with_seg(seg).iter().find(|p| test(p)) {
-            return Some(p.src);
+            return Some(t.str(p.src));
         }
     }
-    t.rest
+    t.rest()
         .iter()
-        .find(|p| path.contains(p.lit) && test(p))
-        .map(|p| p.src)
+        .find(|p| path.contains(t.str(p.lit)) && test(p))
+        .map(|p| t.str(p.src))
 }
 
 fn in_workspace(p: &str, b: &Base) -> bool {
@@ -1564,14 +1606,26 @@ mod tests {
     #[test]
     fn compiled_tables_hold_every_source_pattern() {
         let srcs = |t: &PathTable| -> Vec<&'static str> {
-            for pair in t.by_seg.windows(2) {
-                assert!(pair[0].0 < pair[1].0, "sorted: {} {}", pair[0].0, pair[1].0);
+            for pair in t.keys.windows(2) {
+                let (a, b) = (t.str(pair[0].0), t.str(pair[1].0));
+                assert!(a < b, "sorted: {a} {b}");
             }
-            let keyed = t.by_seg.iter().flat_map(|(k, pats)| {
-                pats.iter()
-                    .inspect(move |p| assert!(p.segs.contains(k), "{}", p.src))
-            });
-            keyed.chain(t.rest).map(|p| p.src).collect()
+            let mut last = 0;
+            for &(k, start, end) in t.keys {
+                assert!(
+                    start == last && start < end && end <= t.rest,
+                    "{}",
+                    t.str(k)
+                );
+                last = end;
+                for p in &t.pats[usize::from(start)..usize::from(end)] {
+                    let mut buf = [""; MAX_SEGS];
+                    let segs = t.segs_of(p, &mut buf);
+                    assert!(segs.contains(&t.str(k)), "{}", t.str(p.src));
+                }
+            }
+            assert_eq!(last, t.rest);
+            t.pats.iter().map(|p| t.str(p.src)).collect()
         };
         let cases: [(&PathTable, Vec<&str>); 2] = [
             (&CREDENTIAL, cordon_catalog::credential_patterns().collect()),
