@@ -176,34 +176,37 @@ fn big_event(env: &Env) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Start `cordon hook claude` on `input` written by a thread of its own;
-/// `stack`: the soft `RLIMIT_STACK` to give it.
+/// Start `cordon hook claude` on `input` written by a thread of its own,
+/// with `stack` bytes as its soft `RLIMIT_STACK` (at most the hard limit).
 fn start_hook(
     env: &Env,
     input: Vec<u8>,
-    stack: Option<u64>,
+    stack: u64,
 ) -> (std::process::Child, std::thread::JoinHandle<()>) {
+    use std::os::unix::process::CommandExt;
     let mut c = env.command(&["hook", "claude"]);
     c.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(bytes) = stack {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: between fork and exec the closure only calls setrlimit
-        // (async-signal-safe) on values it owns.
-        unsafe {
-            c.pre_exec(move || {
-                let lim = libc::rlimit {
-                    rlim_cur: bytes,
-                    rlim_max: libc::RLIM_INFINITY,
-                };
-                if libc::setrlimit(libc::RLIMIT_STACK, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            })
-        };
-    }
+    // SAFETY: between fork and exec the closure only calls getrlimit and
+    // setrlimit (async-signal-safe) on values it owns.
+    unsafe {
+        c.pre_exec(move || {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_STACK, &mut lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The soft limit only: raising the hard one needs privilege.
+            lim.rlim_cur = stack.min(lim.rlim_max);
+            if libc::setrlimit(libc::RLIMIT_STACK, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
     let mut child = c.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
@@ -240,7 +243,8 @@ fn a_fatal_signal_while_deciding_on_the_main_thread_is_exit_2_with_one_line() {
     let bytes = big_event(&env);
     let mut caught = 0;
     for sig in SIGNALS {
-        let (child, writer) = start_hook(&env, bytes.clone(), None);
+        // The usual 8 MiB limit, whatever the test runner's is.
+        let (child, writer) = start_hook(&env, bytes.clone(), 8 << 20);
         let pid = child.id();
         // Its input is in: it decodes and decides from here on.
         while !writer.is_finished() {
@@ -286,7 +290,7 @@ fn under_a_small_stack_limit_a_fatal_signal_while_deciding_is_a_journaled_deny()
     let bytes = big_event(&env);
     let mut caught = 0;
     for sig in SIGNALS {
-        let (child, writer) = start_hook(&env, bytes.clone(), Some(1 << 20));
+        let (child, writer) = start_hook(&env, bytes.clone(), 1 << 20);
         let pid = child.id();
         let tid = thread_named(pid, "cordon-decide", Duration::from_secs(20));
         if let Some(tid) = tid {
