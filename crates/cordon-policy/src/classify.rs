@@ -6,7 +6,6 @@ use crate::readers::Touch;
 use crate::rules::{host_matches, segs_match, Base};
 use crate::shell::{SimpleCmd, Word};
 use crate::table::{self, Paths, Runs, Spec};
-use std::sync::OnceLock;
 
 /// What one simple command does.
 #[derive(Debug, Default)]
@@ -42,7 +41,6 @@ impl Info {
 /// The places paths are judged against.
 pub(crate) struct Where<'a> {
     pub base: Base<'a>,
-    pub tables: &'a Tables,
     pub sandboxed: bool,
     pub allowed_domains: &'a [String],
 }
@@ -133,8 +131,7 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
         // A program named by a path in the workspace is the project's own
         // file whatever its name (`./git status` is not git): project code.
         let p = resolve(&cmd.argv[0].text, &w.base);
-        if in_workspace(&p, &w.base) && table_match(w.tables.installed(), &p, w.base.home).is_none()
-        {
+        if in_workspace(&p, &w.base) && table_match(&INSTALLED, &p, w.base.home).is_none() {
             info.add(
                 RiskClass::RunsCode,
                 format!(
@@ -185,7 +182,7 @@ pub(crate) fn classify(cmd: &SimpleCmd, w: &Where) -> Info {
     // Commands that write into the current directory (`split`, `tar x`):
     // outside the workspace when the directory is.
     let cwd_outside =
-        !(in_workspace(w.base.cwd, &w.base) || (w.sandboxed && is_scratch(w.base.cwd, w)));
+        !(in_workspace(w.base.cwd, &w.base) || (w.sandboxed && is_scratch(w.base.cwd)));
     for c in base.union(flag_classes).iter() {
         if defer_ww && c == RiskClass::WriteWorkspace && !flag_classes.contains(c) {
             continue;
@@ -268,7 +265,7 @@ fn foreign_code(path: &str, w: &Where) -> Option<String> {
     if p.starts_with("/dev/") || p.starts_with("/proc/self/fd/") {
         return None; // standard input or a pipe: judged as code read from a pipe
     }
-    if in_workspace(&p, &w.base) || table_match(w.tables.installed(), &p, w.base.home).is_some() {
+    if in_workspace(&p, &w.base) || table_match(&INSTALLED, &p, w.base.home).is_some() {
         return None;
     }
     Some(match p.rsplit_once('/') {
@@ -764,111 +761,81 @@ pub(crate) fn resolve(raw: &str, b: &Base) -> String {
     }
 }
 
+/// A piece of a table's text: bytes `start..end`.
+#[derive(Debug, Clone, Copy)]
+struct Span(u16, u16);
+
 /// One compiled path pattern of a table.
 #[derive(Debug)]
-struct Pat {
-    src: &'static str,
+pub(crate) struct Pat {
+    src: Span,
     /// Starts with `~/`: tried against home-relative remainders.
     home: bool,
     /// Starts with `/`.
     abs: bool,
-    segs: Vec<&'static str>,
+    /// Its segments (without a leading `~`): `segs[start..end]` of the table.
+    segs: (u16, u16),
     /// Text every matching path contains (pre-filter for wildcard patterns).
-    lit: &'static str,
+    lit: Span,
 }
 
+/// The most segments a table's pattern has (`build.rs` checks it).
+const MAX_SEGS: usize = 8;
+
 /// A path table indexed by its patterns' last literal segment, so a lookup
-/// tests only the patterns that can match. Built once per [`crate::Policy`],
-/// on first use.
+/// tests only the patterns that can match. Compiled by `build.rs` from the
+/// catalogue and `table/paths.rs`: nothing is built at run time, and the
+/// table holds offsets into its text rather than pointers, which a
+/// position-independent binary would relocate (and copy a page of) at every
+/// start.
 #[derive(Debug)]
 pub(crate) struct PathTable {
-    by_seg: std::collections::HashMap<&'static str, Vec<Pat>>,
-    rest: Vec<Pat>,
+    /// The patterns' text, one after another.
+    text: &'static str,
+    /// The patterns' segments.
+    segs: &'static [Span],
+    /// Patterns: each key's in table order, by key; then `rest`.
+    pats: &'static [Pat],
+    /// Last literal segments, sorted, with their patterns `pats[start..end]`.
+    keys: &'static [(Span, u16, u16)],
+    /// Patterns whose last segment is a glob: `pats[rest..]`.
+    rest: u16,
 }
 
 impl PathTable {
-    pub fn new(patterns: &[&'static str]) -> PathTable {
-        let mut by_seg: std::collections::HashMap<&'static str, Vec<Pat>> = Default::default();
-        let mut rest = Vec::new();
-        for p in patterns {
-            let segs: Vec<&'static str> = p.split('/').filter(|s| !s.is_empty()).collect();
-            let key = segs
-                .iter()
-                .rev()
-                .find(|s| **s != "**" && **s != "~")
-                .copied()
-                .unwrap_or("");
-            let pat = Pat {
-                src: p,
-                home: p.starts_with("~/"),
-                abs: p.starts_with('/'),
-                segs: if p.starts_with("~/") {
-                    segs[1..].to_vec()
-                } else {
-                    segs
-                },
-                lit: required_literal(p),
-            };
-            if key.contains(['*', '?']) || key.is_empty() {
-                rest.push(pat);
-            } else {
-                by_seg.entry(key).or_default().push(pat);
+    fn str(&self, s: Span) -> &'static str {
+        &self.text[usize::from(s.0)..usize::from(s.1)]
+    }
+
+    fn with_seg(&self, seg: &str) -> &'static [Pat] {
+        match self
+            .keys
+            .binary_search_by(|(k, _, _)| self.str(*k).cmp(seg))
+        {
+            Ok(i) => {
+                let (_, start, end) = self.keys[i];
+                &self.pats[usize::from(start)..usize::from(end)]
             }
+            Err(_) => &[],
         }
-        PathTable { by_seg, rest }
+    }
+
+    fn rest(&self) -> &'static [Pat] {
+        &self.pats[usize::from(self.rest)..]
+    }
+
+    /// The segments of `p`, in `buf`.
+    fn segs_of<'b>(&self, p: &Pat, buf: &'b mut [&'static str; MAX_SEGS]) -> &'b [&'static str] {
+        let spans = &self.segs[usize::from(p.segs.0)..usize::from(p.segs.1)];
+        for (slot, s) in buf.iter_mut().zip(spans) {
+            *slot = self.str(*s);
+        }
+        &buf[..spans.len()]
     }
 }
 
-/// The compiled path tables, each built on first use (a decision usually
-/// needs only some of them, and a hook process makes one decision).
-#[derive(Debug, Default)]
-pub(crate) struct Tables {
-    credential: OnceLock<PathTable>,
-    persistence: OnceLock<PathTable>,
-    evasion: OnceLock<PathTable>,
-    scratch: OnceLock<PathTable>,
-    installed: OnceLock<PathTable>,
-    security_logs: OnceLock<PathTable>,
-}
-
-impl Tables {
-    pub fn new() -> Tables {
-        Tables::default()
-    }
-    pub fn credential(&self) -> &PathTable {
-        self.credential.get_or_init(|| {
-            PathTable::new(&cordon_catalog::credential_patterns().collect::<Vec<_>>())
-        })
-    }
-    pub fn persistence(&self) -> &PathTable {
-        self.persistence.get_or_init(|| {
-            let points = cordon_catalog::point_patterns();
-            PathTable::new(
-                &table::PERSISTENCE_PATHS
-                    .iter()
-                    .copied()
-                    .chain(points)
-                    .collect::<Vec<_>>(),
-            )
-        })
-    }
-    pub fn evasion(&self) -> &PathTable {
-        self.evasion
-            .get_or_init(|| PathTable::new(table::EVASION_PATHS))
-    }
-    pub fn scratch(&self) -> &PathTable {
-        self.scratch
-            .get_or_init(|| PathTable::new(table::SCRATCH_PATHS))
-    }
-    pub fn installed(&self) -> &PathTable {
-        self.installed
-            .get_or_init(|| PathTable::new(table::INSTALLED_CODE_PATHS))
-    }
-    pub fn security_logs(&self) -> &PathTable {
-        self.security_logs
-            .get_or_init(|| PathTable::new(table::SECURITY_LOG_PATHS))
-    }
-}
+// CREDENTIAL, PERSISTENCE, EVASION, SCRATCH, INSTALLED, SECURITY_LOGS.
+include!(concat!(env!("OUT_DIR"), "/path_tables.rs"));
 
 /// Match a path table: `~/x` tries the home directory (or `~`), `/root`
 /// and `/home/*`; a relative pattern matches at any depth.
@@ -897,39 +864,25 @@ pub(crate) fn table_match(t: &PathTable, path: &str, home: Option<&str>) -> Opti
         nh += 1;
     }
     let test = |p: &Pat| -> bool {
+        let mut buf = [""; MAX_SEGS];
+        let segs = t.segs_of(p, &mut buf);
         if p.home {
-            homes[..nh].iter().any(|rest| segs_match(&p.segs, rest))
+            homes[..nh].iter().any(|rest| segs_match(segs, rest))
         } else if p.abs {
-            segs_match(&p.segs, &all)
+            segs_match(segs, &all)
         } else {
-            (0..all.len()).any(|k| segs_match(&p.segs, &all[k..]))
+            (0..all.len()).any(|k| segs_match(segs, &all[k..]))
         }
     };
     for seg in &all {
-        if let Some(pats) = t.by_seg.get(seg) {
-            if let Some(p) = pats.iter().find(|p| test(p)) {
-                return Some(p.src);
-            }
+        if let Some(p) = t.with_seg(seg).iter().find(|p| test(p)) {
+            return Some(t.str(p.src));
         }
     }
-    t.rest
+    t.rest()
         .iter()
-        .find(|p| path.contains(p.lit) && test(p))
-        .map(|p| p.src)
-}
-
-/// A piece of text any path matching `p` must contain (cheap pre-filter).
-fn required_literal(p: &str) -> &str {
-    let last = p
-        .rsplit('/')
-        .find(|s| !s.is_empty() && *s != "**" && *s != "~")
-        .unwrap_or("");
-    let lit = last.rsplit(['*', '?']).next().unwrap_or("");
-    if lit.is_empty() {
-        last.split(['*', '?']).next().unwrap_or("")
-    } else {
-        lit
-    }
+        .find(|p| path.contains(t.str(p.lit)) && test(p))
+        .map(|p| t.str(p.src))
 }
 
 fn in_workspace(p: &str, b: &Base) -> bool {
@@ -937,8 +890,8 @@ fn in_workspace(p: &str, b: &Base) -> bool {
     p == ws || p.starts_with(&format!("{ws}/"))
 }
 
-fn is_scratch(p: &str, w: &Where) -> bool {
-    table_match(w.tables.scratch(), p, None).is_some()
+fn is_scratch(p: &str) -> bool {
+    table_match(&SCRATCH, p, None).is_some()
 }
 
 /// Writing here stores nothing (`> /dev/null`, `>&2` spelled as a path).
@@ -1008,7 +961,7 @@ fn cred_only(info: &mut Info, a: &Word, w: &Where, label: &str) {
     } else {
         resolve(&a.text, &w.base)
     };
-    if table_match(w.tables.credential(), &p, w.base.home).is_some() {
+    if table_match(&CREDENTIAL, &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` touches credentials ({})", a.text),
@@ -1049,7 +1002,7 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
     }
     let (p, dynamic) = path_of(a, w);
     let unknown = dynamic || p.starts_with(UNKNOWN_DIR);
-    if unknown && !w.sandboxed && table_match(w.tables.credential(), &p, w.base.home).is_none() {
+    if unknown && !w.sandboxed && table_match(&CREDENTIAL, &p, w.base.home).is_none() {
         // Neither inside nor outside the workspace: it could be a key. In
         // the sandbox, secrets are not there to read.
         info.add(
@@ -1060,13 +1013,13 @@ fn read_path(info: &mut Info, a: &Word, w: &Where, label: &str) {
             ),
         );
     }
-    if table_match(w.tables.credential(), &p, w.base.home).is_some() {
+    if table_match(&CREDENTIAL, &p, w.base.home).is_some() {
         info.add(
             RiskClass::Credential,
             format!("`{label}` reads credentials ({})", a.text),
         );
     } else if p.starts_with(table::SECURITY_LOG_DIR)
-        && table_match(w.tables.security_logs(), &p, None).is_some()
+        && table_match(&SECURITY_LOGS, &p, None).is_some()
     {
         info.add(
             RiskClass::Credential,
@@ -1103,9 +1056,9 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
         return;
     }
     let home = w.base.home;
-    let evasion = table_match(w.tables.evasion(), &p, home);
-    let persistence = table_match(w.tables.persistence(), &p, home);
-    let credential = table_match(w.tables.credential(), &p, home);
+    let evasion = table_match(&EVASION, &p, home);
+    let persistence = table_match(&PERSISTENCE, &p, home);
+    let credential = table_match(&CREDENTIAL, &p, home);
     let in_tables = evasion.is_some() || persistence.is_some() || credential.is_some();
     if unknown && !in_tables {
         // Only known at run time, so neither inside nor outside the
@@ -1149,7 +1102,7 @@ fn write_path(info: &mut Info, a: &Word, delete: bool, w: &Where, label: &str) {
             RiskClass::Destructive,
             format!("`{label}` overwrites the disk device {}", a.text),
         );
-    } else if in_workspace(&p, &w.base) || (w.sandboxed && is_scratch(&p, w)) {
+    } else if in_workspace(&p, &w.base) || (w.sandboxed && is_scratch(&p)) {
         let ws = w.base.workspace.trim_end_matches('/');
         if delete && (p == ws) {
             info.add(
@@ -1253,7 +1206,7 @@ fn special(info: &mut Info, cmd: &SimpleCmd, name: &str, args: &[Word], w: &Wher
         // every shell anyway: not code nobody has seen.
         let startup = |t: &str| {
             matches!(name, "source" | ".")
-                && table_match(w.tables.persistence(), &resolve(t, &w.base), w.base.home).is_some()
+                && table_match(&PERSISTENCE, &resolve(t, &w.base), w.base.home).is_some()
         };
         args.iter()
             .find(|a| !a.text.starts_with('-'))
@@ -1461,7 +1414,7 @@ fn secret_search(info: &mut Info, name: &str, args: &[Word], w: &Where, label: &
         values.iter().any(|a| {
             secretish(&a.text)
                 || table_match(
-                    w.tables.credential(),
+                    &CREDENTIAL,
                     &format!("/_/{}", a.text.trim_start_matches("*/")),
                     None,
                 )
@@ -1641,11 +1594,64 @@ mod tests {
 
     #[test]
     fn table_paths_match_home_variants() {
-        let t = Tables::new();
-        assert!(table_match(t.persistence(), "/root/.bashrc", None).is_some());
-        assert!(table_match(t.persistence(), "/home/x/.ssh/authorized_keys", None).is_some());
-        assert!(table_match(t.credential(), "/w/app/.env", None).is_some());
-        assert!(table_match(t.credential(), "~/.aws/credentials", None).is_some());
-        assert!(table_match(t.credential(), "/w/src/main.rs", None).is_none());
+        assert!(table_match(&PERSISTENCE, "/root/.bashrc", None).is_some());
+        assert!(table_match(&PERSISTENCE, "/home/x/.ssh/authorized_keys", None).is_some());
+        assert!(table_match(&CREDENTIAL, "/w/app/.env", None).is_some());
+        assert!(table_match(&CREDENTIAL, "~/.aws/credentials", None).is_some());
+        assert!(table_match(&CREDENTIAL, "/w/src/main.rs", None).is_none());
+    }
+
+    /// The tables `build.rs` compiled hold every pattern of their sources,
+    /// the catalogue's included, each under its last literal segment.
+    #[test]
+    fn compiled_tables_hold_every_source_pattern() {
+        let srcs = |t: &PathTable| -> Vec<&'static str> {
+            for pair in t.keys.windows(2) {
+                let (a, b) = (t.str(pair[0].0), t.str(pair[1].0));
+                assert!(a < b, "sorted: {a} {b}");
+            }
+            let mut last = 0;
+            for &(k, start, end) in t.keys {
+                assert!(
+                    start == last && start < end && end <= t.rest,
+                    "{}",
+                    t.str(k)
+                );
+                last = end;
+                for p in &t.pats[usize::from(start)..usize::from(end)] {
+                    let mut buf = [""; MAX_SEGS];
+                    let segs = t.segs_of(p, &mut buf);
+                    assert!(segs.contains(&t.str(k)), "{}", t.str(p.src));
+                }
+            }
+            assert_eq!(last, t.rest);
+            t.pats.iter().map(|p| t.str(p.src)).collect()
+        };
+        let cases: [(&PathTable, Vec<&str>); 2] = [
+            (&CREDENTIAL, cordon_catalog::credential_patterns().collect()),
+            (
+                &PERSISTENCE,
+                crate::table::paths::PERSISTENCE_PATHS
+                    .iter()
+                    .copied()
+                    .chain(cordon_catalog::point_patterns())
+                    .collect(),
+            ),
+        ];
+        for (t, mut want) in cases {
+            let mut got = srcs(t);
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want);
+        }
+        for (t, want) in [
+            (&EVASION, crate::table::paths::EVASION_PATHS),
+            (&SCRATCH, crate::table::paths::SCRATCH_PATHS),
+            (&INSTALLED, crate::table::paths::INSTALLED_CODE_PATHS),
+            (&SECURITY_LOGS, crate::table::paths::SECURITY_LOG_PATHS),
+        ] {
+            assert_eq!(srcs(t).len(), want.len());
+            assert!(want.iter().all(|p| srcs(t).contains(p)));
+        }
     }
 }

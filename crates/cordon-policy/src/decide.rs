@@ -133,7 +133,6 @@ pub(crate) fn decide(
             workspace: &ws,
             home: home.as_deref(),
         },
-        tables: policy.tables.get_or_init(classify::Tables::new),
         sandboxed: ctx.sandboxed,
         allowed_domains: &ctx.allowed_domains,
     };
@@ -247,7 +246,6 @@ fn bash(policy: &Policy, command: &str, w: &Where, b: &mut Builder) {
                         workspace: w.base.workspace,
                         home: w.base.home,
                     },
-                    tables: w.tables,
                     sandboxed: w.sandboxed,
                     allowed_domains: w.allowed_domains,
                 };
@@ -565,8 +563,8 @@ fn resolve_action_path(path: &str, w: &Where) -> String {
 
 fn read(policy: &Policy, path: &str, w: &Where, b: &mut Builder) {
     let p = resolve_action_path(path, w);
-    let cred = classify::table_match(w.tables.credential(), &p, w.base.home).is_some();
-    let log = classify::table_match(w.tables.security_logs(), &p, None).is_some();
+    let cred = classify::table_match(&classify::CREDENTIAL, &p, w.base.home).is_some();
+    let log = classify::table_match(&classify::SECURITY_LOGS, &p, None).is_some();
     let inside = {
         let ws = w.base.workspace.trim_end_matches('/');
         p == ws || p.starts_with(&format!("{ws}/"))

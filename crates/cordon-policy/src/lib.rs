@@ -273,8 +273,6 @@ impl Decision {
 pub struct Policy {
     rules: Rules,
     parser: shell::ShellParser,
-    /// Path tables, indexed on first use (keeps start-up cheap).
-    tables: std::sync::OnceLock<classify::Tables>,
 }
 
 impl Policy {
@@ -282,7 +280,6 @@ impl Policy {
         Policy {
             rules,
             parser: shell::ShellParser::default(),
-            tables: std::sync::OnceLock::new(),
         }
     }
 

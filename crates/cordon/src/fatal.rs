@@ -9,7 +9,7 @@
 //! | what | how it ends |
 //! | --- | --- |
 //! | a panic, or a fatal signal (SIGSEGV from a stack overflow, SIGBUS, SIGILL, SIGFPE, SIGABRT from a failed allocation) on a thread run by [`isolate`] | that thread reports the crash on a pipe and is parked for ever; the caller gets [`Crash`] and refuses (and journals) |
-//! | the same anywhere else, after [`install`] | one fixed line on stderr, then `_exit(code)` (2 for the hook, 125 for `check` and the MCP gateway) |
+//! | the same anywhere else, after [`install`] (the one-shot `cordon hook claude` decides on its main thread when [`main_stack_allows`] it) | one fixed line on stderr, then `_exit(code)` (2 for the hook, 125 for `check` and the MCP gateway); a panic is first journaled by [`journal_with`]'s function |
 //! | a crash inside a [`refusing`] scope | first the prepared refusal is written to its descriptor (a JSON-RPC error for the MCP call being decided) |
 //! | no decision by a deadline ([`deadline`]) | one line on stderr, `_exit(2)` |
 //!
@@ -51,6 +51,16 @@ const ALT_STACK: usize = 64 << 10;
 /// The stack of an [`isolate`]d thread: far more than any bounded decision
 /// needs, reserved (not committed) up front.
 pub const ISOLATED_STACK: usize = 64 << 20;
+
+/// How far the main thread's stack must be allowed to grow (its
+/// `RLIMIT_STACK`) for a one-shot command to decide there rather than on an
+/// [`isolate`]d thread (see [`main_stack_allows`]). The shell analysis stops
+/// at 96 KiB of stack (`cordon-policy`'s `shell/walk.rs`) and the JSON decoder
+/// at 128 levels: the hook's deepest test inputs never grow the main stack
+/// past the 132 KiB the kernel sets up at exec (arguments and environment
+/// included). The kernel keeps arguments and environment below a quarter of
+/// the limit, so at least 1.5 MiB of this remain: ten times what is needed.
+pub const MAIN_STACK: u64 = 2 << 20;
 
 /// How long a panic waits for its journal record before the process exits.
 const JOURNAL_WAIT: Duration = Duration::from_secs(2);
@@ -242,6 +252,23 @@ pub fn isolate<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Res
         }
         _ => Err(lost()),
     }
+}
+
+/// Whether this is the main thread and its stack may grow to `need` bytes:
+/// the kernel grows the main thread's stack on demand up to `RLIMIT_STACK`
+/// (unlimited counts). A one-shot command that may decide here is spared
+/// starting a thread ([`isolate`] costs more than a hook's decision without
+/// the journal); a crash here is [`install`]'s one line and exit code.
+pub fn main_stack_allows(need: u64) -> bool {
+    // SAFETY: getpid and gettid only return ids.
+    let main = unsafe { libc::getpid() == libc::gettid() };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills the rlimit it is given.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut lim) } == 0;
+    main && known && (lim.rlim_cur == libc::RLIM_INFINITY || lim.rlim_cur >= need)
 }
 
 /// A whole command under [`install`]'s guard, run [`isolate`]d: a crash is
@@ -477,6 +504,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(isolate(|| 7u8), Ok(7));
+    }
+
+    /// Only the main thread's stack grows up to the limit: the test
+    /// harness's threads never decide in place, whatever the limit.
+    #[test]
+    fn only_the_main_thread_may_decide_in_place() {
+        assert!(!main_stack_allows(0));
+        let on_main = std::process::id() as libc::pid_t
+            // SAFETY: gettid only returns this thread's id.
+            == unsafe { libc::gettid() };
+        assert!(!on_main, "the harness runs tests on threads of their own");
     }
 
     #[test]

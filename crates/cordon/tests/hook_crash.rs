@@ -161,36 +161,137 @@ fn thread_named(pid: u32, name: &str, within: Duration) -> Option<i32> {
     None
 }
 
-/// A real SIGSEGV delivered to the thread deciding an event (as a stack
-/// overflow would be) ends as a deny with the reason, journaled as
-/// `hook.crash`; the crashed thread never answers.
+const SIGNALS: [libc::c_int; 5] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGILL,
+    libc::SIGABRT,
+];
+
+/// An event big enough that decoding it keeps the hook busy for a while.
+fn big_event(env: &Env) -> Vec<u8> {
+    pre_bash(env, &format!("echo {}", "a ".repeat(24 << 20)))
+        .to_string()
+        .into_bytes()
+}
+
+/// Start `cordon hook claude` on `input` written by a thread of its own,
+/// with `stack` bytes as its soft `RLIMIT_STACK` (at most the hard limit).
+fn start_hook(
+    env: &Env,
+    input: Vec<u8>,
+    stack: u64,
+) -> (std::process::Child, std::thread::JoinHandle<()>) {
+    use std::os::unix::process::CommandExt;
+    let mut c = env.command(&["hook", "claude"]);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: between fork and exec the closure only calls getrlimit and
+    // setrlimit (async-signal-safe) on values it owns.
+    unsafe {
+        c.pre_exec(move || {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_STACK, &mut lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The soft limit only: raising the hard one needs privilege.
+            lim.rlim_cur = stack.min(lim.rlim_max);
+            if libc::setrlimit(libc::RLIMIT_STACK, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    (child, writer)
+}
+
+fn finish(child: std::process::Child, writer: std::thread::JoinHandle<()>, sig: i32) -> Reply {
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.signal(), None, "signal {sig}: {:?}", out.status);
+    Reply {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    }
+}
+
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
+}
+
+/// The one-shot hook decides on its main thread (no thread is started): a
+/// real fatal signal delivered while it decides an event (as a stack
+/// overflow would be) ends as exit 2 with one line, which Claude Code treats
+/// as a blocking error; never an allow, never a death by signal.
 #[test]
-fn a_fatal_signal_while_deciding_is_a_journaled_deny() {
+fn a_fatal_signal_while_deciding_on_the_main_thread_is_exit_2_with_one_line() {
     let env = Env::new();
-    // Big enough that decoding it keeps the decision thread busy for a while.
-    let ev = pre_bash(&env, &format!("echo {}", "a ".repeat(24 << 20)));
-    let bytes = ev.to_string().into_bytes();
+    // One event decided undisturbed: the session and its journal exist.
+    let first = env.send_json(&pre_bash(&env, "ls"));
+    assert_eq!(first.code, 0, "{first:?}");
+    let bytes = big_event(&env);
     let mut caught = 0;
-    for sig in [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGFPE,
-        libc::SIGILL,
-        libc::SIGABRT,
-    ] {
-        let mut child = env
-            .command(&["hook", "claude"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+    for sig in SIGNALS {
+        // The usual 8 MiB limit, whatever the test runner's is.
+        let (child, writer) = start_hook(&env, bytes.clone(), 8 << 20);
         let pid = child.id();
-        let mut stdin = child.stdin.take().unwrap();
-        let input = bytes.clone();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
+        // Its input is in: it decodes and decides from here on.
+        while !writer.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let alone = threads(pid);
+        // SAFETY: kill sends a signal to our own child (a zombie if it is done).
+        unsafe { libc::kill(pid as i32, sig) };
+        let r = finish(child, writer, sig);
+        if r.code == 2 {
+            assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+            assert!(
+                r.stderr
+                    .starts_with("cordon: internal error in `cordon hook claude`: fatal signal "),
+                "{r:?}"
+            );
+            assert!(r.stderr.contains("the event was refused"), "{r:?}");
+            assert!(r.stdout.is_empty(), "{r:?}");
+            assert_eq!(alone, 1, "the hook decides on its only thread");
+            caught += 1;
+        } else {
+            // The decision ended first: the undisturbed answer.
+            assert_eq!(r.code, 0, "{r:?}");
+            assert!(!r.stdout.is_empty(), "{r:?}");
+        }
+    }
+    assert!(
+        caught >= 3,
+        "only {caught} of 5 signals came while deciding"
+    );
+    // A fatal signal cannot be journaled (its handler only writes and exits).
+    assert!(env.journal().iter().all(|r| r.kind != "hook.crash"));
+}
+
+/// Under a stack limit too small for deciding on the main thread
+/// (`fatal::MAIN_STACK`), the hook decides on a thread of its own: a real
+/// fatal signal delivered to that thread ends as a deny with the reason,
+/// journaled as `hook.crash`; the crashed thread never answers.
+#[test]
+fn under_a_small_stack_limit_a_fatal_signal_while_deciding_is_a_journaled_deny() {
+    let env = Env::new();
+    let bytes = big_event(&env);
+    let mut caught = 0;
+    for sig in SIGNALS {
+        let (child, writer) = start_hook(&env, bytes.clone(), 1 << 20);
+        let pid = child.id();
         let tid = thread_named(pid, "cordon-decide", Duration::from_secs(20));
         if let Some(tid) = tid {
             // Past the thread's first instructions (its guard), well before
@@ -199,14 +300,7 @@ fn a_fatal_signal_while_deciding_is_a_journaled_deny() {
             // SAFETY: tgkill sends a signal to a thread of our own child.
             unsafe { libc::syscall(libc::SYS_tgkill, pid as i32, tid, sig) };
         }
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        assert_eq!(out.status.signal(), None, "signal {sig}: {:?}", out.status);
-        let r = Reply {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        };
+        let r = finish(child, writer, sig);
         // The signal lands on the deciding thread (a journaled deny), or, on
         // a machine so loaded that the thread had not yet armed its guard,
         // on the process's guard (exit 2, one line); if the decision ended
@@ -249,13 +343,7 @@ fn a_fatal_signal_while_deciding_is_a_journaled_deny() {
 #[test]
 fn a_fatal_signal_anywhere_is_exit_2_with_one_line() {
     let env = Env::new();
-    for sig in [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGFPE,
-        libc::SIGILL,
-        libc::SIGABRT,
-    ] {
+    for sig in SIGNALS {
         let child = env
             .command(&["hook", "claude"])
             .stdin(Stdio::piped())

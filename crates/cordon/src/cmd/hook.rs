@@ -26,9 +26,13 @@
 //! decided (bad input, unreadable state, unwritable journal, unknown tool) is
 //! denied with the reason; any other event that cannot be handled exits 2 with
 //! one line on stderr, which Claude Code treats as a blocking error. The event
-//! is decided on a thread of its own ([`crate::fatal::isolate`]): a crash
-//! there (panic, stack overflow, any fatal signal) is refused the same way and
-//! journaled as `hook.crash`; a crash anywhere else exits 2 with one line. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
+//! is decided on the main thread, whose stack is far larger than the bounded
+//! decision needs: a crash there (panic, stack overflow, any fatal signal), as
+//! anywhere in the process, exits 2 with one line, and a panic is journaled as
+//! `hook.crash`. Where the stack limit is too small, and in the relay (`cordon
+//! hook serve`, which lives on), the event is decided on a thread of its own
+//! ([`crate::fatal::isolate`]) and a crash there is refused like any failure
+//! and journaled. In `monitor` mode (`[hook] mode = "monitor"`) cordon decides and
 //! journals but gives no permission decision, so Claude Code behaves as if it
 //! were not installed (it never answers `allow`, which would skip Claude Code's
 //! own prompts), and tells the user what it would have done.
@@ -271,9 +275,29 @@ fn claude(args: ClaudeArgs) -> CmdResult {
     };
     let reply = match (read, relay::socket_from_env()) {
         (Ok(n), Some(socket)) if n as u64 <= MAX_INPUT => relay::forward(&socket, &input),
-        (read, _) => decide(&args.opts, read, input, None),
+        (read, _) => decide_here(&args.opts, read, input),
     };
     reply.print()
+}
+
+/// [`respond`] in the one-shot hook process: on this, the main thread, when
+/// its stack may grow far beyond what the bounded decision needs
+/// ([`crate::fatal::MAIN_STACK`]), else on a thread of its own ([`decide`]).
+/// Starting that thread costs more than a decision without the journal, on
+/// every tool call. Here a crash is the process's guard's: exit 2 with one
+/// line, a blocking error for every event (a PreToolUse is not run); a panic
+/// is journaled as `hook.crash` first, a fatal signal is not (its handler may
+/// only write its line and exit).
+fn decide_here(opts: &Options, read: std::io::Result<usize>, input: Vec<u8>) -> Reply {
+    if !crate::fatal::main_stack_allows(crate::fatal::MAIN_STACK) {
+        return decide(opts, read, input, None);
+    }
+    let input = std::sync::Arc::new(input);
+    if !opts.no_journal {
+        let i = input.clone();
+        crate::fatal::journal_with(move |why| journal_crash(&i, &format!("panic: {why}"), false));
+    }
+    respond(opts, read, &input, None)
 }
 
 /// [`respond`] on a thread of its own with a large stack: if deciding
@@ -296,40 +320,52 @@ fn decide(
 
 /// The refusal of an event whose decision crashed, journaled as `hook.crash`.
 fn crashed(opts: &Options, input: &[u8], crash: &crate::fatal::Crash) -> Reply {
+    let r = refusal(
+        format!("cordon crashed while deciding ({crash})"),
+        "this is a bug in cordon; report it with the event, which is in `cordon audit list`",
+    );
+    let reply = Reply::refuse(crashed_event(input).as_deref(), &r);
+    if !opts.no_journal {
+        journal_crash(input, &crash.to_string(), reply.code == 0);
+    }
+    reply
+}
+
+/// The event name of an input whose decision crashed.
+fn crashed_event(input: &[u8]) -> Option<String> {
+    let v: Option<Value> = serde_json::from_slice(input).ok();
+    v.as_ref()
+        .and_then(|v| v["hook_event_name"].as_str().map(str::to_string))
+        .or_else(|| sniff_event(input))
+}
+
+/// Journal `hook.crash` for `input` (best effort: the refusal stands whether
+/// or not it could be recorded); `denied`: answered with a deny, not exit 2.
+fn journal_crash(input: &[u8], crash: &str, denied: bool) {
     let v: Option<Value> = serde_json::from_slice(input).ok();
     let field = |k: &str| {
         v.as_ref()
             .and_then(|v| v.get(k)?.as_str().map(str::to_string))
     };
-    let event = field("hook_event_name").or_else(|| sniff_event(input));
-    let r = refusal(
-        format!("cordon crashed while deciding ({crash})"),
-        "this is a bug in cordon; report it with the event, which is in `cordon audit list`",
-    );
-    let reply = Reply::refuse(event.as_deref(), &r);
-    if !opts.no_journal {
-        let session = field("session_id")
-            .filter(|s| session::validate_id(s).is_ok())
-            .unwrap_or_else(|| "unknown".into());
-        let mut p = Map::new();
-        p.insert("event".into(), json!(event));
-        p.insert("tool".into(), json!(field("tool_name")));
-        p.insert("tool_use_id".into(), json!(field("tool_use_id")));
-        if let Some(Value::String(c)) = v.as_ref().map(|v| &v["tool_input"]["command"]) {
-            p.insert("command".into(), json!(cut(c, 4096)));
-        }
-        p.insert("crash".into(), json!(crash.to_string()));
-        p.insert(
-            "decision".into(),
-            json!(if reply.code == 0 { "deny" } else { "refused" }),
-        );
-        let ev = JournalEvent::new(Source::Hook, "hook.crash", session).with(Value::Object(p));
-        // The refusal stands whether or not it could be recorded.
-        if let Ok(j) = Journal::open(&crate::paths::data_dir()) {
-            let _ = j.append(&ev);
-        }
+    let session = field("session_id")
+        .filter(|s| session::validate_id(s).is_ok())
+        .unwrap_or_else(|| "unknown".into());
+    let mut p = Map::new();
+    p.insert("event".into(), json!(crashed_event(input)));
+    p.insert("tool".into(), json!(field("tool_name")));
+    p.insert("tool_use_id".into(), json!(field("tool_use_id")));
+    if let Some(Value::String(c)) = v.as_ref().map(|v| &v["tool_input"]["command"]) {
+        p.insert("command".into(), json!(cut(c, 4096)));
     }
-    reply
+    p.insert("crash".into(), json!(crash));
+    p.insert(
+        "decision".into(),
+        json!(if denied { "deny" } else { "refused" }),
+    );
+    let ev = JournalEvent::new(Source::Hook, "hook.crash", session).with(Value::Object(p));
+    if let Ok(j) = Journal::open(&crate::paths::data_dir()) {
+        let _ = j.append(&ev);
+    }
 }
 
 /// What handling one event produced: the exit code and what goes to stdout and stderr.
@@ -1265,8 +1301,9 @@ mod tests {
     /// Fuzz target (docs/FUZZING.md): the hook's event decoder, the mapping
     /// of each tool's input to actions, `Action::from_tool_input` and the
     /// decision never panic, whatever arrives on stdin. Seeds: every fixture
-    /// Claude Code's protocol tests use. On a thread with the decision
-    /// thread's stack.
+    /// Claude Code's protocol tests use. On a thread with the least stack the
+    /// one-shot hook decides on: its main thread's at the lowest limit it
+    /// decides there, less the quarter arguments and environment may take.
     #[test]
     fn hook_input_never_crashes() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude");
@@ -1340,7 +1377,7 @@ mod tests {
             });
         };
         std::thread::Builder::new()
-            .stack_size(crate::fatal::ISOLATED_STACK)
+            .stack_size(crate::fatal::MAIN_STACK as usize / 4 * 3)
             .spawn(run)
             .unwrap()
             .join()

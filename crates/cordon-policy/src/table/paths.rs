@@ -1,0 +1,222 @@
+//! The path tables of the policy engine, as data.
+//!
+//! Path patterns (see `rules::glob_match`): `~/` is the home directory,
+//! a leading `/` is absolute, a pattern without `/` matches a file name anywhere.
+//!
+//! Files whose contents are credentials, and places in a workspace from which
+//! code runs on the host later, are not here: they are the catalogue shared
+//! with the sandbox (`cordon_catalog::SECRETS`, `WORKSPACE_POINTS`), so that
+//! what `cordon run` hides is what `cordon check` treats as credentials.
+//! Home and system places that run later (below) stay here: the sandbox keeps
+//! the whole host tree read-only and needs no list of them.
+//!
+//! This file holds nothing but data: the build script (`build.rs`) compiles
+//! these patterns, with the catalogue's, into the indexed tables `classify.rs`
+//! searches, so no process builds them at run time.
+
+/// Files that, once written, run again later or grant access later.
+pub static PERSISTENCE_PATHS: &[&str] = &[
+    "~/.bashrc",
+    "~/.bash_profile",
+    "~/.bash_login",
+    "~/.bash_logout",
+    "~/.profile",
+    "~/.zshrc",
+    "~/.zshenv",
+    "~/.zprofile",
+    "~/.zlogin",
+    "~/.shrc",
+    "~/.kshrc",
+    "~/.cshrc",
+    "~/.tcshrc",
+    "~/.mkshrc",
+    "~/.login",
+    "~/.logout",
+    "/etc/csh.cshrc",
+    "/etc/csh.login",
+    "/etc/shrc",
+    "~/.config/fish/**",
+    "/etc/profile",
+    "/etc/profile.d/**",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh/**",
+    "/etc/environment",
+    "authorized_keys",
+    "authorized_keys2",
+    "/etc/crontab",
+    "/etc/cron.*/**",
+    "/etc/cron.d/**",
+    "/var/spool/cron/**",
+    "/etc/anacrontab",
+    "/etc/systemd/**",
+    "/lib/systemd/**",
+    "/usr/lib/systemd/**",
+    "~/.config/systemd/**",
+    "/etc/init.d/**",
+    "/etc/rc.local",
+    "/etc/rc*.d/**",
+    "/etc/init/**",
+    ".git/hooks/**",
+    "**/.git/hooks/**",
+    "~/.config/autostart/**",
+    "/etc/xdg/autostart/**",
+    "/etc/ld.so.preload",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d/**",
+    "/etc/update-motd.d/**",
+    "/etc/modules-load.d/**",
+    "/etc/modules",
+    "/etc/modprobe.d/**",
+    "/lib/modules/**",
+    "~/Library/LaunchAgents/**",
+    "/Library/LaunchAgents/**",
+    "/Library/LaunchDaemons/**",
+    "/Library/StartupItems/**",
+    "/etc/pam.d/**",
+    "/etc/sudoers",
+    "/etc/sudoers.d/**",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/shadow",
+    "/etc/udev/rules.d/**",
+    "/etc/apt/apt.conf.d/**",
+    "/etc/yum/pluginconf.d/**",
+    "/etc/dnf/plugins/**",
+    "/etc/security/**",
+    "~/.gitconfig",
+    "~/.config/git/config",
+    "/etc/gitconfig",
+    "~/.vimrc",
+    "/etc/at.allow",
+    "/var/spool/at/**",
+    "/etc/emond.d/**",
+    "/etc/periodic/**",
+    "~/Library/Preferences/ByHost/**",
+    "~/Library/Preferences/com.apple.loginwindow*",
+    "~/.xinitrc",
+    "~/.xsessionrc",
+    "/etc/X11/Xsession.d/**",
+    "/etc/motd",
+];
+
+/// Files cordon, the agent or the system rely on to watch and contain: writing
+/// them impairs defences.
+pub static EVASION_PATHS: &[&str] = &[
+    "~/.config/cordon/**",
+    "~/.local/share/cordon/**",
+    "/etc/cordon/**",
+    ".cordon.toml",
+    "**/.cordon.toml",
+    "~/.claude/settings.json",
+    "~/.claude/settings.local.json",
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    "**/.claude/settings*.json",
+    "/var/log/**",
+    "/var/log",
+    "/proc/**",
+    "/var/spool/mail/**",
+    "/var/mail/**",
+    "/etc/ufw/**",
+    "/etc/default/ufw",
+    "/etc/iptables/**",
+    "/etc/firewalld/**",
+    "/etc/audit/**",
+    "/etc/selinux/**",
+    "/etc/apparmor/**",
+    "/etc/apparmor.d/**",
+    "/proc/sys/**",
+    "/sys/**",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/rsyslog.conf",
+    "/etc/rsyslog.d/**",
+    "/etc/syslog.conf",
+    "/etc/syslog-ng/**",
+    "/etc/nsswitch.conf",
+    ".bash_history",
+    ".zsh_history",
+    ".sh_history",
+    "/var/run/utmp",
+    "/var/log/wtmp",
+    "/boot/**",
+    "/dev/mem",
+    "/etc/fstab",
+    "/etc/sysctl.conf",
+    "/etc/sysctl.d/**",
+];
+
+/// Places that count as the agent's own (writable inside the sandbox, private).
+pub static SCRATCH_PATHS: &[&str] = &[
+    "/tmp",
+    "/tmp/**",
+    "/var/tmp",
+    "/var/tmp/**",
+    "/dev/null",
+    "/dev/zero",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/stdin",
+    "/dev/tty",
+    "/dev/fd/*",
+    "/proc/self/fd/*",
+    "/dev/random",
+    "/dev/urandom",
+];
+
+/// Where installed software lives: a program or script run from here is the
+/// system's (or a toolchain manager's), judged by its name. A program or script
+/// run from anywhere else outside the workspace (`/tmp`, `/opt`, `~/Downloads`)
+/// is code cordon has not seen.
+pub static INSTALLED_CODE_PATHS: &[&str] = &[
+    "/bin/**",
+    "/sbin/**",
+    "/usr/**",
+    "/lib/**",
+    "/lib64/**",
+    "/libexec/**",
+    "/etc/**",
+    "/opt/homebrew/**",
+    "/snap/**",
+    "/nix/store/**",
+    "/run/current-system/**",
+    "~/.cargo/bin/**",
+    "~/.rustup/**",
+    "~/.local/bin/**",
+    "~/go/bin/**",
+    "~/.nvm/**",
+    "~/.pyenv/**",
+    "~/.rbenv/**",
+    "~/.sdkman/**",
+    "~/.volta/**",
+    "~/.bun/bin/**",
+    "~/.deno/bin/**",
+    "~/.dotnet/**",
+    "~/.virtualenvs/**",
+    "~/.local/share/virtualenvs/**",
+    "~/miniconda3/**",
+    "~/anaconda3/**",
+    "/opt/conda/**",
+];
+
+/// Where every security log below lives (a cheap pre-filter).
+pub const SECURITY_LOG_DIR: &str = "/var/log/";
+
+/// Security logs the system lets only administrators read (mode 0640 root:adm
+/// or 0600 root): logins (with passwords typed as user names), the audit
+/// trail, the firewall's record. Reading them is credential access.
+pub static SECURITY_LOG_PATHS: &[&str] = &[
+    "/var/log/auth.log*",
+    "/var/log/secure*",
+    "/var/log/audit/**",
+    "/var/log/audit",
+    "/var/log/ufw.log*",
+    "/var/log/firewalld*",
+    "/var/log/iptables.log*",
+    "/var/log/faillog",
+    "/var/log/tallylog",
+    "/var/log/btmp*",
+    "/var/log/sudo.log*",
+    "/var/log/sudo-io/**",
+];
