@@ -3,9 +3,11 @@
 //! One binary, one subcommand per job. Each subcommand lives in `cmd/<name>.rs`,
 //! defines its own `Args` and returns a [`exit::CmdResult`]; this file only
 //! dispatches and turns failures into one line on stderr and an exit code.
+// The process entry is cordon's own `main` below, not Rust's runtime start
+// (see `start`); unit tests keep the test harness's.
+#![cfg_attr(not(test), no_main)]
 
 use clap::{Parser, Subcommand};
-use std::process::ExitCode;
 
 mod cmd;
 mod config;
@@ -49,7 +51,60 @@ enum Command {
     Home(cmd::home::Args),
 }
 
-fn main() -> ExitCode {
+/// The process entry, in place of Rust's runtime start, which on glibc
+/// reads `/proc/self/maps` (through `pthread_getattr_np`) to place a guard
+/// for the main thread's stack: with the rest of its set-up, the largest
+/// cost left in the start of `cordon hook claude`, which Claude Code pays on
+/// every tool call (docs/BENCHMARKS.md, hook). What the runtime does that
+/// cordon needs is done here; the arguments come from `std::env::args_os`,
+/// which glibc fills before `main`. A stack overflow is caught where cordon
+/// decides (`fatal`'s own handlers and alternate stacks); elsewhere it ends
+/// the process by SIGSEGV, without Rust's message.
+#[cfg(not(test))]
+#[no_mangle]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    start();
+    // As Rust's runtime: a panic that unwinds out of main is exit 101.
+    let code = std::panic::catch_unwind(run).unwrap_or(101);
+    // Rust's runtime flushes stdout at exit; a failed flush changes nothing.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    libc::c_int::from(code)
+}
+
+/// What Rust's runtime start does that cordon relies on: standard streams
+/// that are closed are opened on /dev/null (so a file cordon opens never
+/// becomes fd 1 and receives its output), and SIGPIPE is ignored (a write to
+/// a closed pipe is an error, not death; `std::process::Command` still
+/// restores it for the programs it starts).
+#[cfg(not(test))]
+fn start() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is three valid pollfd entries; a zero timeout does not block.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } >= 0;
+    for p in fds {
+        let closed = if polled {
+            p.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            let bad = unsafe { libc::fcntl(p.fd, libc::F_GETFD) } == -1;
+            bad && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        };
+        if closed {
+            // SAFETY: opening /dev/null takes the lowest free descriptor, this one.
+            unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        }
+    }
+    // SAFETY: ignoring SIGPIPE installs no handler code.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// cordon's work: the exit status.
+#[cfg_attr(test, allow(dead_code))]
+fn run() -> u8 {
     // Claude Code starts `cordon hook claude` once per tool call: skip building
     // the whole command tree when its arguments need no clap (help, errors and
     // everything else still go through clap below).
@@ -66,10 +121,10 @@ fn main() -> ExitCode {
         dispatch(Cli::parse_from(args))
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(f) => {
             eprintln!("cordon: {f}");
-            ExitCode::from(f.code)
+            f.code
         }
     }
 }
