@@ -339,6 +339,20 @@ pub struct Secret {
     pub path: &'static str,
     pub scope: Scope,
     pub why: &'static str,
+    /// How the sandbox covers it when it is a file.
+    pub cover: Cover,
+}
+
+/// What a hidden file reads as inside the sandbox. Either way its content
+/// is gone; a hidden directory is always an empty, unlistable one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cover {
+    /// Reading fails (`EACCES`): the file is plainly withheld.
+    Unreadable,
+    /// An empty file: for a configuration file with credentials in it that
+    /// tools read at every start and stop on when they cannot (yarn stops on
+    /// an unreadable `~/.npmrc`); they run as if it were empty.
+    Empty,
 }
 
 const fn h(path: &'static str, why: &'static str) -> Secret {
@@ -346,6 +360,17 @@ const fn h(path: &'static str, why: &'static str) -> Secret {
         path,
         scope: Scope::Hidden,
         why,
+        cover: Cover::Unreadable,
+    }
+}
+
+/// Hidden, and read as empty (a tool's configuration with a credential in it).
+const fn hc(path: &'static str, why: &'static str) -> Secret {
+    Secret {
+        path,
+        scope: Scope::Hidden,
+        why,
+        cover: Cover::Empty,
     }
 }
 
@@ -354,6 +379,7 @@ const fn n(path: &'static str, why: &'static str) -> Secret {
         path,
         scope: Scope::Named,
         why,
+        cover: Cover::Unreadable,
     }
 }
 
@@ -376,7 +402,7 @@ pub static SECRETS: &[Secret] = &[
     h("~/.boto", "boto credentials"),
     h("~/.s3cfg", "s3cmd credentials"),
     h("~/.config/rclone", "rclone remotes and tokens"),
-    h("~/.docker/config.json", "Docker registry credentials"),
+    hc("~/.docker/config.json", "Docker registry credentials"),
     h("~/.docker/run", "Docker Desktop engine socket"),
     h("~/.vault-token", "HashiCorp Vault token"),
     h("~/.terraform.d/credentials*", "Terraform Cloud token"),
@@ -389,11 +415,11 @@ pub static SECRETS: &[Secret] = &[
     h("~/.config/glab-cli", "GitLab CLI token"),
     h("~/.pypirc", "PyPI upload token"),
     h("~/.cargo/credentials*", "crates.io token"),
-    h("~/.npmrc", "npm token"),
-    h("~/.yarnrc.yml", "yarn registry token"),
+    hc("~/.npmrc", "npm token"),
+    hc("~/.yarnrc.yml", "yarn registry token"),
     h("~/.gem/credentials", "RubyGems token"),
     h("~/.m2/settings-security.xml", "Maven master password"),
-    h("~/.gradle/gradle.properties", "Gradle credentials"),
+    hc("~/.gradle/gradle.properties", "Gradle credentials"),
     // database clients
     h("~/.pgpass", "PostgreSQL passwords"),
     h("~/.my.cnf", "MySQL password"),
@@ -493,11 +519,13 @@ pub static SECRETS: &[Secret] = &[
         path: "~/.config/cordon",
         scope: Scope::Own,
         why: "cordon's own configuration",
+        cover: Cover::Unreadable,
     },
     Secret {
         path: "~/.local/share/cordon",
         scope: Scope::Own,
         why: "cordon's own journal, state and quarantine",
+        cover: Cover::Unreadable,
     },
 ];
 

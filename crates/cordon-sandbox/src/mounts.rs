@@ -82,6 +82,14 @@ pub fn build(spec: &Spec) -> StepResult {
         std::os::unix::fs::PermissionsExt::from_mode(0o000),
     )
     .map_err(at("staging directories"))?;
+    // An empty file that reads as empty, for hidden configuration files
+    // that tools must be able to read (`cordon_catalog::Cover::Empty`).
+    std::fs::write("/tmp/blank", b"").map_err(at("staging directories"))?;
+    std::fs::set_permissions(
+        "/tmp/blank",
+        std::os::unix::fs::PermissionsExt::from_mode(0o444),
+    )
+    .map_err(at("staging directories"))?;
     sys::pivot_root(Path::new("/tmp"), Path::new("/tmp/oldroot"))
         .map_err(at("pivot to staging"))?;
     std::env::set_current_dir("/").map_err(at("pivot to staging"))?;
@@ -158,7 +166,12 @@ pub fn build(spec: &Spec) -> StepResult {
             .map_err(at("protecting a persistence point"))?;
     }
     for h in &plan.hidden {
-        hide(&new(h)).map_err(at("hiding a secret path"))?;
+        let cover = if plan.blank.contains(h) {
+            "/blank"
+        } else {
+            "/empty"
+        };
+        hide(&new(h), Path::new(cover)).map_err(at("hiding a secret path"))?;
     }
 
     // 5. Enter the new root.
@@ -185,8 +198,9 @@ fn ensure_mountpoint(src: &Path, dst: &Path) -> io::Result<()> {
     }
 }
 
-/// Cover `p` (a file or a directory) so it can be neither read nor listed.
-fn hide(p: &Path) -> io::Result<()> {
+/// Cover `p` so that nothing of it can be read: a directory by an empty,
+/// unlistable one, a file by `file` (unreadable `/empty`, or `/blank`).
+fn hide(p: &Path, file: &Path) -> io::Result<()> {
     let meta = match p.symlink_metadata() {
         Ok(m) => m,
         Err(_) => return Ok(()), // vanished: nothing to hide
@@ -200,7 +214,7 @@ fn hide(p: &Path) -> io::Result<()> {
             Some("mode=000,size=4k"),
         )
     } else {
-        sys::bind(Path::new("/empty"), p)?;
+        sys::bind(file, p)?;
         sys::mount_setattr(
             p,
             ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV | ATTR_NOEXEC,

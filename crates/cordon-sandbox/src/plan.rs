@@ -15,6 +15,9 @@ pub struct FsPlan {
     pub writable: Vec<PathBuf>,
     /// Paths hidden from the sandbox (existing files and directories).
     pub hidden: Vec<PathBuf>,
+    /// Those hidden files that read as empty rather than failing
+    /// (`cordon_catalog::Cover::Empty`).
+    pub blank: Vec<PathBuf>,
     /// Read-only islands inside writable areas.
     pub protected: Vec<PathBuf>,
     /// Directories created for the run so they can be kept read-only; removed afterwards if empty.
@@ -144,11 +147,15 @@ impl FsPlan {
         // Hidden: the table, plus --deny-read, plus cordon's own dirs; minus --allow-read.
         let allow_read: Vec<PathBuf> = i.allow_read.iter().filter_map(|p| canon(p)).collect();
         let mut hidden: Vec<PathBuf> = Vec::new();
-        let mut add_hidden = |p: PathBuf, forced: bool| {
+        let mut blank: Vec<PathBuf> = Vec::new();
+        let mut add_hidden = |p: PathBuf, forced: bool, empty: bool| {
             for found in glob_last(&p) {
                 if let Some(c) = canon(&found) {
                     let unhidden = !forced && allow_read.iter().any(|a| is_within(&c, a));
                     if !unhidden && !hidden.contains(&c) {
+                        if empty {
+                            blank.push(c.clone());
+                        }
                         hidden.push(c);
                     }
                 }
@@ -156,7 +163,7 @@ impl FsPlan {
         };
         for entry in cordon_catalog::hidden() {
             if let Some(p) = expand(entry.path, i.home.as_deref()) {
-                add_hidden(p, false);
+                add_hidden(p, false, entry.cover == cordon_catalog::Cover::Empty);
             }
         }
         for p in &i.deny_read {
@@ -164,13 +171,14 @@ impl FsPlan {
                 // A path that does not exist cannot leak; say nothing.
                 continue;
             }
-            add_hidden(p.clone(), false);
+            add_hidden(p.clone(), false, false);
         }
         for p in &i.own {
-            add_hidden(p.clone(), true);
+            add_hidden(p.clone(), true, false);
         }
         // Never hide the workspace itself or a parent of it (that would hide the work).
         hidden.retain(|h| !is_within(&workspace, h));
+        blank.retain(|b| hidden.contains(b));
 
         // Persistence points and git directories at any depth of the workspace,
         // and in any --allow-write path that is a git directory (to commit from a
@@ -222,6 +230,7 @@ impl FsPlan {
             workspace,
             writable,
             hidden,
+            blank,
             protected,
             created_dirs,
             known,

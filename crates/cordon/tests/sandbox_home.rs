@@ -533,3 +533,60 @@ fn every_home_persistence_point_written_inside_is_held_back() {
     ));
     assert_eq!(again.trim(), "end", "{again}");
 }
+
+#[test]
+fn pnpm_and_yarn_install_work_under_net_registries() {
+    for who in BOTH {
+        let w = World::new(who);
+        for d in ["p", "y"] {
+            std::fs::create_dir_all(w.ws.join(d)).unwrap();
+            std::fs::write(
+                w.ws.join(d).join("package.json"),
+                r#"{"name":"t","version":"1.0.0","private":true,"dependencies":{"is-number":"7.0.0"}}"#,
+            )
+            .unwrap();
+        }
+        // A user's npm token: hidden, and read as empty (yarn stops on an
+        // unreadable ~/.npmrc).
+        let npmrc = format!("//registry.npmjs.org/:_authToken={SECRET}\n");
+        std::fs::write(w.home.join(".npmrc"), &npmrc).unwrap();
+        if who == As::Nobody {
+            let _ = std::process::Command::new("chown")
+                .args(["-R", "65534:65534"])
+                .arg(&w.ws)
+                .arg(w.home.join(".npmrc"))
+                .status();
+        }
+        // Their stores and caches (~/.local/share/pnpm, ~/.cache/yarn) land
+        // in cordon's home, not the host's.
+        let o = w.run(
+            &["--net", "registries"],
+            "set -e; check() { node -e 'console.log(require(\"is-number\")(5))'; }; \
+             cd p && timeout 120 pnpm install --reporter=silent && check; \
+             cd ../y && timeout 120 yarn install --silent --non-interactive --no-progress && check",
+        );
+        assert!(o.status.success(), "{who:?}: {}\n{}", out(&o), err(&o));
+        assert_eq!(out(&o).matches("true").count(), 2, "{who:?}: {}", out(&o));
+        assert!(w.ws.join("p/node_modules/is-number/package.json").exists());
+        assert!(w.ws.join("y/node_modules/is-number/package.json").exists());
+        assert!(!w.home.join(".local/share/pnpm").exists(), "{who:?}");
+        assert!(
+            !w.home.join(".cache").exists(),
+            "{who:?}: yarn cache on the host"
+        );
+        // (yarn 1 as root wants /usr/local/share/.cache/yarn, read-only here,
+        // and falls back to the private /tmp.)
+        if who == As::Nobody {
+            assert!(upper(&w).join(".cache/yarn").is_dir(), "{who:?}");
+        }
+        let o = w.run(
+            &[],
+            "wc -c < ~/.npmrc; cat ~/.npmrc; echo x >> ~/.npmrc || echo refused",
+        );
+        assert_eq!(out(&o), "0\nrefused\n", "{who:?}: {}", err(&o));
+        assert_eq!(
+            std::fs::read_to_string(w.home.join(".npmrc")).unwrap(),
+            npmrc
+        );
+    }
+}
