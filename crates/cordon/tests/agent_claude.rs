@@ -120,7 +120,13 @@ fn claude_code_runs_a_task_contained_and_truthfully_journaled() {
     // What the model got back.
     let results = tool_results(&api);
     let by_step = |i: usize| output_for(&results, &format!("toolu_e2e_{i:03}"));
-    assert!(by_step(0).contains("hello"), "{}", by_step(0));
+    // On failure, what cordon's hook decided (to tell cordon's answer from
+    // Claude Code's own permission check).
+    let hooks = || {
+        let l = w.cordon().args(["audit", "list"]).output().unwrap();
+        format!("journal:\n{}\nclaude's stderr:\n{}", ok(&l), err(&o))
+    };
+    assert!(by_step(0).contains("hello"), "{}\n{}", by_step(0), hooks());
     assert!(by_step(1).contains("hello"), "{}", by_step(1));
     assert!(by_step(2).contains('1'), "commit: {}", by_step(2));
     assert!(by_step(3).contains("cordon"), "secret read: {}", by_step(3));

@@ -92,7 +92,11 @@ fn contained_run() -> (bool, String) {
         ),
         Ok(o) => {
             let e = String::from_utf8_lossy(&o.stderr);
-            let line = e.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            // The refusal, not a warning printed before it.
+            let line = e
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with("cordon: warning:"))
+                .unwrap_or("");
             (
                 false,
                 format!(
