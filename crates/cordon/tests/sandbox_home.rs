@@ -280,13 +280,12 @@ fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
         "mount -t overlay overlay -o lowerdir={d}/l,upperdir={d}/u,workdir={d}/w {d}/m && exec \"$@\"",
         d = d.display()
     );
-    let run = |extra: &[&str]| {
+    // cordon with `args`, its data dir on the overlay.
+    let cordon = |args: &[&str]| {
         std::process::Command::new("unshare")
             .args(["-m", "sh", "-c", &mount, "sh"])
             .arg(cordon_bin())
-            .arg("run")
-            .args(extra)
-            .args(["--", "sh", "-c", "echo x > ~/f && cat ~/f"])
+            .args(args)
             .env_clear()
             .env("PATH", PATH)
             .env("HOME", &w.home)
@@ -295,6 +294,12 @@ fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap()
+    };
+    let run = |extra: &[&str]| {
+        let mut a = vec!["run"];
+        a.extend_from_slice(extra);
+        a.extend(["--", "sh", "-c", "echo x > ~/f && cat ~/f"]);
+        cordon(&a)
     };
     let o = run(&[]);
     assert_eq!(o.status.code(), Some(125), "{}{}", out(&o), err(&o));
@@ -308,18 +313,7 @@ fn an_upper_layer_overlayfs_refuses_is_named_with_the_fix_and_home_tmp_works() {
     assert!(out(&o).contains('x'), "{}{}", out(&o), err(&o));
     assert!(!w.home.join("f").exists());
     // `cordon doctor` finds it too, by starting a contained command.
-    let o = std::process::Command::new("unshare")
-        .args(["-m", "sh", "-c", &mount, "sh"])
-        .arg(cordon_bin())
-        .arg("doctor")
-        .env_clear()
-        .env("PATH", PATH)
-        .env("HOME", &w.home)
-        .env("CORDON_DATA_DIR", d.join("m/data"))
-        .current_dir(&w.ws)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = cordon(&["doctor"]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let report = out(&o);
     let line = report
