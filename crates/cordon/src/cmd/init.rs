@@ -194,11 +194,35 @@ fn default_command() -> Result<String, Failure> {
     let exe = std::env::current_exe().map_err(|e| {
         Failure::usage(format!("cannot find cordon's own path: {e}")).hint("pass --command")
     })?;
+    let exe = installed_path(exe)?;
     let s = exe.to_str().ok_or_else(|| {
         Failure::usage(format!("cordon's path {} is not UTF-8", exe.display()))
             .hint("pass --command")
     })?;
     Ok(format!("{} hook claude", shell_quote(s)))
+}
+
+/// The path to write into a hook: Linux names a running binary that was
+/// replaced or removed (an upgrade) `PATH (deleted)`; the binary now at PATH
+/// is the one to run, and none there is an error, never a hook that cannot
+/// start (Claude Code would then fall back to its own permission prompts).
+fn installed_path(exe: PathBuf) -> Result<PathBuf, Failure> {
+    let Some(live) = exe
+        .to_str()
+        .and_then(|s| s.strip_suffix(" (deleted)"))
+        .map(PathBuf::from)
+    else {
+        return Ok(exe);
+    };
+    if live.is_file() {
+        Ok(live)
+    } else {
+        Err(Failure::usage(format!(
+            "this cordon binary was removed while it ran ({}); no hook can start it",
+            live.display()
+        ))
+        .hint("run the installed cordon, or pass --command"))
+    }
 }
 
 fn shell_quote(s: &str) -> String {
@@ -548,6 +572,19 @@ call is denied. See docs/CLAUDE.md.
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replaced_binary_is_named_by_its_path_and_a_removed_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("cordon");
+        std::fs::write(&bin, "").unwrap();
+        let deleted = PathBuf::from(format!("{} (deleted)", bin.display()));
+        assert_eq!(installed_path(deleted.clone()).unwrap(), bin);
+        assert_eq!(installed_path(bin.clone()).unwrap(), bin);
+        std::fs::remove_file(&bin).unwrap();
+        let e = installed_path(deleted).unwrap_err();
+        assert!(e.msg.contains("removed while it ran"), "{}", e.msg);
+    }
 
     #[test]
     fn codex_recipe_says_what_its_profile_does() {

@@ -69,7 +69,14 @@ pub fn cordon_bin() -> PathBuf {
             let tmp = dir.join(format!(".cordon-{}", std::process::id()));
             std::fs::copy(&b, &tmp).unwrap();
             std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
-            std::fs::rename(&tmp, &copy).unwrap();
+            // A link never replaces a copy another test process may be
+            // running already (a rename would, leaving it "(deleted)").
+            match std::fs::hard_link(&tmp, &copy) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => panic!("{}: {e}", copy.display()),
+            }
+            let _ = std::fs::remove_file(&tmp);
         }
         copy
     })
