@@ -30,44 +30,49 @@ const WIDENING: &[(usize, &str, &str)] = &[
         "sandbox.allow_degraded",
         "allow_degraded = [\"landlock\"]",
     ),
-    (9, "network.allow", "allow = [\"evil.example\"]"),
-    (10, "network.presets", "presets = [\"registries\"]"),
     (
-        11,
+        8,
+        "sandbox.allow_unix_socket",
+        "allow_unix_socket = [\"/run/docker.sock\"]",
+    ),
+    (10, "network.allow", "allow = [\"evil.example\"]"),
+    (11, "network.presets", "presets = [\"registries\"]"),
+    (
+        12,
         "network.allow_private",
         "allow_private = [\"10.0.0.0/8\"]",
     ),
     (
-        12,
+        13,
         "network.hosts",
         "hosts = { \"a.example\" = \"10.0.0.1\" }",
     ),
-    (14, "permissions.allow", "allow = [\"Bash\"]"),
-    (16, "hook.mode", "mode = \"monitor\""),
-    (18, "audit.max_age_days", "max_age_days = 0"),
-    (19, "audit.max_size", "max_size = \"1\""),
+    (15, "permissions.allow", "allow = [\"Bash\"]"),
+    (17, "hook.mode", "mode = \"monitor\""),
+    (19, "audit.max_age_days", "max_age_days = 0"),
+    (20, "audit.max_size", "max_size = \"1\""),
     (
-        21,
+        22,
         "scan.suspicious_threshold",
         "suspicious_threshold = 0.99",
     ),
-    (22, "scan.injected_threshold", "injected_threshold = 1.0"),
-    (24, "mcp.servers", "allow_domain = [\"x.example\"]"),
+    (23, "scan.injected_threshold", "injected_threshold = 1.0"),
+    (25, "mcp.servers", "allow_domain = [\"x.example\"]"),
 ];
 
 fn widening_file() -> String {
-    let mut lines = vec![String::new(); 25];
+    let mut lines = vec![String::new(); 26];
     for (n, _, t) in WIDENING {
         lines[n - 1] = t.to_string();
     }
     for (n, h) in [
         (1, "[sandbox]"),
-        (8, "[network]"),
-        (13, "[permissions]"),
-        (15, "[hook]"),
-        (17, "[audit]"),
-        (20, "[scan]"),
-        (23, "[mcp.servers.gh]"),
+        (9, "[network]"),
+        (14, "[permissions]"),
+        (16, "[hook]"),
+        (18, "[audit]"),
+        (21, "[scan]"),
+        (24, "[mcp.servers.gh]"),
     ] {
         lines[n - 1] = h.to_string();
     }
@@ -101,7 +106,22 @@ fn every_widening_project_value_is_ignored_with_file_and_line() {
     assert!(s.audit.max_age_days.is_none() && s.audit.max_size.is_none());
     assert_eq!(s.scan.suspicious.value, d.scan.suspicious.value);
     assert_eq!(s.scan.injected.value, d.scan.injected.value);
+    assert!(s.sandbox.allow_unix_socket.is_empty());
     assert_eq!(s.ignored.len(), WIDENING.len());
+}
+
+/// A key that can widen and is not in [`WIDENING`] would go untested: every
+/// definition is either there or only narrows.
+#[test]
+fn every_key_that_can_widen_is_tried_from_a_project_file() {
+    for d in defs::DEFS {
+        let tried = WIDENING.iter().any(|(_, k, _)| *k == d.name);
+        assert!(
+            tried || d.effect == Effect::Narrows,
+            "{} can widen but no project-file test tries it",
+            d.name
+        );
+    }
 }
 
 #[test]
