@@ -432,3 +432,50 @@ fn redirected_streams_pass_through_beside_the_pty() {
     let e = std::fs::read_to_string(w.ws.join("err.txt")).unwrap();
     assert!(e.contains("TO-STDERR"), "{e}");
 }
+
+/// Agent profiles in the real binary: a program named `codex` gets Codex's
+/// switch after its name and its API key, and the run says at start that
+/// its API is not allowed; `--agent none` runs it as given; an unknown
+/// profile is a usage error naming the known ones.
+#[test]
+fn an_agent_profile_is_applied_by_the_programs_name() {
+    let w = World::new(As::Root);
+    let fake = w.ws.join("codex");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"args: $*\"\necho \"key: ${OPENAI_API_KEY:-none}\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = |extra: &[&str]| {
+        w.cordon()
+            .env("OPENAI_API_KEY", "sk-test-profile")
+            .arg("run")
+            .args(extra)
+            .args(["--", "./codex", "exec", "hi"])
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(
+        ok(&o),
+        "args: -c sandbox_mode=\"danger-full-access\" exec hi\nkey: sk-test-profile\n"
+    );
+    assert!(
+        err(&o).contains("Codex CLI's API (api.openai.com) is not allowed")
+            && err(&o).contains("--net openai"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&["--net", "openai"]);
+    assert!(!err(&o).contains("not allowed"), "{}", err(&o));
+    let o = run(&["--agent", "none"]);
+    assert_eq!(ok(&o), "args: exec hi\nkey: none\n");
+    let o = run(&["--agent", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("codex") && err(&o).contains("none"),
+        "{}",
+        err(&o)
+    );
+}
