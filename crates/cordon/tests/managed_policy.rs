@@ -10,10 +10,12 @@
 
 #[path = "sandbox_support/mod.rs"]
 mod sandbox_support;
+#[path = "common/stdin.rs"]
+mod stdin;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const MANAGED: &str = "/etc/cordon/managed.toml";
@@ -145,20 +147,8 @@ impl Host {
         .env("CORDON_DATA_DIR", self.p("data"))
         .env("CLAUDE_PROJECT_DIR", self.ws())
         .env_remove("CORDON_SANDBOX")
-        .env_remove("CORDON_HOOK_SOCKET")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("unshare");
-        if let Some(s) = stdin {
-            use std::io::Write;
-            let _ = child.stdin.take().unwrap().write_all(s.as_bytes());
-        }
-        child.wait_with_output().unwrap()
+        .env_remove("CORDON_HOOK_SOCKET");
+        stdin::output_with_stdin(c, stdin.unwrap_or("").as_bytes())
     }
     fn cordon(&self, args: &[&str]) -> Output {
         self.cordon_in(args, None)

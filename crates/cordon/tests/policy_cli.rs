@@ -1,8 +1,10 @@
 //! `cordon check` and `cordon policy import`, run as real processes.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+#[path = "common/stdin.rs"]
+mod stdin;
 
 fn cordon(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cordon"));
@@ -10,20 +12,8 @@ fn cordon(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .current_dir(dir)
         // Keep the user's own config out of the tests.
         .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join(".config"))
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("run cordon");
-    if let Some(s) = stdin {
-        // A command that fails early may not read all of stdin.
-        let _ = child.stdin.take().unwrap().write_all(s.as_bytes());
-    }
-    child.wait_with_output().unwrap()
+        .env("XDG_CONFIG_HOME", dir.join(".config"));
+    stdin::output_with_stdin(c, stdin.unwrap_or("").as_bytes())
 }
 
 fn text(b: &[u8]) -> String {

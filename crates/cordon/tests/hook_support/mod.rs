@@ -4,11 +4,14 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cordon");
+
+#[path = "../common/stdin.rs"]
+mod stdin;
+pub use stdin::output_with_stdin;
 
 /// One isolated environment: nothing is read from or written to the real home.
 pub struct Env {
@@ -178,24 +181,4 @@ impl Env {
             })
             .collect()
     }
-}
-
-/// Run `c` with `input` on its stdin (written from a thread, so a large
-/// input cannot block against full output pipes; cordon may stop reading
-/// early, and a broken pipe is fine).
-pub fn output_with_stdin(mut c: Command, input: &[u8]) -> Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
 }
