@@ -17,7 +17,7 @@ use cordon_policy::{Action, Context, Decision, Policy, RiskClass, Rules, Session
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// Per tactic: the share that must not be auto-allowed (sandboxed), and why.
 const EXPECT: &[(&str, f64, &str)] = &[
@@ -483,19 +483,5 @@ fn clip(s: &str, n: usize) -> String {
 
 /// Today's date (UTC), YYYY-MM-DD.
 fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86400)
-        .unwrap_or(0) as i64;
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    cordon_audit::time::rfc3339(cordon_event::now_ns())[..10].to_string()
 }
