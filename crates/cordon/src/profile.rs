@@ -303,10 +303,20 @@ fn chosen(n: &Nested, argv: &[OsString]) -> Option<String> {
 pub enum Endpoint {
     /// A host and port reached through the proxy.
     Remote(String, u16),
-    /// The host's loopback (`127.0.0.1:PORT` as `--allow-domain` takes it),
-    /// and whether a variable named it (the loopback hints already cover
-    /// those) rather than the command line.
-    Loopback(String, bool),
+    /// The host's loopback (`127.0.0.1:PORT` as `--allow-domain` takes it):
+    /// `cordon run`'s loopback hints say when no forward serves it.
+    Loopback(String),
+}
+
+/// The base URL given on the agent's command line (`-c KEY=URL`,
+/// `--config=KEY=URL`), as written, without quotes.
+pub fn base_url_arg<'a>(profile: &Profile, argv: &'a [OsString]) -> Option<&'a str> {
+    let prefix = format!("{}=", profile.base_url_config?);
+    argv.iter()
+        .filter_map(|a| a.to_str())
+        .map(|a| a.strip_prefix("--config=").unwrap_or(a))
+        .find_map(|a| a.strip_prefix(prefix.as_str()))
+        .map(|v| v.trim_matches(['"', '\'']))
 }
 
 /// The agent's API: a base URL on its command line (`-c KEY=URL`), else in
@@ -316,26 +326,19 @@ pub fn api_endpoint(
     var: impl Fn(&str) -> Option<String>,
     argv: &[OsString],
 ) -> Option<Endpoint> {
-    let endpoint = |url: &str, by_var: bool| {
+    let endpoint = |url: &str| {
         let (h, port) = url_host(url)?;
         Some(match loopback_authority(url) {
-            Some(a) => Endpoint::Loopback(a, by_var),
+            Some(a) => Endpoint::Loopback(a),
             None => Endpoint::Remote(h, port),
         })
     };
-    if let Some(key) = profile.base_url_config {
-        let prefix = format!("{key}=");
-        let args = argv.iter().filter_map(|a| a.to_str());
-        if let Some(v) = args
-            .map(|a| a.strip_prefix("--config=").unwrap_or(a))
-            .find_map(|a| a.strip_prefix(prefix.as_str()))
-        {
-            return endpoint(v.trim_matches(['"', '\'']), false);
-        }
+    if let Some(url) = base_url_arg(profile, argv) {
+        return endpoint(url);
     }
     for v in profile.base_url {
         if let Some(url) = var(v).filter(|u| !u.trim().is_empty()) {
-            return endpoint(&url, true);
+            return endpoint(&url);
         }
     }
     let preset = cordon_net::presets::find(profile.presets.first()?)?;
@@ -537,7 +540,7 @@ mod tests {
         ]);
         assert_eq!(
             api_endpoint(codex, none, &local),
-            Some(Loopback("127.0.0.1:9000".into(), false))
+            Some(Loopback("127.0.0.1:9000".into()))
         );
         // Claude Code from its variable.
         let claude = find("claude").unwrap();
@@ -548,9 +551,9 @@ mod tests {
             ),
             (
                 "http://localhost:11434",
-                Some(Loopback("localhost:11434".into(), true)),
+                Some(Loopback("localhost:11434".into())),
             ),
-            ("http://[::1]:1/", Some(Loopback("[::1]:1".into(), true))),
+            ("http://[::1]:1/", Some(Loopback("[::1]:1".into()))),
         ] {
             let var = |_: &str| Some(url.to_string());
             assert_eq!(api_endpoint(claude, var, &os(&["claude"])), want, "{url}");

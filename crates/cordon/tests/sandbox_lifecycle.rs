@@ -471,6 +471,27 @@ fn an_agent_profile_is_applied_by_the_programs_name() {
     assert!(!err(&o).contains("not allowed"), "{}", err(&o));
     let o = run(&["--agent", "none"]);
     assert_eq!(ok(&o), "args: exec hi\nkey: none\n");
+    // A base URL on its command line that points at the host's loopback:
+    // named with the flag that forwards it, and no word about api.openai.com.
+    let o = w
+        .cordon()
+        .args([
+            "run",
+            "--",
+            "./codex",
+            "-c",
+            "openai_base_url=\"http://127.0.0.1:9/v1\"",
+            "exec",
+        ])
+        .output()
+        .unwrap();
+    let e = err(&o);
+    assert!(
+        e.contains("Codex CLI's base URL points at 127.0.0.1:9 on the host")
+            && e.contains("--allow-domain 127.0.0.1:9")
+            && !e.contains("api.openai.com"),
+        "{e}"
+    );
     let o = run(&["--agent", "nosuch"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -135,21 +135,8 @@ fn api_hint(
     let title = p.profile.title;
     let (host, port) = match crate::profile::api_endpoint(p.profile, var, &p.argv)? {
         Endpoint::Remote(h, port) => (h, port),
-        // A variable's loopback URL is the loopback hints' business.
-        Endpoint::Loopback(_, true) => return None,
-        Endpoint::Loopback(addr, false) => {
-            let served = cordon_net::forward::parse(&addr)
-                .ok()
-                .flatten()
-                .is_some_and(|want| plan.forwards.iter().any(|f| f.addr == want.addr));
-            return (!served).then(|| {
-                format!(
-                    "{title}'s base URL points at {addr} on the host; inside the sandbox that is \
-                     the sandbox's own loopback, so nothing answers there: forward it with \
-                     --allow-domain {addr}"
-                )
-            });
-        }
+        // A loopback base URL is the loopback hints' business.
+        Endpoint::Loopback(_) => return None,
     };
     if plan.proxy.is_none() {
         return Some(format!(
@@ -339,10 +326,17 @@ pub fn main(args: Args) -> CmdResult {
         None
     };
 
+    // Loopback URLs in the variables passed, and an agent's base URL on its
+    // command line (Codex's `-c openai_base_url=...`).
+    let arg_url = profile.as_ref().and_then(|p| {
+        let url = crate::profile::base_url_arg(p.profile, &p.argv)?;
+        Some((format!("{}'s base URL", p.profile.title), url))
+    });
     let loopback_hints = netrun::loopback_hints(
         &net_plan,
         env.iter()
-            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?))),
+            .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?)))
+            .chain(arg_url.as_ref().map(|(k, v)| (k.as_str(), *v))),
     );
     for h in &loopback_hints {
         eprintln!("cordon: warning: {h}");
